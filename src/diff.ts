@@ -1,0 +1,77 @@
+/**
+ * What changed between the resource before and after the update, as field paths. Paths the
+ * provider changes by itself (run stats, next run times, `updated_at`) are left out, so
+ * `changed` means "the update changed something", not "time passed".
+ */
+
+export interface Change {
+  /** `schedule.expression`, `initial_events[0].content`, `metadata["a.b"]`. */
+  path: string
+  before: unknown
+  after: unknown
+}
+
+/** Changed paths from `before` to `after`, skipping `volatile` paths (and everything below them); `[*]` matches any index. */
+export function diff(before: unknown, after: unknown, volatile: readonly string[] = []): Change[] {
+  const patterns = volatile.map(compilePattern)
+  const changes: Change[] = []
+  const walk = (a: unknown, b: unknown, path: string) => {
+    if (path !== '' && patterns.some((p) => p.test(path))) return
+    if (isEqual(a, b)) return
+    if (isPlainObject(a) && isPlainObject(b)) {
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], joinKey(path, key))
+      return
+    }
+    if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
+      a.forEach((item, i) => walk(item, b[i], `${path}[${i}]`))
+      return
+    }
+    changes.push({ path: path || '$', before: a, after: b })
+  }
+  walk(before, after, '')
+  return changes
+}
+
+/** Deep equality for JSON values; a missing key and `undefined` are the same. */
+export function isEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => isEqual(item, b[i]))
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)])
+    for (const key of keys) if (!isEqual(a[key], b[key])) return false
+    return true
+  }
+  return false
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function joinKey(path: string, key: string): string {
+  const part = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(key) ? key : `[${JSON.stringify(key)}]`
+  if (path === '') return part
+  return part.startsWith('[') ? `${path}${part}` : `${path}.${part}`
+}
+
+function compilePattern(pattern: string): RegExp {
+  const source = pattern
+    .split(/(\[\*\])/)
+    .map((piece) => (piece === '[*]' ? '\\[\\d+\\]' : piece.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .join('')
+  return new RegExp(`^${source}(?:$|[.[])`)
+}
+
+/**
+ * RFC 7396 JSON merge-patch: what a merge-patch update would make of `target`
+ * (objects merge, `null` deletes a key, everything else replaces). Used to preview a dry run.
+ */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (!isPlainObject(patch)) return structuredClone(patch)
+  const result: Record<string, unknown> = isPlainObject(target) ? structuredClone(target) : {}
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete result[key]
+    else Object.defineProperty(result, key, { value: mergePatch(result[key], value), writable: true, enumerable: true, configurable: true })
+  }
+  return result
+}

@@ -1,0 +1,146 @@
+/**
+ * The errors deploy-patch raises. Each carries what the outputs need (`error-type`, a status)
+ * so that the report never has to guess from a message string.
+ */
+
+/** The step's final status, as written to the `status` output. */
+export type RunStatus = 'succeeded' | 'failed' | 'timed-out' | 'cancelled' | 'dry-run'
+
+/** A problem found before any request: a bad input, payload, or field. */
+export interface Problem {
+  /** Where: a JSON path into the payload (`$.schedule.expression`), or an input name. */
+  path: (string | number)[]
+  message: string
+  /** For an input problem, the input's name; payload problems leave it empty. */
+  input?: string
+}
+
+/** Base class: an error with a machine-readable type for `error-type`. */
+export class DeployPatchError extends Error {
+  readonly errorType: string
+  readonly status: RunStatus
+  constructor(message: string, errorType: string, status: RunStatus = 'failed') {
+    super(message)
+    this.name = new.target.name
+    this.errorType = errorType
+    this.status = status
+  }
+}
+
+/** An input (from action.yml) has a value that cannot be used. */
+export class InputError extends DeployPatchError {
+  readonly input: string
+  constructor(input: string, message: string) {
+    super(message, 'input')
+    this.input = input
+  }
+}
+
+/** The payload could not be read or parsed, or fails validation; nothing was sent. */
+export class PayloadError extends DeployPatchError {
+  readonly problems: LocatedProblem[]
+  readonly file?: string
+  constructor(problems: LocatedProblem[], file?: string) {
+    super(problems.map(formatProblem).join('\n'), 'validation')
+    this.problems = problems
+    this.file = file
+  }
+}
+
+/** A problem with the payload file's line and column where known. */
+export interface LocatedProblem extends Problem {
+  file?: string
+  line?: number
+  column?: number
+}
+
+/** `payload.yaml:12:5 $.schedule.expression: message` — the position first, as compilers do. */
+export function formatProblem(problem: LocatedProblem): string {
+  const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ''}` : ''} ` : ''
+  const path = problem.path.length > 0 ? `${formatPath(problem.path)}: ` : ''
+  return `${where}${path}${problem.message}`
+}
+
+/** `['schedule', 'expression']` → `$.schedule.expression`; indices as `[3]`. */
+export function formatPath(path: readonly (string | number)[]): string {
+  let out = '$'
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`
+    else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(part)) out += `.${part}`
+    else out += `[${JSON.stringify(part)}]`
+  }
+  return out
+}
+
+/** The provider answered with an error status (after any retries). */
+export class ApiError extends DeployPatchError {
+  readonly httpStatus: number
+  readonly requestId?: string
+  readonly providerMessage: string
+  readonly body: string
+  constructor(opts: { httpStatus: number; errorType: string; message: string; requestId?: string; body: string }) {
+    super(opts.message, opts.errorType)
+    this.httpStatus = opts.httpStatus
+    this.requestId = opts.requestId
+    this.providerMessage = opts.message
+    this.body = opts.body
+  }
+}
+
+/** The network failed; `maybeApplied` when a write may have reached the server (reset or timeout after sending). */
+export class NetworkError extends DeployPatchError {
+  readonly maybeApplied: boolean
+  readonly code?: string
+  constructor(message: string, opts: { maybeApplied: boolean; code?: string }) {
+    super(message, 'network')
+    this.maybeApplied = opts.maybeApplied
+    this.code = opts.code
+  }
+}
+
+/** The answer could not be used: not JSON, cut short, too large, or a redirect we refuse to follow. */
+export class ResponseError extends DeployPatchError {
+  readonly httpStatus?: number
+  constructor(message: string, errorType: string, httpStatus?: number) {
+    super(message, errorType)
+    this.httpStatus = httpStatus
+  }
+}
+
+/** The step's deadline (`timeout`) passed. */
+export class TimeoutError extends DeployPatchError {
+  readonly providerStatus?: string
+  constructor(message: string, providerStatus?: string) {
+    super(message, 'timeout', 'timed-out')
+    this.providerStatus = providerStatus
+  }
+}
+
+/** The runner cancelled the job (SIGINT/SIGTERM). */
+export class CancelledError extends DeployPatchError {
+  readonly providerStatus?: string
+  constructor(message: string, providerStatus?: string) {
+    super(message, 'cancelled', 'cancelled')
+    this.providerStatus = providerStatus
+  }
+}
+
+/** The async part ended in the provider's failure state (kintone FAIL, RTS FAILED, …). */
+export class DeployFailedError extends DeployPatchError {
+  readonly providerStatus: string
+  constructor(message: string, providerStatus: string, errorType = 'deploy-failed') {
+    super(message, errorType)
+    this.providerStatus = providerStatus
+  }
+}
+
+/** A readable message from anything thrown, never "[object Object]". */
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message
+  if (typeof error === 'string') return error
+  try {
+    return JSON.stringify(error)
+  } catch {
+    return String(error)
+  }
+}

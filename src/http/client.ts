@@ -1,0 +1,334 @@
+/**
+ * ApiClient: every request to a provider goes through here, over @actions/http-client (so
+ * HTTPS_PROXY and NO_PROXY work). It owns the retry policy, because http-client retries only
+ * reads and ignores Retry-After: transient failures are retried with exponential backoff and
+ * full jitter, Retry-After is honoured, nothing waits past the step's deadline, and a write
+ * whose outcome is unknown is only resent when the caller says a replay is safe.
+ * It knows no provider: auth headers, error parsing and request ids come from its options.
+ */
+import { HttpClient, type HttpClientResponse } from '@actions/http-client'
+import type { IncomingHttpHeaders } from 'node:http'
+import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
+import { cancelled, sleep, type Deadline } from '../deadline.js'
+import { formatMs, isLoopbackHost } from '../settings.js'
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
+
+/** What a log needs from the runner; every line has already been redacted by the caller's logger. */
+export interface Logger {
+  info(message: string): void
+  warning(message: string): void
+  debug(message: string): void
+}
+
+/** A request as it will go on the wire; `authorize` may add headers (and sign) per attempt. */
+export interface OutgoingRequest {
+  method: Method
+  url: URL
+  headers: Record<string, string>
+  body: string
+}
+
+export interface RequestSpec {
+  method: Method
+  /** Path below the client's base URL, already encoded (`/deployments/dep_…`). */
+  path: string
+  query?: [string, string][]
+  headers?: Record<string, string>
+  /** Sent as JSON. */
+  body?: unknown
+  /**
+   * `safe`: resending cannot apply a change twice (a read, or a write with an idempotency key),
+   * so every transient failure is retried. `unsafe`: a write whose outcome is unknown (reset or
+   * timeout after sending) is NOT resent; the NetworkError says `maybeApplied` and the caller decides.
+   */
+  replay: 'safe' | 'unsafe'
+  /** Short words for logs and messages: 'update deployment dep_…'. */
+  what: string
+}
+
+export interface ApiResponse {
+  status: number
+  headers: IncomingHttpHeaders
+  text: string
+  /** The body parsed as JSON (`undefined` for an empty body). */
+  json: unknown
+  requestId?: string
+}
+
+/** Provider-specific reading of an error response. */
+export interface ErrorDetails {
+  type: string
+  message: string
+  requestId?: string
+}
+
+export interface ClientOptions {
+  /** Base URL: origin plus an optional path prefix. Credentials go to this origin only. */
+  baseUrl: URL
+  deadline: Deadline
+  signal: AbortSignal
+  maxRetries: number
+  log: Logger
+  /** Adds credentials to a request; called for every attempt so signatures carry a fresh date. */
+  authorize?: (request: OutgoingRequest) => void | Promise<void>
+  /** Reads the provider's error body. */
+  parseError?: (status: number, body: unknown, text: string) => ErrorDetails
+  requestTimeoutMs?: number
+  maxBodyBytes?: number
+  userAgent?: string
+  /** For tests: the jitter source, default Math.random. */
+  random?: () => number
+}
+
+/** Statuses worth another try: the server or a gateway said "not now". */
+export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504])
+const BACKOFF_BASE_MS = 1_000
+const BACKOFF_CAP_MS = 30_000
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+const MAX_READ_REDIRECTS = 3
+/** Connection errors where the request never reached the server, so resending any request is safe. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT'])
+
+export class ApiClient {
+  private readonly options: ClientOptions
+  private readonly random: () => number
+  private http: HttpClient
+
+  constructor(options: ClientOptions) {
+    if (options.baseUrl.protocol !== 'https:' && !(options.baseUrl.protocol === 'http:' && isLoopbackHost(options.baseUrl.hostname))) {
+      throw new DeployPatchError(`Refusing to send credentials to ${options.baseUrl.origin}: only https is allowed (http only for loopback hosts).`, 'input')
+    }
+    this.options = options
+    this.random = options.random ?? Math.random
+    this.http = this.newHttp()
+  }
+
+  /** The origin credentials are sent to. */
+  get origin(): string {
+    return this.options.baseUrl.origin
+  }
+
+  /** The absolute URL for a path below the base URL; refuses anything that would leave the origin. */
+  url(path: string, query: [string, string][] = []): URL {
+    const base = this.options.baseUrl
+    const url = new URL(base.origin + base.pathname.replace(/\/$/, '') + path)
+    if (url.origin !== base.origin) throw new DeployPatchError(`Refusing to build a URL outside ${base.origin}.`, 'input')
+    for (const [key, value] of query) url.searchParams.append(key, value)
+    return url
+  }
+
+  /** Send one request with the retry policy; resolves with a 2xx response, throws a DeployPatchError otherwise. */
+  async request(spec: RequestSpec): Promise<ApiResponse> {
+    const { deadline, signal, maxRetries, log } = this.options
+    let url = this.url(spec.path, spec.query)
+    let redirects = 0
+    for (let attempt = 0; ; attempt++) {
+      if (signal.aborted) throw cancelled(signal)
+      if (deadline.expired()) throw deadline.error(`waiting to ${spec.what}`)
+      let failure: DeployPatchError
+      let retryAfterMs: number | undefined
+      try {
+        const response = await this.once(spec, url)
+        if (response.status >= 200 && response.status < 300) return response
+        if (response.status >= 300 && response.status < 400) {
+          url = this.redirectTarget(spec, url, response)
+          if (++redirects > MAX_READ_REDIRECTS) throw new ResponseError(`Could not ${spec.what}: more than ${MAX_READ_REDIRECTS} redirects.`, 'redirect', response.status)
+          attempt--
+          continue
+        }
+        failure = this.apiError(spec, response)
+        if (!RETRYABLE_STATUSES.has(response.status)) throw failure
+        retryAfterMs = parseRetryAfter(response.headers['retry-after'])
+      } catch (error) {
+        if (!isRetryable(error, spec)) throw error
+        failure = error
+      }
+      if (attempt >= maxRetries) {
+        if (maxRetries > 0) failure.message = `${failure.message} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'})`
+        throw failure
+      }
+      const backoffMs = Math.round(this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
+      const waitMs = retryAfterMs ?? backoffMs
+      if (waitMs >= deadline.remainingMs()) {
+        failure.message = `${failure.message} (no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())})`
+        throw failure
+      }
+      log.info(`${capitalize(spec.what)}: ${failure.message} Retry ${attempt + 1} of ${maxRetries} in ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''}.`)
+      await sleep(waitMs, signal)
+    }
+  }
+
+  /** One attempt: send, read the capped body, parse JSON. Never retries. */
+  private async once(spec: RequestSpec, url: URL): Promise<ApiResponse> {
+    const { deadline, signal, log } = this.options
+    const body = spec.body === undefined ? '' : JSON.stringify(spec.body)
+    const request: OutgoingRequest = {
+      method: spec.method,
+      url,
+      headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...spec.headers },
+      body,
+    }
+    if (url.origin === this.origin) await this.options.authorize?.(request)
+    const timeoutMs = Math.min(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, deadline.remainingMs())
+    const byDeadline = timeoutMs === deadline.remainingMs()
+    const started = Date.now()
+    log.debug(`→ ${spec.method} ${url.href}${body ? ` (${body.length} bytes)` : ''}`)
+
+    let timer: NodeJS.Timeout | undefined
+    let onAbort: (() => void) | undefined
+    const interrupted = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const deadlineError = byDeadline ? deadline.error(`waiting to ${spec.what}`) : undefined
+        reject(deadlineError ?? new NetworkError(`Could not ${spec.what}: no answer within ${formatMs(timeoutMs)}.`, { maybeApplied: spec.method !== 'GET', code: 'ETIMEDOUT' }))
+      }, timeoutMs)
+      onAbort = () => reject(cancelled(signal))
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    const exchange = this.exchange(spec, request)
+    exchange.catch(() => {}) // when the race below is lost, its late failure is of no interest
+    try {
+      const response = await Promise.race([exchange, interrupted])
+      log.debug(`← ${response.status} ${spec.method} ${url.pathname} in ${Date.now() - started}ms (${response.text.length} bytes)`)
+      return response
+    } catch (error) {
+      // An abandoned exchange may still hold a socket: drop the pool and start clean.
+      if (error instanceof CancelledError || error instanceof TimeoutError || (error instanceof NetworkError && error.code === 'ETIMEDOUT')) {
+        this.http.dispose()
+        this.http = this.newHttp()
+      }
+      throw error
+    } finally {
+      clearTimeout(timer)
+      if (onAbort) signal.removeEventListener('abort', onAbort)
+    }
+  }
+
+  private async exchange(spec: RequestSpec, request: OutgoingRequest): Promise<ApiResponse> {
+    let response: HttpClientResponse
+    try {
+      response = await this.http.request(request.method, request.url.href, request.body || null, request.headers)
+    } catch (error) {
+      throw this.networkError(spec, error)
+    }
+    const status = response.message.statusCode ?? 0
+    const text = await this.readBody(spec, response)
+    let json: unknown
+    const isJson = /json/i.test(String(response.message.headers['content-type'] ?? '')) || /^\s*[{[]/.test(text)
+    if (text.trim() !== '' && isJson) {
+      try {
+        json = JSON.parse(text)
+      } catch {
+        if (status >= 200 && status < 300) throw new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with a body that is not valid JSON.`, 'invalid-response', status)
+      }
+    } else if (text.trim() !== '' && status >= 200 && status < 300) {
+      throw new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with ${String(response.message.headers['content-type'] ?? 'no content type')}, not JSON.`, 'invalid-response', status)
+    }
+    return { status, headers: response.message.headers, text, json, requestId: requestIdOf(response.message.headers) }
+  }
+
+  private async readBody(spec: RequestSpec, response: HttpClientResponse): Promise<string> {
+    const cap = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
+    const tooLarge = () => new ResponseError(`Could not ${spec.what}: the answer is larger than ${Math.round(cap / 1048576)} MB, the most deploy-patch reads.`, 'response-too-large', response.message.statusCode)
+    if (Number(response.message.headers['content-length'] ?? 0) > cap) {
+      response.message.destroy()
+      throw tooLarge()
+    }
+    const chunks: Buffer[] = []
+    let size = 0
+    try {
+      for await (const chunk of response.message as AsyncIterable<Buffer>) {
+        size += chunk.length
+        if (size > cap) {
+          response.message.destroy()
+          throw tooLarge()
+        }
+        chunks.push(chunk)
+      }
+    } catch (error) {
+      if (error instanceof ResponseError) throw error
+      // The server sent the head and closed mid-body: it did receive (and may have applied) the request.
+      throw new NetworkError(`Could not ${spec.what}: the connection closed before the whole answer arrived (HTTP ${response.message.statusCode}).`, { maybeApplied: true, code: 'ETRUNCATED' })
+    }
+    return Buffer.concat(chunks).toString('utf8')
+  }
+
+  private networkError(spec: RequestSpec, error: unknown): NetworkError {
+    const code = (error as NodeJS.ErrnoException).code
+    const notSent = code !== undefined && NOT_SENT_CODES.has(code)
+    const reason = code === 'ECONNREFUSED' ? 'the connection was refused' : code === 'ECONNRESET' ? 'the connection was reset' : (error as Error).message || String(code)
+    return new NetworkError(`Could not ${spec.what}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}.`, { maybeApplied: !notSent && spec.method !== 'GET', code })
+  }
+
+  /** Reads follow a redirect on the same origin; writes never follow, and credentials never leave the origin. */
+  private redirectTarget(spec: RequestSpec, from: URL, response: ApiResponse): URL {
+    const location = response.headers.location
+    const target = location ? new URL(location, from) : undefined
+    if (spec.method !== 'GET') {
+      throw new ResponseError(`Could not ${spec.what}: the server answered HTTP ${response.status} redirecting to ${target?.origin ?? 'nowhere'}; writes are never redirected. Check 'base-url'.`, 'redirect', response.status)
+    }
+    if (!target || target.origin !== this.origin) {
+      throw new ResponseError(`Could not ${spec.what}: the server redirected to ${target?.origin ?? 'an empty location'}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`, 'redirect', response.status)
+    }
+    return target
+  }
+
+  private apiError(spec: RequestSpec, response: ApiResponse): ApiError {
+    const parsed = this.options.parseError?.(response.status, response.json, response.text)
+    const fallback = response.text.trim().slice(0, 300) || 'no details in the answer'
+    return new ApiError({
+      httpStatus: response.status,
+      errorType: parsed?.type || `http-${response.status}`,
+      message: `Could not ${spec.what}: HTTP ${response.status}: ${parsed?.message || fallback}.`.replace(/\.\.$/, '.'),
+      requestId: parsed?.requestId ?? response.requestId,
+      body: response.text,
+    })
+  }
+
+  private newHttp(): HttpClient {
+    return new HttpClient(this.options.userAgent ?? 'deploy-patch', [], {
+      allowRedirects: false, // followed (or refused) above, so credential headers never cross origins
+      allowRetries: false, // the retry policy is ours
+      keepAlive: true, // polls reuse the connection; the agent is disposed when a request is abandoned
+      socketTimeout: this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    })
+  }
+
+  /** Close pooled connections so the process can exit promptly. */
+  dispose(): void {
+    this.http.dispose()
+  }
+}
+
+/** Whether a failed attempt may be tried again without risking a second application of a write. */
+function isRetryable(error: unknown, spec: RequestSpec): error is DeployPatchError {
+  if (error instanceof NetworkError) return !(error.maybeApplied && spec.replay === 'unsafe')
+  // A garbled 2xx body: the request went through, so only a replay-safe request may be repeated.
+  if (error instanceof ResponseError) return error.errorType === 'invalid-response' && spec.replay === 'safe'
+  return false // ApiError (non-retryable status), timeout, cancellation
+}
+
+/** `Retry-After` as milliseconds: delta-seconds or an HTTP date (past dates mean now). */
+export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value
+  if (!text) return undefined
+  if (/^\s*\d+\s*$/.test(text)) return Number(text) * 1_000
+  const date = Date.parse(text)
+  if (Number.isNaN(date)) return undefined
+  return Math.max(0, date - now)
+}
+
+const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-openstack-request-id', 'x-compute-request-id', 'x-amzn-requestid']
+
+function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
+  for (const name of REQUEST_ID_HEADERS) {
+    const value = headers[name]
+    if (typeof value === 'string' && value) return value
+  }
+  return undefined
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1)
+}

@@ -1,0 +1,262 @@
+/**
+ * The payload: read (4 MB cap), parsed as JSON or YAML with the position of every value kept,
+ * and `${NAME}` substituted after parsing, so a variable's value can never change the
+ * document's structure. Problems carry the file's line so they can be annotated there.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { parseTree, findNodeAtLocation, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser'
+import { InputError, PayloadError, type LocatedProblem, type Problem } from './errors.js'
+
+/** The largest payload accepted, file or inline. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024
+/** YAML aliases allowed when building the value: enough for real reuse, far below an alias bomb. */
+export const MAX_YAML_ALIASES = 100
+
+export type PayloadObject = Record<string, unknown>
+
+export interface Payload {
+  value: PayloadObject
+  format: 'json' | 'yaml'
+  /** The file as the user named it (workspace-relative), for messages and annotations; unset for inline payloads. */
+  file?: string
+  /** The 1-based line and column of the value at `path`, or of its closest existing parent. */
+  locate(path: readonly (string | number)[]): { line: number; column: number } | undefined
+}
+
+export interface PayloadSource {
+  payloadFile?: string
+  payloadInline?: string
+  workspace: string
+  substituteEnv: boolean
+}
+
+/** Read, parse and (optionally) substitute the payload; throws PayloadError or InputError. */
+export async function loadPayload(source: PayloadSource, env: NodeJS.ProcessEnv = process.env): Promise<Payload> {
+  const { text, file } = source.payloadFile ? await readPayloadFile(source.payloadFile, source.workspace) : { text: source.payloadInline ?? '', file: undefined }
+  if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw tooLarge(file, Buffer.byteLength(text))
+  const payload = await parsePayload(text, file)
+  if (source.substituteEnv) substituteEnv(payload, env)
+  return payload
+}
+
+async function readPayloadFile(name: string, workspace: string): Promise<{ text: string; file: string }> {
+  const absolute = path.resolve(workspace, name)
+  const relative = path.relative(workspace, absolute)
+  const file = relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative
+  let size: number
+  try {
+    const info = await stat(absolute)
+    if (!info.isFile()) throw new InputError('payload-file', `Input 'payload-file': '${name}' is not a file. Name a JSON or YAML file in the repository.`)
+    size = info.size
+  } catch (error) {
+    if (error instanceof InputError) throw error
+    throw new InputError('payload-file', `Input 'payload-file': '${name}' was not found in the workspace. Check the path, and that actions/checkout ran before this step.`)
+  }
+  if (size > MAX_PAYLOAD_BYTES) throw tooLarge(file, size)
+  return { text: await readFile(absolute, 'utf8'), file }
+}
+
+function tooLarge(file: string | undefined, bytes: number): PayloadError {
+  return new PayloadError([{ path: [], file, message: `the payload is ${(bytes / 1048576).toFixed(1)} MB; at most 4 MB is accepted. Send less in one update.` }], file)
+}
+
+/** Parse text as JSON or YAML: by the file's extension, else by its first character. */
+export async function parsePayload(raw: string, file?: string): Promise<Payload> {
+  const text = raw.replace(/^\uFEFF/, '') // editors on Windows add a BOM; it is not content
+  if (text.trim() === '') throw new PayloadError([{ path: [], file, message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.' }], file)
+  const ext = file ? path.extname(file).toLowerCase() : ''
+  const isJson = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*[{[]/.test(text))
+  const payload = isJson ? parseJson(text, file) : await parseYaml(text, file)
+  if (payload.value === null || typeof payload.value !== 'object' || Array.isArray(payload.value)) {
+    const kind = Array.isArray(payload.value) ? 'a list' : payload.value === null ? 'null' : `a ${typeof payload.value}`
+    throw new PayloadError([locateProblem(payload, { path: [], message: `the payload is ${kind}; expected an object (a JSON object or YAML mapping) of fields to update.` })], file)
+  }
+  return payload
+}
+
+function parseJson(text: string, file?: string): Payload {
+  const errors: ParseError[] = []
+  const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+  const lines = lineStarts(text)
+  const at = (offset: number) => positionOf(lines, offset)
+  if (errors.length > 0 || !tree) {
+    const first = errors[0]
+    const pos = first ? at(first.offset) : { line: 1, column: 1 }
+    const what = first ? describeJsonError(printParseErrorCode(first.error)) : 'not valid JSON'
+    throw new PayloadError([{ path: [], file, ...pos, message: `invalid JSON: ${what}.` }], file)
+  }
+  const duplicate = findDuplicateKey(tree)
+  if (duplicate) {
+    throw new PayloadError([{ path: duplicate.path, file, ...at(duplicate.offset), message: `the key '${duplicate.key}' appears twice in the same object; keep one.` }], file)
+  }
+  // JSON.parse gives exact JSON semantics for the value (and own "__proto__" keys); jsonc-parser gave the positions.
+  const value = JSON.parse(text) as PayloadObject
+  return {
+    value,
+    format: 'json',
+    file,
+    locate(target) {
+      for (let n = target.length; n >= 0; n--) {
+        const node = findNodeAtLocation(tree, target.slice(0, n) as (string | number)[])
+        if (node) return at(node.parent?.type === 'property' ? node.parent.offset : node.offset)
+      }
+      return undefined
+    },
+  }
+}
+
+function describeJsonError(code: string): string {
+  const words = code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()
+  return words.replace('symbol', 'character').replace('expected', 'expected here')
+}
+
+function findDuplicateKey(node: JsonNode, at: (string | number)[] = []): { key: string; offset: number; path: (string | number)[] } | undefined {
+  if (node.type === 'object') {
+    const seen = new Set<string>()
+    for (const property of node.children ?? []) {
+      const key = property.children?.[0]?.value as string
+      if (seen.has(key)) return { key, offset: property.offset, path: [...at, key] }
+      seen.add(key)
+      const child = property.children?.[1]
+      const found = child && findDuplicateKey(child, [...at, key])
+      if (found) return found
+    }
+  } else if (node.type === 'array') {
+    for (const [index, child] of (node.children ?? []).entries()) {
+      const found = findDuplicateKey(child, [...at, index])
+      if (found) return found
+    }
+  }
+  return undefined
+}
+
+async function parseYaml(text: string, file?: string): Promise<Payload> {
+  // Loaded only for YAML payloads: a JSON payload never pays for the YAML parser.
+  const { parseDocument, LineCounter, isNode, isPair } = await import('yaml')
+  const lineCounter = new LineCounter()
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true })
+  const issues = [...doc.errors, ...doc.warnings]
+  if (issues.length > 0) {
+    throw new PayloadError(
+      issues.map((issue) => ({
+        path: [],
+        file,
+        line: issue.linePos?.[0]?.line,
+        column: issue.linePos?.[0]?.col,
+        message: `invalid YAML: ${issue.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}.`,
+      })),
+      file,
+    )
+  }
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
+  } catch (error) {
+    throw new PayloadError([{ path: [], file, message: `the YAML expands too far through aliases (more than ${MAX_YAML_ALIASES}); write the values out. (${(error as Error).message})` }], file)
+  }
+  const nonJson = findNonJson(value)
+  const payload: Payload = {
+    value: value as PayloadObject,
+    format: 'yaml',
+    file,
+    locate(target) {
+      for (let n = target.length; n >= 0; n--) {
+        const node = n === 0 ? doc.contents : doc.getIn(target.slice(0, n), true)
+        if (isNode(node) && node.range) {
+          // For a mapping entry, point at its key: that is the line a person looks for.
+          const parent = n > 0 ? (n === 1 ? doc.contents : doc.getIn(target.slice(0, n - 1), true)) : undefined
+          const pair = parent && 'items' in (parent as object) ? ((parent as { items: unknown[] }).items.find((item) => isPair(item) && item.value === node) as { key?: { range?: number[] } } | undefined) : undefined
+          const offset = pair?.key?.range?.[0] ?? node.range[0]
+          const pos = lineCounter.linePos(offset)
+          return { line: pos.line, column: pos.col }
+        }
+      }
+      return undefined
+    },
+  }
+  if (nonJson) throw new PayloadError([locateProblem(payload, { path: nonJson.path, message: `${nonJson.what} cannot be sent as JSON; write it as a string, number, boolean, list or mapping.` })], file)
+  return payload
+}
+
+function findNonJson(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; what: string } | undefined {
+  if (value === null || ['string', 'boolean'].includes(typeof value)) return undefined
+  if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path: at, what: `the number ${value}` }
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findNonJson(item, [...at, i])
+      if (found) return found
+    }
+    return undefined
+  }
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const [key, item] of Object.entries(value as object)) {
+      const found = findNonJson(item, [...at, key])
+      if (found) return found
+    }
+    return undefined
+  }
+  return { path: at, what: `a value of type ${(value as object).constructor?.name ?? typeof value}` }
+}
+
+/** Attach the payload's file, line and column to a problem found in its value. */
+export function locateProblem(payload: Pick<Payload, 'file' | 'locate'>, problem: Problem): LocatedProblem {
+  return { ...problem, file: payload.file, ...(payload.locate(problem.path) ?? {}) }
+}
+
+const VARIABLE = /\$\$\{|\$\{([^}]*)(\}?)/g
+
+/**
+ * Replace `${NAME}` in string values from `env`, in place; `$${` writes a literal `${`.
+ * Every unset or malformed reference is reported at once, each with its line.
+ */
+export function substituteEnv(payload: Payload, env: NodeJS.ProcessEnv): void {
+  const problems: LocatedProblem[] = []
+  const visit = (value: unknown, at: (string | number)[]): unknown => {
+    if (typeof value === 'string') {
+      if (!value.includes('${')) return value
+      return value.replace(VARIABLE, (match, name: string | undefined, close: string) => {
+        if (match === '$${') return '${'
+        if (!close || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name ?? '')) {
+          problems.push(locateProblem(payload, { path: at, message: `'${match}' is not a variable reference; write \${NAME} with a letter, digit or _ name, or $\${ for a literal \${.` }))
+          return match
+        }
+        const replacement = env[name!]
+        if (replacement === undefined) {
+          problems.push(locateProblem(payload, { path: at, message: `the environment variable ${name} is not set; set it in the step's env, or write $\${${name}} for a literal \${${name}}.` }))
+          return match
+        }
+        return replacement
+      })
+    }
+    if (Array.isArray(value)) return value.map((item, i) => visit(item, [...at, i]))
+    if (value && typeof value === 'object') {
+      const object = value as Record<string, unknown>
+      for (const key of Object.keys(object)) {
+        const next = visit(object[key], [...at, key])
+        // defineProperty, not assignment: a JSON key "__proto__" must stay a plain own property.
+        if (next !== object[key]) Object.defineProperty(object, key, { value: next, writable: true, enumerable: true, configurable: true })
+      }
+    }
+    return value
+  }
+  visit(payload.value, [])
+  if (problems.length > 0) throw new PayloadError(problems, payload.file)
+}
+
+function lineStarts(text: string): number[] {
+  const starts = [0]
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) starts.push(i + 1)
+  return starts
+}
+
+function positionOf(starts: number[], offset: number): { line: number; column: number } {
+  let lo = 0
+  let hi = starts.length - 1
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1
+    if (starts[mid]! <= offset) lo = mid
+    else hi = mid - 1
+  }
+  return { line: lo + 1, column: offset - starts[lo]! + 1 }
+}

@@ -1,0 +1,117 @@
+/**
+ * The provider-agnostic steps between a valid payload and an Outcome: check everything before
+ * sending, then for each target read → update (or preview, in a dry run) → wait → diff.
+ */
+import { diff } from './diff.js'
+import { ApiError, DeployPatchError, messageOf, type LocatedProblem, type Problem, CancelledError, TimeoutError, DeployFailedError } from './errors.js'
+import { locateProblem, type Payload } from './payload.js'
+import type { Provider, ProviderContext } from './providers/provider.js'
+import type { Outcome } from './report.js'
+import type { Settings } from './settings.js'
+import { waitFor } from './wait.js'
+
+/** Every problem with the inputs, the targets and the payload, located in the payload file. Pure. */
+export function checkBeforeSending(provider: Provider, settings: Settings, payload: Payload): LocatedProblem[] {
+  const problems: LocatedProblem[] = provider.checkInputs(settings)
+  for (const target of settings.targets) {
+    const problem = provider.checkTarget(target)
+    if (problem) problems.push({ path: [], input: 'target', message: `Invalid input 'target': ${problem}` })
+  }
+  return [...problems, ...provider.validate(payload.value, settings).map((p: Problem) => locateProblem(payload, p))]
+}
+
+/** Run one target through the provider; never throws, every failure becomes the Outcome's error. */
+export async function runTarget(provider: Provider, ctx: ProviderContext, target: string, payload: Payload): Promise<Outcome> {
+  const started = Date.now()
+  const { settings, log } = ctx
+  const outcome: Outcome = { target, status: 'failed', changed: false, changes: [], notes: [], durationMs: 0 }
+  try {
+    const before = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, target))
+    outcome.providerStatus = provider.statusOf(before)
+
+    if (settings.dryRun) {
+      outcome.request = provider.describeRequest(ctx, target, payload.value)
+      outcome.changes = diff(before, provider.preview(before, payload.value), provider.volatile)
+      outcome.resource = before
+      outcome.notes = provider.notes?.(before) ?? []
+      outcome.status = 'dry-run'
+      log.info(`Dry run: ${outcome.changes.length === 0 ? 'no field would change' : `would change ${outcome.changes.map((c) => c.path).join(', ')}`}; nothing was sent.`)
+      return outcome
+    }
+
+    const update = await log.group(`Update ${provider.name} ${target}`, () => provider.update(ctx, target, payload.value))
+    outcome.httpStatus = update.httpStatus
+    outcome.requestId = update.requestId
+    outcome.providerStatus = update.providerStatus
+    let resource = update.resource
+    if (update.pending && provider.poll) {
+      if (settings.wait) {
+        const poll = provider.poll.bind(provider)
+        const waited = await log.group(`Wait for ${provider.name} ${target}`, () =>
+          waitFor(() => poll(ctx, target, update), {
+            firstDelayMs: settings.pollIntervalMs,
+            deadline: ctx.deadline,
+            signal: ctx.signal,
+            what: `waiting for ${target}`,
+            onPoll: (status, reads) => {
+              outcome.providerStatus = status
+              log.info(`Status ${status} (read ${reads}).`)
+            },
+          }),
+        )
+        resource = waited.value
+        outcome.providerStatus = waited.providerStatus
+      } else {
+        outcome.notes.push(`Not waited for ('wait' is false): the provider reported ${update.providerStatus} and the change may still be in progress.`)
+      }
+    }
+    outcome.resource = resource
+    outcome.changes = diff(before, resource, provider.volatile)
+    outcome.changed = outcome.changes.length > 0
+    outcome.notes.push(...(provider.notes?.(resource) ?? []))
+    outcome.status = 'succeeded'
+    log.info(`${provider.name} ${target}: ${outcome.changed ? `changed ${outcome.changes.map((c) => c.path).join(', ')}` : 'no field changed'} (status ${outcome.providerStatus ?? 'unknown'}).`)
+  } catch (error) {
+    fail(outcome, provider, target, settings, error)
+  } finally {
+    outcome.durationMs = Date.now() - started
+  }
+  return outcome
+}
+
+/** Fill an outcome from a failure: status, error type, the provider's advice, the last known status. */
+function fail(outcome: Outcome, provider: Provider, target: string, settings: Settings, error: unknown): void {
+  if (!(error instanceof DeployPatchError)) {
+    outcome.status = 'failed'
+    outcome.error = { type: 'internal', message: `${provider.name} ${target}: unexpected error: ${messageOf(error)}. Please report this.` }
+    return
+  }
+  outcome.status = error.status
+  if (error instanceof ApiError) {
+    outcome.httpStatus = error.httpStatus
+    outcome.requestId = error.requestId
+  }
+  if ((error instanceof TimeoutError || error instanceof CancelledError || error instanceof DeployFailedError) && error.providerStatus) {
+    outcome.providerStatus = error.providerStatus
+  }
+  let message = error.message
+  if (error instanceof CancelledError) {
+    message += outcome.providerStatus ? ` The last status of ${target} was ${outcome.providerStatus}; the change may still be going on at the provider.` : ''
+  }
+  const advice = error instanceof ApiError ? provider.advise(error, target, settings) : undefined
+  outcome.error = { type: error.errorType, message: `${provider.name} ${target}: ${message}${advice ? ` ${advice}` : ''}` }
+}
+
+/** Run `work` over `items`, at most `limit` at a time, keeping the input order in the result. */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await work(items[index]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}

@@ -1,0 +1,95 @@
+/**
+ * The one interface every provider implements, and the registry that loads a provider only
+ * when it is chosen (so no provider's code or dependencies load for another).
+ * Providers never import @actions/core, main or report: they get everything through the
+ * context, and so run the same in tests, in the demo and on a runner.
+ */
+import type { ApiClient, ErrorDetails, Logger, OutgoingRequest } from '../http/client.js'
+import type { Deadline } from '../deadline.js'
+import type { ApiError, Problem } from '../errors.js'
+import type { PayloadObject } from '../payload.js'
+import type { ProviderName, Settings } from '../settings.js'
+import type { PollResult } from '../wait.js'
+
+/** What a provider needs while it talks to its API. */
+export interface ProviderContext {
+  client: ApiClient
+  settings: Settings
+  deadline: Deadline
+  signal: AbortSignal
+  log: Logger & { group<T>(title: string, work: () => Promise<T>): Promise<T> }
+  /** Register a value derived from a credential (a header value, a token) as a secret; returns it. */
+  secret(value: string): string
+}
+
+/** The single write's result. */
+export interface UpdateResult {
+  /** The resource as the write left it (final unless `pending`). */
+  resource: unknown
+  providerStatus: string
+  httpStatus: number
+  requestId?: string
+  /** True when an asynchronous part follows and `poll` must be waited on. */
+  pending: boolean
+}
+
+/** The request a dry run would send, secrets already redacted by the caller. */
+export interface RequestPreview {
+  method: string
+  url: string
+  headers: Record<string, string>
+  body: unknown
+}
+
+export interface Provider {
+  readonly name: ProviderName
+  /** Paths that change by themselves and never count as a change (`[*]` matches any index). */
+  readonly volatile: readonly string[]
+  /** The API's base URL for these settings (origin plus path prefix). */
+  baseUrl(settings: Settings): URL
+  /** Problems with the inputs this provider needs (credentials, ids), as messages naming the input. Pure. */
+  checkInputs(settings: Settings): Problem[]
+  /** A problem with one target id, or undefined when it has the provider's id shape. Pure. */
+  checkTarget(target: string): string | undefined
+  /** Every problem of the payload, each with its JSON path. Pure. */
+  validate(payload: PayloadObject, settings: Settings): Problem[]
+  /** A hook that adds credentials to each request; may derive (and register) secrets or fetch a token. */
+  authorize(ctx: Omit<ProviderContext, 'client'>): Promise<(request: OutgoingRequest) => void | Promise<void>>
+  /** Reads the provider's error body. */
+  parseError(status: number, body: unknown, text: string): ErrorDetails
+  /** The sentence that says what to do about an API error, or undefined to keep the plain message. */
+  advise(error: ApiError, target: string, settings: Settings): string | undefined
+  /** The live resource, for the diff's before side and for dry runs. */
+  read(ctx: ProviderContext, target: string): Promise<unknown>
+  /** The one write. */
+  update(ctx: ProviderContext, target: string, payload: PayloadObject): Promise<UpdateResult>
+  /** One status read of the asynchronous part; throws DeployFailedError on the provider's failure state. */
+  poll?(ctx: ProviderContext, target: string, last: UpdateResult): Promise<PollResult<unknown>>
+  /** What the resource would look like after the update, for a dry run's diff. */
+  preview(before: unknown, payload: PayloadObject): unknown
+  /** The request the update would send (headers without credentials), for a dry run. */
+  describeRequest(ctx: ProviderContext, target: string, payload: PayloadObject): RequestPreview
+  /** The provider's own status of a resource read with `read`. */
+  statusOf(resource: unknown): string | undefined
+  /** Things worth calling out in the summary about a resource (paused, archived, inactive …). */
+  notes?(resource: unknown): string[]
+}
+
+type Loader = () => Promise<Provider>
+
+/** name → loader; a provider that is not here yet fails with "not supported yet" before any request. */
+const REGISTRY: Partial<Record<ProviderName, Loader>> = {
+  qoder: async () => (await import('./qoder.js')).qoder,
+}
+
+/** Load the chosen provider, or throw a one-line message when it is not supported yet. */
+export async function loadProvider(name: ProviderName): Promise<Provider> {
+  const load = REGISTRY[name]
+  if (!load) {
+    const supported = Object.keys(REGISTRY).join(', ')
+    throw new UnsupportedProviderError(`Provider '${name}' is not supported yet by this version of deploy-patch (supported: ${supported}); nothing was sent.`)
+  }
+  return load()
+}
+
+export class UnsupportedProviderError extends Error {}

@@ -1,0 +1,179 @@
+/**
+ * Everything the next steps and the person reading the run see: the outputs, the resource
+ * file, the job summary and annotations. Built from the outcomes alone, after the work is done
+ * (or cancelled), so a failure still reports everything it has.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import type { Change } from './diff.js'
+import { formatProblem, type LocatedProblem, type RunStatus } from './errors.js'
+import type { RequestPreview } from './providers/provider.js'
+import { formatMs, type ProviderName } from './settings.js'
+
+/** One target's result. */
+export interface Outcome {
+  target: string
+  status: RunStatus
+  providerStatus?: string
+  changed: boolean
+  changes: Change[]
+  resource?: unknown
+  httpStatus?: number
+  requestId?: string
+  error?: { type: string; message: string }
+  /** Callouts for the summary (paused, archived, not waited …). */
+  notes: string[]
+  /** The request a dry run would have sent. */
+  request?: RequestPreview
+  durationMs: number
+}
+
+export interface RunReport {
+  /** Unset when the inputs could not be read. */
+  provider?: ProviderName
+  outcomes: Outcome[]
+  /** Problems found before anything was sent (inputs, payload). */
+  problems: LocatedProblem[]
+  /** The failure when nothing got as far as a target (bad input, unsupported provider). */
+  error?: { type: string; message: string }
+  dryRun: boolean
+  durationMs: number
+}
+
+/** Where the report goes: `@actions/core` on a runner. */
+export interface ReportSink {
+  setOutput(name: string, value: string): void
+  warning(message: string): void
+  error(message: string, annotation?: { title?: string; file?: string; startLine?: number; startColumn?: number }): void
+  writeSummary(markdown: string): Promise<void>
+  redact(text: string): string
+}
+
+/** Outputs larger than this are cut (with a warning); the resource file always has everything. */
+export const MAX_RESOURCE_OUTPUT_BYTES = 512 * 1024
+
+/** The overall status: the worst of the targets (a run with no target failed before starting). */
+export function overallStatus(report: Pick<RunReport, 'outcomes' | 'error'>): RunStatus {
+  if (report.error || report.outcomes.length === 0) return 'failed'
+  for (const status of ['cancelled', 'timed-out', 'failed'] as const) if (report.outcomes.some((o) => o.status === status)) return status
+  return report.outcomes.every((o) => o.status === 'dry-run') ? 'dry-run' : 'succeeded'
+}
+
+/** Write outputs, resource file, annotations and (optionally) the summary. Returns the overall status. */
+export async function writeReport(report: RunReport, sink: ReportSink, options: { runnerTemp: string; summary: boolean }): Promise<RunStatus> {
+  const status = overallStatus(report)
+  const set = (name: string, value: string) => sink.setOutput(name, sink.redact(value))
+  const single = report.outcomes.length === 1 ? report.outcomes[0] : undefined
+
+  for (const problem of report.problems) {
+    sink.error(sink.redact(formatProblem({ ...problem, file: undefined, line: undefined, column: undefined })), {
+      title: 'deploy-patch: nothing was sent',
+      file: problem.file,
+      startLine: problem.line,
+      startColumn: problem.column,
+    })
+  }
+
+  set('status', status)
+  set('resource-id', report.outcomes.map((o) => o.target).join(','))
+  set('changed', String(report.outcomes.some((o) => o.changed)))
+  set('changes', JSON.stringify(single ? single.changes.map((c) => c.path) : report.outcomes.flatMap((o) => o.changes.map((c) => `${o.target}: ${c.path}`))))
+  set(
+    'results',
+    JSON.stringify(
+      report.outcomes.map((o) => ({ target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...(o.error ? { error: o.error.message } : {}) })),
+    ),
+  )
+  if (single?.providerStatus) set('provider-status', single.providerStatus)
+  if (single?.httpStatus) set('http-status', String(single.httpStatus))
+  if (single?.requestId) set('request-id', single.requestId)
+  const failure = report.error ?? report.outcomes.find((o) => o.error)?.error
+  if (failure) {
+    set('error-type', failure.type)
+    set('error-message', report.outcomes.filter((o) => o.error).length > 1 ? report.outcomes.filter((o) => o.error).map((o) => o.error!.message).join(' ') : failure.message)
+  }
+
+  const withResource = report.outcomes.filter((o) => o.resource !== undefined)
+  if (withResource.length > 0) {
+    const fileContent = single ? single.resource : withResource.map((o) => ({ target: o.target, resource: o.resource }))
+    const file = path.join(options.runnerTemp, 'deploy-patch', `${report.provider ?? 'deploy-patch'}-${fileSafe(single?.target ?? 'targets')}-${Date.now()}.json`)
+    await mkdir(path.dirname(file), { recursive: true })
+    await writeFile(file, sink.redact(JSON.stringify(fileContent, null, 2)) + '\n', { mode: 0o600 })
+    set('resource-file', file)
+    if (single) {
+      const compact = sink.redact(JSON.stringify(single.resource))
+      if (Buffer.byteLength(compact) > MAX_RESOURCE_OUTPUT_BYTES) {
+        sink.warning(`The resource is ${Math.round(Buffer.byteLength(compact) / 1024)} KB; the 'resource' output holds its first 512 KB only (not valid JSON). Read the whole resource from the file named by the 'resource-file' output.`)
+        set('resource', truncateUtf8(compact, MAX_RESOURCE_OUTPUT_BYTES))
+      } else set('resource', compact)
+    }
+  }
+
+  if (options.summary) await sink.writeSummary(sink.redact(renderSummary(report, status)))
+  return status
+}
+
+/** The job summary as Markdown. */
+export function renderSummary(report: RunReport, status: RunStatus = overallStatus(report)): string {
+  const lines: string[] = []
+  const icon = { succeeded: '✅', 'dry-run': '🔎', failed: '❌', 'timed-out': '⏱️', cancelled: '⏹️' }[status]
+  lines.push(`### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`, '')
+  if (report.error) lines.push(`**${cell(report.error.message)}**`, '')
+  if (report.problems.length > 0) {
+    lines.push('| Where | Problem |', '| --- | --- |')
+    for (const p of report.problems) lines.push(`| ${cell(`${p.file ?? 'payload'}${p.line ? `:${p.line}` : ''}`)} | ${cell(formatProblem({ ...p, file: undefined }))} |`)
+    lines.push('')
+  }
+  if (report.outcomes.length > 0) {
+    lines.push('| Target | Status | Provider status | Changed | Duration |', '| --- | --- | --- | --- | --- |')
+    for (const o of report.outcomes) {
+      lines.push(`| \`${cell(o.target)}\` | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`)
+    }
+    lines.push('')
+  }
+  for (const o of report.outcomes) {
+    const heading = report.outcomes.length > 1 ? ` — \`${cell(o.target)}\`` : ''
+    if (o.error) lines.push(`> [!CAUTION]`, `> ${cell(o.error.message)}`, '')
+    for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
+    if (o.changes.length > 0) {
+      lines.push(`#### ${report.dryRun ? 'Would change' : 'Changed'}${heading}`, '', '| Field | Before | After |', '| --- | --- | --- |')
+      for (const change of o.changes.slice(0, 100)) lines.push(`| \`${cell(change.path)}\` | ${value(change.before)} | ${value(change.after)} |`)
+      if (o.changes.length > 100) lines.push(`| … | ${o.changes.length - 100} more | |`)
+      lines.push('')
+    } else if (o.status === 'succeeded' || o.status === 'dry-run') {
+      lines.push(`No field ${report.dryRun ? 'would change' : 'changed'}${heading}.`, '')
+    }
+    if (o.request) {
+      lines.push(`<details><summary>Request that would be sent${heading}</summary>`, '', '```http', `${o.request.method} ${o.request.url}`)
+      for (const [name, v] of Object.entries(o.request.headers)) lines.push(`${name}: ${v}`)
+      lines.push('', JSON.stringify(o.request.body, null, 2), '```', '', '</details>', '')
+    }
+  }
+  lines.push(`<sub>Took ${formatMs(report.durationMs)}.</sub>`, '')
+  return lines.join('\n')
+}
+
+/** A table cell: one line, pipes and HTML escaped. */
+function cell(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+}
+
+/** A value for the before/after table: JSON, shortened to 80 characters. */
+function value(v: unknown): string {
+  if (v === undefined) return '*(none)*'
+  const text = JSON.stringify(v)
+  return `\`${cell(text.length > 80 ? `${text.slice(0, 77)}…` : text)}\``
+}
+
+function fileSafe(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 80)
+}
+
+/** At most `bytes` bytes of `text`, never splitting a character. */
+export function truncateUtf8(text: string, bytes: number): string {
+  const buffer = Buffer.from(text)
+  if (buffer.length <= bytes) return text
+  let end = bytes
+  while (end > 0 && (buffer[end]! & 0xc0) === 0x80) end--
+  return buffer.subarray(0, end).toString('utf8')
+}

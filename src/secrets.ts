@@ -1,0 +1,43 @@
+/**
+ * Every credential, and every value derived from one (a Basic header, an IAM token), is
+ * registered here before anything is logged. Registering masks it on the runner; `redact`
+ * does the same for text we build ourselves (messages, the dry-run request, outputs), so a
+ * secret stays hidden even where the runner's masking does not reach (demo, local runs).
+ */
+export class Secrets {
+  private readonly values = new Set<string>()
+  private readonly mask: (value: string) => void
+
+  /** `mask` is the runner's masking, `core.setSecret` on a runner. */
+  constructor(mask: (value: string) => void) {
+    this.mask = mask
+  }
+
+  /** Register a secret (and its JSON-escaped form); returns it for convenient use at the point of derivation. */
+  add(value: string | undefined): string | undefined {
+    if (!value || value.length < 3) return value // masking 1–2 characters would blank out ordinary text
+    if (!this.values.has(value)) {
+      this.values.add(value)
+      this.mask(value)
+      const escaped = JSON.stringify(value).slice(1, -1)
+      if (escaped !== value) {
+        this.values.add(escaped)
+        this.mask(escaped)
+      }
+    }
+    return value
+  }
+
+  /** True when `text` contains a registered secret. */
+  contains(text: string): boolean {
+    for (const value of this.values) if (text.includes(value)) return true
+    return false
+  }
+
+  /** Replace every registered secret in `text` with `***`, longest first so overlapping secrets never leave a tail. */
+  redact(text: string): string {
+    let out = text
+    for (const value of [...this.values].sort((a, b) => b.length - a.length)) out = out.split(value).join('***')
+    return out
+  }
+}

@@ -1,0 +1,239 @@
+/**
+ * Inputs → one typed, checked Settings object. Every input of action.yml is read here and only
+ * here, once, so a misspelled or unused input is caught by the contract test, and every bad
+ * value fails with the input's name and the forms it accepts.
+ */
+import { InputError } from './errors.js'
+
+export const PROVIDERS = ['qoder', 'kintone', 'huaweicloud-rts', 'aieev'] as const
+export type ProviderName = (typeof PROVIDERS)[number]
+
+/** Credentials as given; each non-empty one is registered as a secret while it is read. */
+export interface Credentials {
+  token?: string
+  username?: string
+  password?: string
+  domain?: string
+  oauthToken?: string
+  basicAuth?: string
+  accessKey?: string
+  secretKey?: string
+  securityToken?: string
+}
+
+export interface Settings {
+  provider: ProviderName
+  payloadFile?: string
+  payloadInline?: string
+  targets: string[]
+  credentials: Credentials
+  authUrl?: URL
+  region?: string
+  projectId?: string
+  guestSpaceId?: string
+  baseUrl?: URL
+  restart: boolean
+  wait: boolean
+  timeoutMs: number
+  pollIntervalMs: number
+  maxRetries: number
+  dryRun: boolean
+  substituteEnv: boolean
+  githubEnvironment?: string
+  githubToken?: string
+  summary: boolean
+  concurrency: number
+  workspace: string
+  runnerTemp: string
+}
+
+/** Reads one input by its action.yml name ('' when unset), as `core.getInput` does. */
+export type InputReader = (name: string) => string
+
+/** Parse and check every input. `registerSecret` is called for each credential before anything can log it. */
+export function parseSettings(
+  read: InputReader,
+  registerSecret: (value: string) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Settings {
+  const secret = (name: string): string | undefined => {
+    const value = read(name)
+    if (value === '') return undefined
+    registerSecret(value)
+    return value
+  }
+  // Credentials first: nothing below may echo one before it is masked.
+  const credentials: Credentials = {
+    token: secret('token'),
+    password: secret('password'),
+    oauthToken: secret('oauth-token'),
+    basicAuth: secret('basic-auth'),
+    accessKey: secret('access-key'),
+    secretKey: secret('secret-key'),
+    securityToken: secret('security-token'),
+    username: optional(read('username')),
+    domain: optional(read('domain')),
+  }
+  const githubToken = secret('github-token')
+  if (credentials.basicAuth) {
+    // The password half alone is what a log line would most likely show.
+    const colon = credentials.basicAuth.indexOf(':')
+    if (colon < 1) throw new InputError('basic-auth', "Invalid input 'basic-auth'. Expected 'user:password'.")
+    registerSecret(credentials.basicAuth.slice(colon + 1))
+  }
+
+  const provider = parseProvider(read('provider'))
+  const payloadFile = optional(read('payload-file'))
+  const payloadInline = optional(read('payload'))
+  if (payloadFile && payloadInline) {
+    throw new InputError('payload', "Inputs 'payload-file' and 'payload' are both set. Set exactly one: a file in the repository, or the payload inline.")
+  }
+  if (!payloadFile && !payloadInline) {
+    throw new InputError('payload-file', "No payload: set 'payload-file' to a JSON or YAML file in the repository, or 'payload' to the payload inline.")
+  }
+
+  const timeoutMs = parseDuration('timeout', read('timeout') || '10m', { minMs: 1_000, maxMs: 6 * 3_600_000 })
+  const pollIntervalMs = parseDuration('poll-interval', read('poll-interval') || '1s', { minMs: 100, maxMs: 300_000 })
+
+  return {
+    provider,
+    payloadFile,
+    payloadInline,
+    targets: parseTargets(read('target')),
+    credentials,
+    authUrl: parseUrl('auth-url', read('auth-url')),
+    region: parseRegion(provider, read('region')),
+    projectId: parseId('project-id', read('project-id'), /^[A-Za-z0-9_-]{1,64}$/, 'a project id such as 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e'),
+    guestSpaceId: parseId('guest-space-id', read('guest-space-id'), /^[1-9][0-9]{0,18}$/, 'a positive whole number such as 12'),
+    baseUrl: parseUrl('base-url', read('base-url')),
+    restart: parseBoolean('restart', read('restart'), true),
+    wait: parseBoolean('wait', read('wait'), true),
+    timeoutMs,
+    pollIntervalMs,
+    maxRetries: parseInteger('max-retries', read('max-retries'), 5, 0, 20),
+    dryRun: parseBoolean('dry-run', read('dry-run'), false),
+    substituteEnv: parseBoolean('substitute-env', read('substitute-env'), false),
+    githubEnvironment: optional(read('github-environment')),
+    githubToken,
+    summary: parseBoolean('summary', read('summary'), true),
+    concurrency: parseInteger('concurrency', read('concurrency'), 4, 1, 32),
+    workspace: env.GITHUB_WORKSPACE || process.cwd(),
+    runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp',
+  }
+}
+
+function optional(value: string): string | undefined {
+  return value === '' ? undefined : value
+}
+
+function parseProvider(value: string): ProviderName {
+  if (value === '') throw new InputError('provider', `Input 'provider' is required. Expected one of: ${PROVIDERS.join(', ')}.`)
+  const found = PROVIDERS.find((p) => p === value.toLowerCase())
+  if (!found) throw new InputError('provider', `Invalid input 'provider': '${value}'. Expected one of: ${PROVIDERS.join(', ')}.`)
+  return found
+}
+
+/** YAML 1.2 core-schema booleans, as `core.getBooleanInput` accepts; anything else is an error, never a silent default. */
+export function parseBoolean(name: string, value: string, fallback: boolean): boolean {
+  if (value === '') return fallback
+  if (['true', 'True', 'TRUE'].includes(value)) return true
+  if (['false', 'False', 'FALSE'].includes(value)) return false
+  throw new InputError(name, `Invalid input '${name}': '${value}'. Expected true or false.`)
+}
+
+/** A whole number within [min, max]. */
+export function parseInteger(name: string, value: string, fallback: number, min: number, max: number): number {
+  if (value === '') return fallback
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new InputError(name, `Invalid input '${name}': '${value}'. Expected a whole number from ${min} to ${max}.`)
+  }
+  return Number(value)
+}
+
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 }
+
+/** `90s`, `15m`, `1h`, `1h30m`, `500ms`, or a bare number of seconds → milliseconds. */
+export function parseDuration(name: string, value: string, limits: { minMs: number; maxMs: number }): number {
+  const text = value.trim().toLowerCase()
+  let ms: number | undefined
+  if (/^\d+(\.\d+)?$/.test(text)) ms = Number(text) * 1_000
+  else if (/^(\d+(\.\d+)?(ms|h|m|s))+$/.test(text)) {
+    ms = 0
+    for (const [, num, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) ms += Number(num) * UNIT_MS[unit!]!
+  }
+  const accepted = "a duration such as '90s', '15m', '1h', '1h30m', or a number of seconds"
+  if (ms === undefined) throw new InputError(name, `Invalid input '${name}': '${value}'. Expected ${accepted}.`)
+  if (ms < limits.minMs || ms > limits.maxMs) {
+    throw new InputError(name, `Invalid input '${name}': '${value}'. Expected ${accepted}, from ${formatMs(limits.minMs)} to ${formatMs(limits.maxMs)}.`)
+  }
+  return Math.round(ms)
+}
+
+/** 1500 → '1.5s', 600000 → '10m'. */
+export function formatMs(ms: number): string {
+  if (ms < 1_000) return `${ms}ms`
+  if (ms < 60_000 || ms % 60_000 !== 0) return `${Math.round(ms / 100) / 10}s`
+  if (ms < 3_600_000 || ms % 3_600_000 !== 0) return `${ms / 60_000}m`
+  return `${ms / 3_600_000}h`
+}
+
+/** Newline- or comma-separated ids; blanks dropped; duplicates and control characters refused. */
+export function parseTargets(value: string): string[] {
+  const targets = value.split(/[\n,]/).map((t) => t.trim()).filter((t) => t !== '')
+  const seen = new Set<string>()
+  for (const target of targets) {
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(target)) throw new InputError('target', `Invalid input 'target': ${JSON.stringify(target)} contains a control character. Expected ids separated by commas or newlines.`)
+    if (seen.has(target)) throw new InputError('target', `Invalid input 'target': '${target}' is listed twice. List each id once.`)
+    seen.add(target)
+  }
+  return targets
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
+
+/** True for hosts that never leave this machine, the only ones allowed over plain http. */
+export function isLoopbackHost(hostname: string): boolean {
+  return LOOPBACK.test(hostname)
+}
+
+/** An https origin (optionally with a path prefix); http only for loopback hosts. */
+export function parseUrl(name: string, value: string): URL | undefined {
+  if (value === '') return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new InputError(name, `Invalid input '${name}': '${value}' is not a URL. Expected an https URL such as https://example.com.`)
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new InputError(name, `Invalid input '${name}': '${value}'. Only https URLs are accepted (plain http only for localhost and 127.0.0.1), so credentials never cross the network in clear text.`)
+  }
+  if (url.username || url.password) {
+    throw new InputError(name, `Invalid input '${name}': the URL carries credentials. Remove them from the URL and use the credential inputs, which are masked.`)
+  }
+  if (url.search || url.hash) {
+    throw new InputError(name, `Invalid input '${name}': '${value}' has a query or fragment. Expected an origin such as https://example.com.`)
+  }
+  url.pathname = url.pathname.replace(/\/+$/, '')
+  return url
+}
+
+function parseRegion(provider: ProviderName, value: string): string | undefined {
+  if (provider === 'qoder') {
+    const region = value === '' ? 'global' : value.toLowerCase()
+    if (region !== 'global' && region !== 'cn') throw new InputError('region', `Invalid input 'region': '${value}'. For qoder, expected 'global' (api.qoder.com) or 'cn' (api.qoder.com.cn).`)
+    return region
+  }
+  if (value === '') return undefined
+  if (!/^[a-z]{2,}(-[a-z0-9]+){1,4}$/.test(value)) {
+    throw new InputError('region', `Invalid input 'region': '${value}'. Expected a region name such as cn-north-4.`)
+  }
+  return value
+}
+
+function parseId(name: string, value: string, shape: RegExp, example: string): string | undefined {
+  if (value === '') return undefined
+  if (!shape.test(value)) throw new InputError(name, `Invalid input '${name}': '${value}'. Expected ${example}.`)
+  return value
+}

@@ -1,0 +1,67 @@
+/**
+ * The poll loop for asynchronous deploys. The first read comes after `poll-interval`; the gap
+ * then grows by POLL_GROWTH up to POLL_CAP_MS, so a short deploy is noticed within about a
+ * second and a long one costs few requests. Every wait ends: at a terminal state, at the
+ * deadline (TimeoutError with the last status) or on cancellation (CancelledError, within 2 s).
+ */
+import { cancelled, sleep, type Deadline } from './deadline.js'
+import { TimeoutError } from './errors.js'
+
+export const POLL_GROWTH = 1.25
+export const POLL_CAP_MS = 5_000
+
+/** One status read's verdict. */
+export type PollResult<T> =
+  | { state: 'pending'; providerStatus: string; value?: T }
+  | { state: 'done'; providerStatus: string; value: T }
+
+export interface WaitOptions {
+  firstDelayMs: number
+  deadline: Deadline
+  signal: AbortSignal
+  /** Words for the timeout message: 'waiting for the deploy of apps 1, 2'. */
+  what: string
+  /** Called after each read, for logs. */
+  onPoll?: (providerStatus: string, reads: number) => void
+  /** An extra bound for this wait only (Aieev's health_check_timeout plus a margin). */
+  maxWaitMs?: number
+}
+
+/** The gap before read number `n` (0-based) after a first gap of `firstDelayMs`. */
+export function pollDelayMs(firstDelayMs: number, n: number): number {
+  return Math.min(Math.max(firstDelayMs, POLL_CAP_MS), Math.round(firstDelayMs * POLL_GROWTH ** n))
+}
+
+/**
+ * Poll until `poll` says done. A poll that decides the deploy failed throws (DeployFailedError);
+ * that ends the wait too. Returns the final value and how many reads it took.
+ */
+export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: WaitOptions): Promise<{ value: T; providerStatus: string; reads: number }> {
+  const { deadline, signal } = options
+  const startedAt = Date.now()
+  const ownLimitLeft = () => (options.maxWaitMs === undefined ? Infinity : options.maxWaitMs - (Date.now() - startedAt))
+  let last: string | undefined
+  const timedOut = () =>
+    ownLimitLeft() <= 0 && deadline.remainingMs() > 0
+      ? deadline.error(`${options.what} (its own limit of ${Math.round(options.maxWaitMs! / 1000)}s passed)`, last)
+      : deadline.error(options.what, last)
+  for (let reads = 0; ; reads++) {
+    const budgetMs = Math.min(deadline.remainingMs(), ownLimitLeft())
+    if (budgetMs <= 0) throw timedOut()
+    await sleep(Math.min(pollDelayMs(options.firstDelayMs, reads), budgetMs), signal).catch((error: unknown) => {
+      throw signal.aborted ? cancelled(signal, last) : error
+    })
+    if (deadline.expired() || ownLimitLeft() <= 0) throw timedOut()
+    let result: PollResult<T>
+    try {
+      result = await poll()
+    } catch (error) {
+      if (signal.aborted) throw cancelled(signal, last)
+      if (error instanceof TimeoutError) throw timedOut()
+      throw error
+    }
+    last = result.providerStatus
+    options.onPoll?.(last, reads + 1)
+    if (result.state === 'done') return { value: result.value, providerStatus: last, reads: reads + 1 }
+  }
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['__tests__/**/*.test.ts'],
+    // Emulators listen on 127.0.0.1 and some tests wait through real (short) backoffs.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+})
