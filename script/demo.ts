@@ -1,0 +1,207 @@
+/**
+ * `npm run demo`: runs the committed `dist/index.js` exactly as a runner would, against local
+ * emulators of the provider APIs on 127.0.0.1, and shows its log, outputs and job summary.
+ * Needs nothing but `npm ci` — no account, no network.
+ *
+ * Each provider is one entry in SCENARIOS: start and seed its emulator, give the inputs and
+ * workspace files, and the runner loop below does the rest.
+ */
+import { QoderEmulator } from '../__tests__/emulators/qoder.ts'
+import { cleanupRuns, runAction, type ActionRun } from '../__tests__/helpers/run-action.ts'
+
+/** A started, seeded emulator: what the scenario's inputs need, and how to stop it. */
+interface Stage {
+  origin: string
+  target: string
+  token: string
+  /** Facts read back from the emulator after the run (e.g. how many writes it applied). */
+  facts(): string[]
+  close(): Promise<void>
+}
+
+interface Scenario {
+  name: string
+  setup(): Promise<Stage>
+  inputs(stage: Stage): Record<string, string>
+  /** Workspace files, as they would be committed in the user's repository. */
+  files: Record<string, string>
+}
+
+const QODER_PAYLOAD = `# deploy/qoder.yaml: a merge patch for one Qoder Cloud deployment
+name: nightly-report-berlin
+schedule:
+  type: cron
+  expression: "0 6 * * 1-5"   # 06:00 on weekdays
+  timezone: Europe/Berlin
+metadata:
+  owner: platform-team         # added or updated
+  legacy_ticket: null          # null deletes the key
+`
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'Qoder Cloud: rename a deployment and move its schedule to Berlin mornings',
+    async setup() {
+      const token = 'pt-demo-token'
+      const emulator = new QoderEmulator({ tokens: [token] })
+      const origin = await emulator.start()
+      try {
+        const deployment = emulator.seed({ name: 'nightly-report', metadata: { legacy_ticket: 'OPS-1234' } })
+        return {
+          origin,
+          target: deployment.id,
+          token,
+          facts: () => [`The emulator applied ${count(emulator.appliedUpdates(deployment.id))} update(s) to ${deployment.id}.`],
+          close: () => emulator.close(),
+        }
+      } catch (error) {
+        await emulator.close()
+        throw error
+      }
+    },
+    inputs: (stage) => ({
+      provider: 'qoder',
+      'payload-file': 'deploy/qoder.yaml',
+      target: stage.target,
+      token: stage.token,
+      'base-url': stage.origin,
+    }),
+    files: { 'deploy/qoder.yaml': QODER_PAYLOAD },
+  },
+]
+
+/** Run one scenario and print it; true when the action succeeded. */
+async function runScenario(scenario: Scenario): Promise<boolean> {
+  heading(scenario.name, '═')
+  let stage: Stage | undefined
+  try {
+    stage = await scenario.setup()
+    const inputs = scenario.inputs(stage)
+    console.log(`Emulator: ${stage.origin}   target: ${stage.target}`)
+    console.log(`Payload file ${Object.keys(scenario.files).join(', ')}:`)
+    for (const content of Object.values(scenario.files)) console.log(indent(content.trimEnd()))
+
+    const run = await runAction({ inputs, files: scenario.files })
+    // What the runner would hide in the web log: registered masks and the token given.
+    const mask = masker([stage.token, ...run.commands.filter((c) => c.command === 'add-mask').map((c) => c.message)])
+
+    heading('Action log (stdout)')
+    console.log(mask(renderLog(run.stdout)) || '(empty)')
+    if (run.stderr.trim() !== '') {
+      heading('stderr')
+      console.log(mask(run.stderr.trimEnd()))
+    }
+    heading('Outputs')
+    console.log(mask(renderOutputs(run.outputs)))
+    heading('Job summary (markdown)')
+    console.log(mask(run.summary.trimEnd()) || '(no summary written)')
+    heading('Check')
+    for (const fact of stage.facts()) console.log(mask(fact))
+    return verdict(run, mask)
+  } catch (error) {
+    heading('Check')
+    console.log(`✗ The scenario could not run: ${error instanceof Error ? error.message : String(error)}`)
+    return false
+  } finally {
+    await stage?.close()
+  }
+}
+
+function verdict(run: ActionRun, mask: (text: string) => string): boolean {
+  const took = `${(run.durationMs / 1000).toFixed(1)} s`
+  if (run.code === 0) {
+    console.log(`✓ The action exited 0 in ${took} (status: ${run.outputs.status ?? 'not set'}).`)
+    return true
+  }
+  const how = run.signal ? `was killed by ${run.signal}` : `exited with code ${run.code}`
+  console.log(`✗ The action ${how} after ${took}.`)
+  const why = run.outputs['error-message'] ?? run.commands.find((c) => c.command === 'error')?.message
+  if (why) console.log(mask(`  Reason: ${why}`))
+  return false
+}
+
+/** The log as the runner would show it: commands it consumes dropped, annotations spelled out. */
+function renderLog(stdout: string): string {
+  const lines: string[] = []
+  for (const line of stdout.trimEnd().split(/\r?\n/)) {
+    const command = /^::([a-z-]+)(?: ([^:]*))?::(.*)$/.exec(line)
+    if (!command) {
+      lines.push(line)
+      continue
+    }
+    const [, name = '', properties = '', message = ''] = command
+    const text = decodeData(message)
+    if (name === 'group') lines.push(`▶ ${text}`)
+    else if (name === 'error' || name === 'warning' || name === 'notice') {
+      const where = /file=([^,]*)(?:,line=(\d+))?/.exec(properties)
+      const at = where ? ` (${where[1]}${where[2] ? `:${where[2]}` : ''})` : ''
+      lines.push(`${name[0]?.toUpperCase()}${name.slice(1)}${at}: ${text}`)
+    } else if (!['add-mask', 'endgroup', 'debug', 'set-output', 'save-state'].includes(name)) lines.push(line)
+  }
+  return lines.join('\n')
+}
+
+const JSON_OUTPUTS = new Set(['changes', 'results'])
+const RESOURCE_PREVIEW = 160
+
+function renderOutputs(outputs: Record<string, string>): string {
+  const names = Object.keys(outputs)
+  if (names.length === 0) return '(none)'
+  const width = Math.max(...names.map((name) => name.length))
+  return names
+    .map((name) => {
+      const value = outputs[name] ?? ''
+      const label = `${name.padEnd(width)} : `
+      if (JSON_OUTPUTS.has(name)) {
+        try {
+          return label + JSON.stringify(JSON.parse(value), null, 2).replace(/\n/g, '\n' + ' '.repeat(label.length))
+        } catch {
+          return label + value
+        }
+      }
+      if (name === 'resource' && value.length > RESOURCE_PREVIEW) {
+        return `${label}${value.slice(0, RESOURCE_PREVIEW)}… (${value.length} chars in all; resource-file has it whole)`
+      }
+      if (name === 'resource-file') return `${label}${value}  (temporary; removed when the demo ends)`
+      return label + value
+    })
+    .join('\n')
+}
+
+function decodeData(text: string): string {
+  return text.replace(/%(25|0D|0A)/g, (_whole, code: string) => ({ '25': '%', '0D': '\r', '0A': '\n' })[code] ?? '')
+}
+
+function masker(secrets: string[]): (text: string) => string {
+  const values = [...new Set(secrets.filter((secret) => secret.length > 0))].sort((a, b) => b.length - a.length)
+  return (text) => values.reduce((out, secret) => out.split(secret).join('***'), text)
+}
+
+function count(value: unknown): string {
+  if (Array.isArray(value)) return String(value.length)
+  return String(value)
+}
+
+function heading(title: string, rule = '─'): void {
+  const line = rule.repeat(Math.max(8, 78 - title.length - 4))
+  console.log(`\n${rule.repeat(2)} ${title} ${line}`)
+}
+
+function indent(text: string): string {
+  return text.replace(/^/gm, '    ')
+}
+
+async function main(): Promise<number> {
+  let failed = 0
+  try {
+    for (const scenario of SCENARIOS) {
+      if (!(await runScenario(scenario))) failed++
+    }
+  } finally {
+    await cleanupRuns()
+  }
+  heading(failed === 0 ? `All ${SCENARIOS.length} scenario(s) succeeded` : `${failed} of ${SCENARIOS.length} scenario(s) failed`, '═')
+  return failed === 0 ? 0 : 1
+}
+
+process.exitCode = await main()
