@@ -29,7 +29,8 @@ export function diff(before: unknown, after: unknown, volatile: readonly string[
     changes.push({ path: path || '$', before: a, after: b })
   }
   walk(before, after, '')
-  return changes
+  // A stable order, whatever order the provider returns keys in.
+  return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
 }
 
 /** Deep equality for JSON values; a missing key and `undefined` are the same. */

@@ -182,8 +182,8 @@ describe('runAction', () => {
     )
   })
 
-  it.skipIf(existsSync(path.join(REPO_ROOT, 'dist', 'index.js')))('says how to build dist/index.js when it is missing', async () => {
-    await expect(runAction({ inputs: {} })).rejects.toThrow(/npm run bundle/)
+  it('says when the entry script is missing', async () => {
+    await expect(runAction({ entry: path.join(REPO_ROOT, 'no-such-dist', 'index.js'), inputs: {} })).rejects.toThrow(/no-such-dist.*does not exist/)
   })
 })
 
