@@ -74,6 +74,8 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 /** The provider answered with an error status (after any retries). */
 export class ApiError extends DeployPatchError {
+  /** Set for a write without an idempotency key answered 500/502/504: it may have been applied. */
+  maybeApplied = false
   readonly httpStatus: number
   readonly requestId?: string
   readonly providerMessage: string
@@ -128,10 +130,18 @@ export class CancelledError extends DeployPatchError {
 /** The async part ended in the provider's failure state (kintone FAIL, RTS FAILED, …). */
 export class DeployFailedError extends DeployPatchError {
   readonly providerStatus: string
-  constructor(message: string, providerStatus: string, errorType = 'deploy-failed') {
+  /** The resource as the failed deploy left it, for the outputs. */
+  readonly resource?: unknown
+  constructor(message: string, providerStatus: string, resource?: unknown, errorType = 'deploy-failed') {
     super(message, errorType)
     this.providerStatus = providerStatus
+    this.resource = resource
   }
+}
+
+/** True when a failed write may nevertheless have been applied (lost answer, or a 5xx after sending). */
+export function mayHaveApplied(error: unknown): boolean {
+  return (error instanceof NetworkError || error instanceof ApiError) && error.maybeApplied
 }
 
 /** A readable message from anything thrown, never "[object Object]". */

@@ -83,6 +83,8 @@ export interface ClientOptions {
 
 /** Statuses worth another try: the server or a gateway said "not now". */
 export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504])
+/** Retryable statuses that say the request was not acted on, so even a write without an idempotency key may be resent. */
+const NOT_APPLIED_STATUSES = new Set([408, 429, 503])
 const BACKOFF_BASE_MS = 1_000
 const BACKOFF_CAP_MS = 30_000
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
@@ -113,7 +115,12 @@ export class ApiClient {
   /** The absolute URL for a path below the base URL; refuses anything that would leave the origin. */
   url(path: string, query: [string, string][] = []): URL {
     const base = this.options.baseUrl
-    const url = new URL(base.origin + base.pathname.replace(/\/$/, '') + path)
+    let url: URL
+    try {
+      url = new URL(base.origin + base.pathname.replace(/\/$/, '') + path)
+    } catch {
+      throw new DeployPatchError(`Refusing to build a URL from the path '${path}'.`, 'input')
+    }
     if (url.origin !== base.origin) throw new DeployPatchError(`Refusing to build a URL outside ${base.origin}.`, 'input')
     for (const [key, value] of query) url.searchParams.append(key, value)
     return url
@@ -140,6 +147,11 @@ export class ApiClient {
         }
         failure = this.apiError(spec, response)
         if (!RETRYABLE_STATUSES.has(response.status)) throw failure
+        // 500/502/504 may come after the server (or a gateway in front of it) acted on the write.
+        if (spec.replay === 'unsafe' && !NOT_APPLIED_STATUSES.has(response.status)) {
+          ;(failure as ApiError).maybeApplied = true
+          throw failure
+        }
         retryAfterMs = parseRetryAfter(response.headers['retry-after'])
       } catch (error) {
         if (!isRetryable(error, spec)) throw error
@@ -171,8 +183,11 @@ export class ApiClient {
       body,
     }
     if (url.origin === this.origin) await this.options.authorize?.(request)
-    const timeoutMs = Math.min(this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, deadline.remainingMs())
-    const byDeadline = timeoutMs === deadline.remainingMs()
+    if (signal.aborted) throw cancelled(signal) // an abort may land while an async authorize runs
+    const remainingMs = deadline.remainingMs()
+    const requestTimeoutMs = this.options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS
+    const timeoutMs = Math.min(requestTimeoutMs, remainingMs)
+    const byDeadline = remainingMs <= requestTimeoutMs
     const started = Date.now()
     log.debug(`→ ${spec.method} ${url.href}${body ? ` (${body.length} bytes)` : ''}`)
 
@@ -230,7 +245,7 @@ export class ApiClient {
 
   private async readBody(spec: RequestSpec, response: HttpClientResponse): Promise<string> {
     const cap = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-    const tooLarge = () => new ResponseError(`Could not ${spec.what}: the answer is larger than ${Math.round(cap / 1048576)} MB, the most deploy-patch reads.`, 'response-too-large', response.message.statusCode)
+    const tooLarge = () => new ResponseError(`Could not ${spec.what}: the answer is larger than ${cap >= 1048576 ? `${Math.round(cap / 1048576)} MB` : `${Math.round(cap / 1024)} KB`}, the most deploy-patch reads.`, 'response-too-large', response.message.statusCode)
     if (Number(response.message.headers['content-length'] ?? 0) > cap) {
       response.message.destroy()
       throw tooLarge()
@@ -314,6 +329,8 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const text = Array.isArray(value) ? value[0] : value
   if (!text) return undefined
   if (/^\s*\d+\s*$/.test(text)) return Number(text) * 1_000
+  // Every HTTP date form starts with a day name; anything else ('1.5', '-1') is malformed, not a date.
+  if (!/^\s*[A-Za-z]/.test(text)) return undefined
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)
