@@ -8,7 +8,7 @@ import { ApiClient } from './http/client.js'
 import { Deadline, cancellationSignal } from './deadline.js'
 import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem } from './errors.js'
 import { loadPayload } from './payload.js'
-import { checkBeforeSending, mapConcurrent, runTarget } from './pipeline.js'
+import { checkBeforeSending, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
 import { loadProvider, UnsupportedProviderError, type ProviderContext } from './providers/provider.js'
 import { writeReport, type Outcome, type ReportSink } from './report.js'
 import { Secrets } from './secrets.js'
@@ -38,7 +38,7 @@ export async function run(): Promise<void> {
     problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
 
-    if (settings.targets.length > 1) log = runnerLog(secrets, false)
+    if (unitsOf(provider, settings.targets, payload).length > 1) log = runnerLog(secrets, false)
     const deadline = new Deadline(settings.timeoutMs)
     const base = { settings, deadline, signal: cancellation.signal, log, secret: (value: string) => secrets.add(value) ?? value }
     const authorize = await provider.authorize(base)
@@ -56,8 +56,8 @@ export async function run(): Promise<void> {
       clients.push(client)
       return { ...base, client }
     }
-    const concurrency = settings.targets.length > 1 ? settings.concurrency : 1
-    outcomes = await mapConcurrent(settings.targets, concurrency, (target) => runTarget(provider, contextFor(), target, payload))
+    const units = unitsOf(provider, settings.targets, payload)
+    outcomes = await mapConcurrent(units, units.length > 1 ? settings.concurrency : 1, (unit) => runTarget(provider, contextFor(), unit, payload))
   } catch (caught) {
     error = describeFailure(caught)
     if (caught instanceof PayloadError) problems = caught.problems

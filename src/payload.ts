@@ -75,7 +75,12 @@ export async function parsePayload(raw: string, file?: string): Promise<Payload>
   return payload
 }
 
+/** Deeper than this is no real payload, and recursive parsers would run out of stack. */
+export const MAX_NESTING = 256
+
 function parseJson(text: string, file?: string): Payload {
+  const depth = jsonDepth(text)
+  if (depth > MAX_NESTING) throw new PayloadError([{ path: [], file, message: `the payload nests objects and lists ${depth} levels deep; at most ${MAX_NESTING} are accepted.` }], file)
   const errors: ParseError[] = []
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
   const lines = lineStarts(text)
@@ -242,6 +247,23 @@ export function substituteEnv(payload: Payload, env: NodeJS.ProcessEnv): void {
   }
   visit(payload.value, [])
   if (problems.length > 0) throw new PayloadError(problems, payload.file)
+}
+
+/** The deepest bracket nesting of a JSON text, strings skipped. */
+function jsonDepth(text: string): number {
+  let depth = 0
+  let max = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (inString) {
+      if (c === '\\') i++
+      else if (c === '"') inString = false
+    } else if (c === '"') inString = true
+    else if (c === '{' || c === '[') max = Math.max(max, ++depth)
+    else if (c === '}' || c === ']') depth--
+  }
+  return max
 }
 
 function lineStarts(text: string): number[] {

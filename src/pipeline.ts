@@ -21,17 +21,24 @@ export function checkBeforeSending(provider: Provider, settings: Settings, paylo
 }
 
 /** Run one target through the provider; never throws, every failure becomes the Outcome's error. */
+/** The units of work: one per target, unless the provider groups them (kintone deploys all its apps in one call). */
+export function unitsOf(provider: Provider, targets: readonly string[], payload: Payload): string[] {
+  return provider.units?.(targets, payload.value) ?? [...targets]
+}
+
 export async function runTarget(provider: Provider, ctx: ProviderContext, target: string, payload: Payload): Promise<Outcome> {
   const started = Date.now()
   const { settings, log } = ctx
-  const outcome: Outcome = { target, status: 'failed', changed: false, changes: [], notes: [], durationMs: 0 }
+  const outcome: Outcome = { target, status: 'failed', changed: false, changes: [], notes: [], durationMs: 0, itemLabels: provider.itemLabels }
   try {
     const before = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, target))
     outcome.providerStatus = provider.statusOf(before)
 
+    const changesOf = (after: unknown) => provider.changes?.(before, after) ?? diff(before, after, provider.volatile)
     if (settings.dryRun) {
       outcome.request = provider.describeRequest(ctx, target, payload.value)
-      outcome.changes = diff(before, provider.preview(before, payload.value), provider.volatile)
+      outcome.changes = changesOf(provider.preview(before, payload.value))
+      outcome.items = provider.items?.(before, payload.value)
       outcome.resource = before
       outcome.notes = provider.notes?.(before) ?? []
       outcome.status = 'dry-run'
@@ -39,7 +46,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       return outcome
     }
 
-    const update = await log.group(`Update ${provider.name} ${target}`, () => provider.update(ctx, target, payload.value))
+    const update = await log.group(`Update ${provider.name} ${target}`, () => provider.update(ctx, target, payload.value, before))
     outcome.httpStatus = update.httpStatus
     outcome.requestId = update.requestId
     outcome.providerStatus = update.providerStatus
@@ -66,13 +73,18 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       }
     }
     outcome.resource = resource
-    outcome.changes = diff(before, resource, provider.volatile)
+    outcome.items = provider.items?.(resource, payload.value)
+    outcome.changes = changesOf(resource)
     outcome.changed = outcome.changes.length > 0
     outcome.notes.push(...(provider.notes?.(resource) ?? []))
     outcome.status = 'succeeded'
     log.info(`${provider.name} ${target}: ${outcome.changed ? `changed ${outcome.changes.map((c) => c.path).join(', ')}` : 'no field changed'} (status ${outcome.providerStatus ?? 'unknown'}).`)
   } catch (error) {
     fail(outcome, provider, target, settings, error)
+    if (error instanceof DeployFailedError && error.resource !== undefined) {
+      outcome.resource = error.resource
+      outcome.items = provider.items?.(error.resource, payload.value)
+    }
   } finally {
     outcome.durationMs = Date.now() - started
   }

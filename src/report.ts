@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Change } from './diff.js'
 import { formatProblem, type LocatedProblem, type RunStatus } from './errors.js'
-import type { RequestPreview } from './providers/provider.js'
+import type { OutcomeItem, RequestPreview } from './providers/provider.js'
 import { formatMs, type ProviderName } from './settings.js'
 
 /** One target's result. */
@@ -25,6 +25,9 @@ export interface Outcome {
   notes: string[]
   /** The request a dry run would have sent. */
   request?: RequestPreview
+  /** Items inside this unit (kintone apps), each its own entry in `results`. */
+  items?: OutcomeItem[]
+  itemLabels?: { item: string; detail: string }
   durationMs: number
 }
 
@@ -78,12 +81,7 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
   set('resource-id', report.outcomes.map((o) => o.target).join(','))
   set('changed', String(report.outcomes.some((o) => o.changed)))
   set('changes', JSON.stringify(single ? single.changes.map((c) => c.path) : report.outcomes.flatMap((o) => o.changes.map((c) => `${o.target}: ${c.path}`))))
-  set(
-    'results',
-    JSON.stringify(
-      report.outcomes.map((o) => ({ target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...(o.error ? { error: o.error.message } : {}) })),
-    ),
-  )
+  set('results', JSON.stringify(report.outcomes.flatMap(resultsOf)))
   if (single?.providerStatus) set('provider-status', single.providerStatus)
   if (single?.httpStatus) set('http-status', String(single.httpStatus))
   if (single?.requestId) set('request-id', single.requestId)
@@ -113,6 +111,19 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
   return status
 }
 
+/** The `results` entries of one outcome: one per item when it has items (kintone apps), else one. */
+function resultsOf(o: Outcome): object[] {
+  const error = o.error ? { error: o.error.message } : {}
+  if (!o.items) return [{ target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...error }]
+  return o.items.map((item) => ({
+    target: item.id,
+    status: o.status === 'succeeded' && !item.succeeded ? 'failed' : o.status,
+    'provider-status': item.providerStatus,
+    changed: o.changed && item.succeeded,
+    ...error,
+  }))
+}
+
 /** The job summary as Markdown. */
 export function renderSummary(report: RunReport, status: RunStatus = overallStatus(report)): string {
   const lines: string[] = []
@@ -127,17 +138,23 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
   if (report.outcomes.length > 0) {
     lines.push('| Target | Status | Provider status | Changed | Duration |', '| --- | --- | --- | --- | --- |')
     for (const o of report.outcomes) {
-      lines.push(`| \`${cell(o.target)}\` | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`)
+      lines.push(`| ${code(o.target)} | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`)
     }
     lines.push('')
   }
   for (const o of report.outcomes) {
-    const heading = report.outcomes.length > 1 ? ` — \`${cell(o.target)}\`` : ''
+    const heading = report.outcomes.length > 1 ? ` — ${code(o.target)}` : ''
     if (o.error) lines.push(`> [!CAUTION]`, `> ${cell(o.error.message)}`, '')
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
+    if (o.items && o.items.length > 0) {
+      const labels = o.itemLabels ?? { item: 'Item', detail: 'Detail' }
+      lines.push(`| ${labels.item} | Status | ${labels.detail} |`, '| --- | --- | --- |')
+      for (const item of o.items) lines.push(`| ${cell(item.id)} | ${item.succeeded ? '✅' : '❌'} ${cell(item.providerStatus)} | ${cell(item.detail ?? '—')} |`)
+      lines.push('')
+    }
     if (o.changes.length > 0) {
       lines.push(`#### ${report.dryRun ? 'Would change' : 'Changed'}${heading}`, '', '| Field | Before | After |', '| --- | --- | --- |')
-      for (const change of o.changes.slice(0, 100)) lines.push(`| \`${cell(change.path)}\` | ${value(change.before)} | ${value(change.after)} |`)
+      for (const change of o.changes.slice(0, 100)) lines.push(`| ${code(change.path)} | ${value(change.before)} | ${value(change.after)} |`)
       if (o.changes.length > 100) lines.push(`| … | ${o.changes.length - 100} more | |`)
       lines.push('')
     } else if (o.status === 'succeeded' || o.status === 'dry-run') {
@@ -158,11 +175,16 @@ function cell(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
-/** A value for the before/after table: JSON, shortened to 80 characters. */
+/** A value for the before/after table: JSON, shortened to 80 characters (never inside a character). */
 function value(v: unknown): string {
   if (v === undefined) return '*(none)*'
-  const text = JSON.stringify(v)
-  return `\`${cell(text.length > 80 ? `${text.slice(0, 77)}…` : text)}\``
+  const chars = Array.from(JSON.stringify(v))
+  return code(chars.length > 80 ? `${chars.slice(0, 77).join('')}…` : chars.join(''))
+}
+
+/** Inline code in a table cell: <code> rather than backticks, so escaped HTML and backticks inside show as written. */
+function code(text: string): string {
+  return `<code>${cell(text)}</code>`
 }
 
 function fileSafe(text: string): string {

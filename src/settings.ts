@@ -84,7 +84,8 @@ export function parseSettings(
 
   const provider = parseProvider(read('provider'))
   const payloadFile = optional(read('payload-file'))
-  const payloadInline = optional(read('payload'))
+  // kintone needs nothing but app ids to deploy: `target` alone is a complete request.
+  const payloadInline = optional(read('payload')) ?? (provider === 'kintone' && !payloadFile ? '{}' : undefined)
   if (payloadFile && payloadInline) {
     throw new InputError('payload', "Inputs 'payload-file' and 'payload' are both set. Set exactly one: a file in the repository, or the payload inline.")
   }
@@ -197,23 +198,24 @@ export function isLoopbackHost(hostname: string): boolean {
   return LOOPBACK.test(hostname)
 }
 
-/** An https origin (optionally with a path prefix); http only for loopback hosts. */
+/** An https origin (optionally with a path prefix); http only for loopback hosts. Messages never echo credentials or queries. */
 export function parseUrl(name: string, value: string): URL | undefined {
   if (value === '') return undefined
+  const shown = value.replace(/\/\/[^/@]*@/, '//***@').replace(/[?#].*$/s, '?…')
   let url: URL
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(name, `Invalid input '${name}': '${value}' is not a URL. Expected an https URL such as https://example.com.`)
-  }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new InputError(name, `Invalid input '${name}': '${value}'. Only https URLs are accepted (plain http only for localhost and 127.0.0.1), so credentials never cross the network in clear text.`)
+    throw new InputError(name, `Invalid input '${name}': '${shown}' is not a URL. Expected an https URL such as https://example.com.`)
   }
   if (url.username || url.password) {
     throw new InputError(name, `Invalid input '${name}': the URL carries credentials. Remove them from the URL and use the credential inputs, which are masked.`)
   }
   if (url.search || url.hash) {
-    throw new InputError(name, `Invalid input '${name}': '${value}' has a query or fragment. Expected an origin such as https://example.com.`)
+    throw new InputError(name, `Invalid input '${name}': '${url.origin}${url.pathname}' has a query or fragment. Expected an origin such as https://example.com.`)
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    throw new InputError(name, `Invalid input '${name}': '${url.origin}'. Only https URLs are accepted (plain http only for localhost and 127.0.0.1), so credentials never cross the network in clear text.`)
   }
   url.pathname = url.pathname.replace(/\/+$/, '')
   return url

@@ -6,6 +6,7 @@
  */
 import { cancelled, sleep, type Deadline } from './deadline.js'
 import { TimeoutError } from './errors.js'
+import { formatMs } from './settings.js'
 
 export const POLL_GROWTH = 1.25
 export const POLL_CAP_MS = 5_000
@@ -43,7 +44,7 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: Wa
   let last: string | undefined
   const timedOut = () =>
     ownLimitLeft() <= 0 && deadline.remainingMs() > 0
-      ? deadline.error(`${options.what} (its own limit of ${Math.round(options.maxWaitMs! / 1000)}s passed)`, last)
+      ? new TimeoutError(`Gave up ${options.what} after ${formatMs(options.maxWaitMs!)}, the most this wait may take.${last ? ` The last status was ${last}.` : ''}`, last)
       : deadline.error(options.what, last)
   for (let reads = 0; ; reads++) {
     const budgetMs = Math.min(deadline.remainingMs(), ownLimitLeft())

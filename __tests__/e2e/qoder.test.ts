@@ -74,8 +74,8 @@ describe('qoder end to end', () => {
     expect(o['resource-file']!.startsWith(result.runnerTemp)).toBe(true)
 
     expect(result.summary).toContain('deploy-patch · qoder · succeeded')
-    expect(result.summary).toContain('| `name` | `"nightly-report"` | `"nightly-report-v2"` |')
-    expect(result.summary).toContain('| `metadata.legacy` | `"yes"` | *(none)* |')
+    expect(result.summary).toContain('| <code>name</code> | <code>"nightly-report"</code> | <code>"nightly-report-v2"</code> |')
+    expect(result.summary).toContain('| <code>metadata.legacy</code> | <code>"yes"</code> | *(none)* |')
     expect(result.summary).not.toContain('upcoming_runs_at')
   })
 

@@ -10,6 +10,7 @@ import type { ApiError, Problem } from '../errors.js'
 import type { PayloadObject } from '../payload.js'
 import type { ProviderName, Settings } from '../settings.js'
 import type { PollResult } from '../wait.js'
+import type { Change } from '../diff.js'
 
 /** What a provider needs while it talks to its API. */
 export interface ProviderContext {
@@ -27,7 +28,8 @@ export interface UpdateResult {
   /** The resource as the write left it (final unless `pending`). */
   resource: unknown
   providerStatus: string
-  httpStatus: number
+  /** Unset when the write's answer was lost and the provider found by reading that it was applied. */
+  httpStatus?: number
   requestId?: string
   /** True when an asynchronous part follows and `poll` must be waited on. */
   pending: boolean
@@ -61,8 +63,8 @@ export interface Provider {
   advise(error: ApiError, target: string, settings: Settings): string | undefined
   /** The live resource, for the diff's before side and for dry runs. */
   read(ctx: ProviderContext, target: string): Promise<unknown>
-  /** The one write. */
-  update(ctx: ProviderContext, target: string, payload: PayloadObject): Promise<UpdateResult>
+  /** The one write; `before` is what `read` returned. */
+  update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult>
   /** One status read of the asynchronous part; throws DeployFailedError on the provider's failure state. */
   poll?(ctx: ProviderContext, target: string, last: UpdateResult): Promise<PollResult<unknown>>
   /** What the resource would look like after the update, for a dry run's diff. */
@@ -73,6 +75,26 @@ export interface Provider {
   statusOf(resource: unknown): string | undefined
   /** Things worth calling out in the summary about a resource (paused, archived, inactive …). */
   notes?(resource: unknown): string[]
+  /**
+   * The units of work: by default one per target. A provider whose API updates many resources
+   * in one call (kintone: up to 300 apps per deploy) returns a single unit.
+   */
+  units?(targets: readonly string[], payload: PayloadObject): string[]
+  /** Changes between before and after when a field diff is not what "changed" means (kintone: every deployed app). */
+  changes?(before: unknown, after: unknown): Change[]
+  /** Per-item results inside one unit (kintone: one per app), for `results` and the summary. */
+  items?(resource: unknown, payload: PayloadObject): OutcomeItem[]
+  /** Column names for the summary's item table. */
+  readonly itemLabels?: { item: string; detail: string }
+}
+
+/** One item of a unit (a kintone app), as `results` and the summary show it. */
+export interface OutcomeItem {
+  id: string
+  providerStatus: string
+  succeeded: boolean
+  /** Extra column for the summary (kintone: the revision asked). */
+  detail?: string
 }
 
 type Loader = () => Promise<Provider>

@@ -1,0 +1,288 @@
+/**
+ * kintone (providers.md §2): deploy apps' preview settings to production (or revert them).
+ * One `POST …/preview/app/deploy.json` for all apps (1–300, all-or-nothing: kintone reverts
+ * every app when one fails), then status reads until no app is PROCESSING. FAIL and CANCEL are
+ * terminal failures, which the official tools never notice. The deploy has no idempotency key,
+ * so a deploy whose answer was lost is followed by a status read before it is ever resent.
+ */
+import { DeployFailedError, mayHaveApplied, type ApiError, type Problem } from '../errors.js'
+import type { ApiResponse, ErrorDetails } from '../http/client.js'
+import type { PayloadObject } from '../payload.js'
+import { isLoopbackHost, type Settings } from '../settings.js'
+import { isPlainObject, type Change } from '../diff.js'
+import { Problems } from '../validate.js'
+import { waitFor } from '../wait.js'
+import type { OutcomeItem, Provider, ProviderContext, UpdateResult } from './provider.js'
+
+type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
+interface AppStatus {
+  app: string
+  status: DeployStatus | string
+}
+interface StatusResource {
+  apps: AppStatus[]
+}
+
+export const MAX_APPS = 300
+const MAX_API_TOKENS = 9
+/** kintone's documented URL limit for the status read; longer reads go as POST + X-HTTP-Method-Override. */
+const MAX_URL_LENGTH = 4096
+const DOMAINS = ['cybozu.com', 'kintone.com', 'cybozu.cn']
+const PAYLOAD_FIELDS = ['apps', 'revert']
+
+export const kintone: Provider = {
+  name: 'kintone',
+  volatile: [],
+  itemLabels: { item: 'App', detail: 'Revision asked' },
+
+  baseUrl(settings) {
+    const space = settings.guestSpaceId ? `/guest/${settings.guestSpaceId}` : ''
+    return new URL(`${settings.baseUrl!.origin}/k${space}/v1`)
+  },
+
+  checkInputs(settings) {
+    const problems: Problem[] = []
+    const add = (input: string, message: string) => problems.push({ path: [], input, message })
+    const base = settings.baseUrl
+    if (!base) add('base-url', "Input 'base-url' is required for kintone: your site's address, such as https://example.cybozu.com (or .kintone.com, .cybozu.cn).")
+    else if (!isLoopbackHost(base.hostname) && !DOMAINS.some((d) => base.hostname.endsWith(`.${d}`))) {
+      add('base-url', `Invalid input 'base-url': '${base.origin}' is not a kintone site; expected https://{subdomain}.cybozu.com, .kintone.com or .cybozu.cn, so credentials only go to kintone.`)
+    }
+    const { token, username, password, oauthToken, basicAuth } = settings.credentials
+    const methods = [token && 'token', (username || password) && 'username/password', oauthToken && 'oauth-token'].filter(Boolean)
+    if (methods.length === 0) add('token', "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.")
+    if (methods.length > 1) add('token', `Set one kintone credential, not ${methods.join(' and ')}: kintone would use only one of them.`)
+    if ((username && !password) || (password && !username)) add(username ? 'password' : 'username', "Inputs 'username' and 'password' go together for kintone password authentication.")
+    if (token) {
+      const tokens = splitTokens(token)
+      if (tokens.length > MAX_API_TOKENS) add('token', `Input 'token' has ${tokens.length} API tokens; kintone accepts at most ${MAX_API_TOKENS} in one request.`)
+      if (tokens.some((t) => !/^[A-Za-z0-9]+$/.test(t))) add('token', "Input 'token' must be kintone API tokens (letters and digits) separated by commas.")
+    }
+    if (basicAuth && oauthToken) {
+      add('basic-auth', "Inputs 'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header. Use an API token or username/password on a site behind Basic authentication.")
+    }
+    return problems
+  },
+
+  checkTarget(target) {
+    return appId(target) === undefined ? `'${target}' is not a kintone app id; expected a positive whole number such as 12.` : undefined
+  },
+
+  units(targets, payload) {
+    const apps = Array.isArray(payload.apps) ? payload.apps.map((a) => String(isPlainObject(a) ? a.app : a)) : targets
+    return [apps.join(',')]
+  },
+
+  validate(payload, settings) {
+    const p = new Problems()
+    p.knownKeys(payload, [], PAYLOAD_FIELDS, { app: "a single app goes in 'apps' as [{app: 12}], or in the 'target' input." })
+    if (Object.hasOwn(payload, 'revert')) p.boolean(payload.revert, ['revert'])
+    if (Object.hasOwn(payload, 'apps')) {
+      if (settings.targets.length > 0) p.add(['apps'], "the payload lists 'apps' and the 'target' input lists app ids too; list the apps in one place.")
+      const apps = p.array(payload.apps, ['apps'], { min: 1, max: MAX_APPS })
+      const seen = new Map<number, number>()
+      apps?.forEach((entry, i) => {
+        const object = p.object(entry, ['apps', i], 'an object {app, revision?}')
+        if (!object) return
+        p.knownKeys(object, ['apps', i], ['app', 'revision'])
+        const id = p.integer(object.app, ['apps', i, 'app'], { min: 1, numericString: true })
+        if (id !== undefined) {
+          if (seen.has(id)) p.add(['apps', i, 'app'], `app ${id} is listed twice (also at $.apps[${seen.get(id)}]); list each app once.`)
+          seen.set(id, i)
+        }
+        if (Object.hasOwn(object, 'revision')) p.integer(object.revision, ['apps', i, 'revision'], { min: -1, numericString: true })
+      })
+    } else if (settings.targets.length === 0) {
+      p.add([], "no apps to deploy: list them in the payload as apps: [{app: 12}], or as ids in the 'target' input.")
+    } else if (settings.targets.length > MAX_APPS) {
+      p.add([], `'target' lists ${settings.targets.length} apps; one kintone deploy takes at most ${MAX_APPS}, and deploy-patch never splits it (a deploy is all-or-nothing). Use several steps.`)
+    }
+    return p.list
+  },
+
+  async authorize(ctx) {
+    const { token, username, password, oauthToken, basicAuth } = ctx.settings.credentials
+    const headers: Record<string, string> = {}
+    if (token) headers['x-cybozu-api-token'] = ctx.secret(splitTokens(token).join(','))
+    if (username && password) headers['x-cybozu-authorization'] = ctx.secret(Buffer.from(`${username}:${password}`).toString('base64'))
+    if (oauthToken) headers.authorization = ctx.secret(`Bearer ${oauthToken}`)
+    // Sent in addition to the kintone credential on sites behind Basic authentication.
+    if (basicAuth) headers.authorization = ctx.secret(`Basic ${Buffer.from(basicAuth).toString('base64')}`)
+    return (request) => {
+      Object.assign(request.headers, headers)
+    }
+  },
+
+  parseError(_status, body): ErrorDetails {
+    if (!isPlainObject(body) || typeof body.message !== 'string') return { type: '', message: '' }
+    const fields = isPlainObject(body.errors)
+      ? Object.entries(body.errors)
+          .map(([field, detail]) => `${field}: ${isPlainObject(detail) && Array.isArray(detail.messages) ? detail.messages.join(' ') : JSON.stringify(detail)}`)
+          .join('; ')
+      : ''
+    return {
+      type: typeof body.code === 'string' ? body.code : '',
+      message: `${body.code ? `${String(body.code)}: ` : ''}${body.message}${fields ? ` (${fields})` : ''}`,
+      requestId: typeof body.id === 'string' ? body.id : undefined,
+    }
+  },
+
+  advise(error: ApiError, target: string, settings: Settings) {
+    if (error.errorType === 'GAIA_CO02' || error.httpStatus === 409) {
+      return "Someone changed an app's settings after its revision was read: read the current revision again (or leave 'revision' out, or set it to -1, to deploy whatever is in preview)."
+    }
+    if (error.errorType === 'CB_NO02' || error.httpStatus === 403) {
+      return `The credential may not deploy apps ${target}: an API token needs the App Management permission for every app (tokens from each app's settings, comma-separated), or use a user with App Management rights.`
+    }
+    if (error.errorType === 'GAIA_AP01' || error.httpStatus === 404) {
+      return `Check the app ids ${target}${settings.guestSpaceId ? ` and that they live in guest space ${settings.guestSpaceId}` : " (apps in a guest space need 'guest-space-id')"}.`
+    }
+    if (error.httpStatus === 401) {
+      return settings.credentials.basicAuth || !/^CB_|^GAIA_/.test(error.errorType)
+        ? "kintone (or the site's Basic authentication) refused the credentials: check 'basic-auth' and the kintone credential."
+        : 'kintone refused the credentials: check the API token (it may have been regenerated) or the username and password.'
+    }
+    if (error.httpStatus === 400) return 'kintone refused the request: fix what it names and run again.'
+    return undefined
+  },
+
+  async read(ctx, target) {
+    return readStatus(ctx, appsOfUnit(target))
+  },
+
+  async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
+    const apps = appsOfUnit(target)
+    // Settings cannot change while a deploy runs: wait for one already under way instead of colliding with it.
+    if (overall(before as StatusResource) === 'PROCESSING') {
+      ctx.log.info(`A deploy of apps ${target} is already in progress; waiting for it to finish before deploying.`)
+      await waitFor(async () => {
+        const status = await readStatus(ctx, apps)
+        return overall(status) === 'PROCESSING' ? { state: 'pending', providerStatus: 'PROCESSING' } : { state: 'done', providerStatus: overall(status), value: status }
+      }, { firstDelayMs: ctx.settings.pollIntervalMs, deadline: ctx.deadline, signal: ctx.signal, what: `waiting for the deploy already in progress for apps ${target}` })
+    }
+    const body = deployBody(payload, apps)
+    let response: ApiResponse
+    try {
+      response = await sendDeploy(ctx, body)
+    } catch (error) {
+      if (!mayHaveApplied(error)) throw error
+      // No idempotency key: find out whether the deploy started before ever sending it again.
+      ctx.log.warning(`${(error as Error).message} Reading the deploy status before sending the deploy again.`)
+      const status = await readStatus(ctx, apps)
+      if (overall(status) === 'PROCESSING') {
+        ctx.log.info('The deploy had started: waiting for it, without sending it again.')
+        return { resource: status, providerStatus: 'PROCESSING', pending: true }
+      }
+      ctx.log.info('The deploy had not started: sending it once more (deploying unchanged preview settings again is harmless).')
+      response = await sendDeploy(ctx, body)
+    }
+    return { resource: { apps: apps.map((app) => ({ app, status: 'PROCESSING' })) }, providerStatus: 'PROCESSING', httpStatus: response.status, requestId: response.requestId, pending: true }
+  },
+
+  async poll(ctx, target) {
+    const status = await readStatus(ctx, appsOfUnit(target))
+    const state = overall(status)
+    if (state === 'PROCESSING') return { state: 'pending', providerStatus: state, value: status }
+    if (state === 'SUCCESS') return { state: 'done', providerStatus: state, value: status }
+    const failed = status.apps.filter((a) => a.status === 'FAIL').map((a) => a.app)
+    const cancelled = status.apps.filter((a) => a.status === 'CANCEL').map((a) => a.app)
+    const what = failed.length > 0 ? `app${failed.length > 1 ? 's' : ''} ${failed.join(', ')} failed to deploy` : 'the deploy was cancelled'
+    const alsoCancelled = cancelled.length > 0 ? `; app${cancelled.length > 1 ? 's' : ''} ${cancelled.join(', ')} ${cancelled.length > 1 ? 'were' : 'was'} cancelled with ${failed.length > 0 ? 'it' : 'them'}` : ''
+    throw new DeployFailedError(
+      `The deploy failed: ${what}${alsoCancelled}. kintone reverted every app in the deploy, so production is unchanged; open the app's settings in kintone to see why, fix the preview settings, and run again.`,
+      state,
+      status,
+    )
+  },
+
+  preview(before) {
+    const status = before as StatusResource
+    return { apps: status.apps.map((a) => ({ app: a.app, status: 'SUCCESS' })) }
+  },
+
+  changes(before, after): Change[] {
+    // A successful deploy changes production by definition; there is no field diff to read.
+    const previous = new Map((before as StatusResource | undefined)?.apps?.map((a) => [a.app, a.status]))
+    return ((after as StatusResource).apps ?? [])
+      .filter((a) => a.status === 'SUCCESS')
+      .map((a) => ({ path: `apps.${a.app}`, before: previous.get(a.app) ?? null, after: 'deployed' }))
+  },
+
+  items(resource, payload): OutcomeItem[] {
+    const revisions = new Map<string, string>()
+    if (Array.isArray(payload.apps)) for (const a of payload.apps) if (isPlainObject(a) && a.revision !== undefined) revisions.set(String(a.app), String(a.revision))
+    return ((resource as StatusResource).apps ?? []).map((a) => ({
+      id: a.app,
+      providerStatus: a.status,
+      succeeded: a.status === 'SUCCESS',
+      detail: payload.revert === true ? 'revert' : (revisions.get(a.app) ?? 'latest'),
+    }))
+  },
+
+  describeRequest(ctx, target, payload) {
+    const { credentials } = ctx.settings
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (credentials.token) headers['x-cybozu-api-token'] = '***'
+    if (credentials.username) headers['x-cybozu-authorization'] = '***'
+    if (credentials.oauthToken) headers.authorization = 'Bearer ***'
+    if (credentials.basicAuth) headers.authorization = 'Basic ***'
+    return { method: 'POST', url: ctx.client.url('/preview/app/deploy.json').href, headers, body: deployBody(payload, appsOfUnit(target)) }
+  },
+
+  statusOf(resource) {
+    return isPlainObject(resource) && Array.isArray(resource.apps) ? overall(resource as unknown as StatusResource) : undefined
+  },
+}
+
+function splitTokens(token: string): string[] {
+  return token.split(',').map((t) => t.trim()).filter((t) => t !== '')
+}
+
+/** A positive app id from a number or a numeric string. */
+function appId(value: unknown): number | undefined {
+  const text = String(value)
+  return /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined
+}
+
+function appsOfUnit(unit: string): string[] {
+  return unit.split(',').filter((a) => a !== '')
+}
+
+function deployBody(payload: PayloadObject, apps: string[]): { apps: { app: number; revision?: number }[]; revert?: boolean } {
+  const entries = Array.isArray(payload.apps)
+    ? payload.apps.map((a) => {
+        const entry = a as { app: unknown; revision?: unknown }
+        return { app: Number(entry.app), ...(entry.revision !== undefined ? { revision: Number(entry.revision) } : {}) }
+      })
+    : apps.map((app) => ({ app: Number(app) }))
+  return { apps: entries, ...(payload.revert !== undefined ? { revert: payload.revert as boolean } : {}) }
+}
+
+function sendDeploy(ctx: ProviderContext, body: object): Promise<ApiResponse> {
+  return ctx.client.request({ method: 'POST', path: '/preview/app/deploy.json', body, replay: 'unsafe', what: 'start the deploy' })
+}
+
+/** One deploy-status read of `apps`; as POST + X-HTTP-Method-Override when the URL would pass kintone's limit. */
+async function readStatus(ctx: ProviderContext, apps: string[]): Promise<StatusResource> {
+  const query = apps.map((app, i): [string, string] => [`apps[${i}]`, app])
+  const path = '/preview/app/deploy.json'
+  const long = ctx.client.url(path, query).href.length > MAX_URL_LENGTH
+  const response = await ctx.client.request(
+    long
+      ? { method: 'POST', path, headers: { 'x-http-method-override': 'GET' }, body: { apps: apps.map(Number) }, replay: 'safe', what: 'read the deploy status' }
+      : { method: 'GET', path, query, replay: 'safe', what: 'read the deploy status' },
+  )
+  const body = response.json
+  if (!isPlainObject(body) || !Array.isArray(body.apps)) throw new DeployFailedError(`kintone answered the deploy status read without an 'apps' list: ${response.text.slice(0, 200)}`, 'unknown', undefined, 'invalid-response')
+  // kintone returns app ids as strings; normalise in case a proxy or a future version does not.
+  return { apps: body.apps.map((a) => ({ app: String((a as AppStatus).app), status: String((a as AppStatus).status) })) }
+}
+
+/** The deploy's status as a whole: PROCESSING while any app is; FAIL or CANCEL when any app ended so; else SUCCESS. */
+function overall(status: StatusResource | undefined): DeployStatus {
+  const states = new Set(status?.apps?.map((a) => a.status) ?? [])
+  if (states.has('PROCESSING')) return 'PROCESSING'
+  if (states.has('FAIL')) return 'FAIL'
+  if (states.has('CANCEL')) return 'CANCEL'
+  return 'SUCCESS'
+}
