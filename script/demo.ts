@@ -7,6 +7,7 @@
  * workspace files, and the runner loop below does the rest.
  */
 import { QoderEmulator } from '../__tests__/emulators/qoder.ts'
+import { KintoneEmulator } from '../__tests__/emulators/kintone.ts'
 import { cleanupRuns, runAction, type ActionRun } from '../__tests__/helpers/run-action.ts'
 
 /** A started, seeded emulator: what the scenario's inputs need, and how to stop it. */
@@ -38,6 +39,14 @@ metadata:
   legacy_ticket: null          # null deletes the key
 `
 
+const KINTONE_PAYLOAD = `# deploy/kintone.yaml: deploy these apps' preview settings to production, all or nothing
+apps:
+  - app: 11
+    revision: 4     # fails if someone changed the settings since revision 4
+  - app: 12
+  - app: 13
+`
+
 const SCENARIOS: Scenario[] = [
   {
     name: 'Qoder Cloud: rename a deployment and move its schedule to Berlin mornings',
@@ -51,7 +60,7 @@ const SCENARIOS: Scenario[] = [
           origin,
           target: deployment.id,
           token,
-          facts: () => [`The emulator applied ${count(emulator.appliedUpdates(deployment.id))} update(s) to ${deployment.id}.`],
+          facts: () => [`The emulator applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}.`],
           close: () => emulator.close(),
         }
       } catch (error) {
@@ -67,6 +76,29 @@ const SCENARIOS: Scenario[] = [
       'base-url': stage.origin,
     }),
     files: { 'deploy/qoder.yaml': QODER_PAYLOAD },
+  },
+  {
+    name: 'kintone: deploy three apps from preview to production and wait until each is live',
+    async setup() {
+      const token = 'DemoKintoneApiToken0123456789'
+      const emulator = new KintoneEmulator({ apiTokens: { [token]: { apps: [11, 12, 13], appManagement: true } }, deployMs: 1_500 })
+      const origin = await emulator.start()
+      for (const app of [11, 12, 13]) emulator.addApp(app, { revision: 4 })
+      return {
+        origin,
+        target: '11, 12, 13',
+        token,
+        facts: () => [`The emulator accepted ${emulator.deploysApplied()} deploy request(s); revisions live now: ${[11, 12, 13].map((app) => `app ${app} → ${emulator.deployedRevision(app)}`).join(', ')}.`],
+        close: () => emulator.close(),
+      }
+    },
+    inputs: (stage) => ({
+      provider: 'kintone',
+      'payload-file': 'deploy/kintone.yaml',
+      token: stage.token,
+      'base-url': stage.origin,
+    }),
+    files: { 'deploy/kintone.yaml': KINTONE_PAYLOAD },
   },
 ]
 
@@ -175,11 +207,6 @@ function decodeData(text: string): string {
 function masker(secrets: string[]): (text: string) => string {
   const values = [...new Set(secrets.filter((secret) => secret.length > 0))].sort((a, b) => b.length - a.length)
   return (text) => values.reduce((out, secret) => out.split(secret).join('***'), text)
-}
-
-function count(value: unknown): string {
-  if (Array.isArray(value)) return String(value.length)
-  return String(value)
 }
 
 function heading(title: string, rule = '─'): void {

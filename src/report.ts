@@ -152,7 +152,7 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
       for (const item of o.items) lines.push(`| ${cell(item.id)} | ${item.succeeded ? '✅' : '❌'} ${cell(item.providerStatus)} | ${cell(item.detail ?? '—')} |`)
       lines.push('')
     }
-    if (o.changes.length > 0) {
+    if (o.changes.length > 0 && !o.items) {
       lines.push(`#### ${report.dryRun ? 'Would change' : 'Changed'}${heading}`, '', '| Field | Before | After |', '| --- | --- | --- |')
       for (const change of o.changes.slice(0, 100)) lines.push(`| ${code(change.path)} | ${value(change.before)} | ${value(change.after)} |`)
       if (o.changes.length > 100) lines.push(`| … | ${o.changes.length - 100} more | |`)

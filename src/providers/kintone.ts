@@ -128,20 +128,22 @@ export const kintone: Provider = {
   },
 
   advise(error: ApiError, target: string, settings: Settings) {
-    if (error.errorType === 'GAIA_CO02' || error.httpStatus === 409) {
+    const code = error.errorType
+    if (code === 'GAIA_CO02') {
       return "Someone changed an app's settings after its revision was read: read the current revision again (or leave 'revision' out, or set it to -1, to deploy whatever is in preview)."
     }
-    if (error.errorType === 'CB_NO02' || error.httpStatus === 403) {
-      return `The credential may not deploy apps ${target}: an API token needs the App Management permission for every app (tokens from each app's settings, comma-separated), or use a user with App Management rights.`
+    if (code === 'GAIA_NO01' || code === 'CB_NO02' || error.httpStatus === 403) {
+      return `The credential may not deploy apps ${target}: an API token needs the App Management permission and must be generated for each app (pass one token per app, comma-separated), or use a user with App Management rights.`
     }
-    if (error.errorType === 'GAIA_AP01' || error.httpStatus === 404) {
+    if (code === 'GAIA_IA02' || code === 'GAIA_DA03' || code === 'CB_AU01' || code === 'CB_WA01' || code === 'CB_OA01') {
+      return "kintone refused the credentials: check that each API token still exists (regenerating a token invalidates the old one) and that 'token' has one per app, or check 'username' and 'password', or the OAuth token."
+    }
+    if (code === 'GAIA_IL23') return "These apps live in a guest space: set 'guest-space-id' to the space's id."
+    if (code === 'GAIA_AP01' || error.httpStatus === 404) {
       return `Check the app ids ${target}${settings.guestSpaceId ? ` and that they live in guest space ${settings.guestSpaceId}` : " (apps in a guest space need 'guest-space-id')"}.`
     }
-    if (error.httpStatus === 401) {
-      return settings.credentials.basicAuth || !/^CB_|^GAIA_/.test(error.errorType)
-        ? "kintone (or the site's Basic authentication) refused the credentials: check 'basic-auth' and the kintone credential."
-        : 'kintone refused the credentials: check the API token (it may have been regenerated) or the username and password.'
-    }
+    if (error.httpStatus === 409) return 'Another deploy of these apps is in progress: wait for it to finish, then run again.'
+    if (error.httpStatus === 401) return "The site refused the request before kintone saw it: check 'basic-auth' (user:password) for sites behind Basic authentication."
     if (error.httpStatus === 400) return 'kintone refused the request: fix what it names and run again.'
     return undefined
   },

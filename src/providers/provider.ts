@@ -102,6 +102,7 @@ type Loader = () => Promise<Provider>
 /** name → loader; a provider that is not here yet fails with "not supported yet" before any request. */
 const REGISTRY: Partial<Record<ProviderName, Loader>> = {
   qoder: async () => (await import('./qoder.js')).qoder,
+  kintone: async () => (await import('./kintone.js')).kintone,
 }
 
 /** Load the chosen provider, or throw a one-line message when it is not supported yet. */

@@ -1,8 +1,8 @@
-export const id = 715;
-export const ids = [715];
+export const id = 900;
+export const ids = [900];
 export const modules = {
 
-/***/ 3715:
+/***/ 5900:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 // ESM COMPAT FLAG
@@ -20,137 +20,8 @@ function g(s,e,t,n=0,r=0,a=0,i=0){let o=s>=0&&s<100,u=Date.UTC(o?s+400:s,e,t,n,r
 
 // EXTERNAL MODULE: ./src/diff.ts
 var diff = __webpack_require__(9952);
-;// CONCATENATED MODULE: ./src/validate.ts
-
-/** Collects every problem of one payload, so they are all reported at once. */
-class Problems {
-    list = [];
-    add(path, message) {
-        this.list.push({ path, message });
-    }
-    /** `value` must be an object; returns it, or undefined after adding a problem. */
-    object(value, path, what = 'an object') {
-        if ((0,diff/* isPlainObject */.Qd)(value))
-            return value;
-        this.add(path, `expected ${what}, got ${describe(value)}.`);
-        return undefined;
-    }
-    /** Every key of `object` must be in `known`; `hints` explain keys users often send by mistake. */
-    knownKeys(object, path, known, hints = {}) {
-        for (const key of Object.keys(object)) {
-            if (known.includes(key))
-                continue;
-            const hint = hints[key] ?? (closest(key, known) ? `did you mean '${closest(key, known)}'?` : `known fields: ${known.join(', ')}.`);
-            this.add([...path, key], `unknown field '${key}'; ${hint}`);
-        }
-    }
-    /** A string of min–max characters (Unicode code points). */
-    string(value, path, limits = {}) {
-        if (typeof value !== 'string') {
-            this.add(path, `expected a string, got ${describe(value)}.`);
-            return false;
-        }
-        const length = [...value].length;
-        const { min = 0, max = Infinity } = limits;
-        if (length < min || length > max) {
-            this.add(path, `expected ${min === 1 && max === Infinity ? 'a non-empty string' : `${rangeText(min, max)} characters`}, got ${length}.`);
-            return false;
-        }
-        return true;
-    }
-    /** A whole number in [min, max]; with `numericString`, "42" is accepted too. */
-    integer(value, path, limits = {}) {
-        const { min = -Infinity, max = Infinity } = limits;
-        const number = typeof value === 'number' ? value : limits.numericString && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
-        if (!Number.isSafeInteger(number)) {
-            this.add(path, `expected a whole number${limits.numericString ? ' (or a string of digits)' : ''}, got ${describe(value)}.`);
-            return undefined;
-        }
-        if (number < min || number > max) {
-            this.add(path, `expected a whole number ${rangeText(min, max)}, got ${number}.`);
-            return undefined;
-        }
-        return number;
-    }
-    boolean(value, path) {
-        if (typeof value === 'boolean')
-            return true;
-        this.add(path, `expected true or false, got ${describe(value)}.`);
-        return false;
-    }
-    /** A list of min–max items; returns it, or undefined after adding a problem. */
-    array(value, path, limits = {}) {
-        if (!Array.isArray(value)) {
-            this.add(path, `expected a list, got ${describe(value)}.`);
-            return undefined;
-        }
-        const { min = 0, max = Infinity } = limits;
-        if (value.length < min || value.length > max) {
-            this.add(path, `expected ${rangeText(min, max)} items, got ${value.length}.`);
-            return undefined;
-        }
-        return value;
-    }
-    /** One of a fixed set of values. */
-    oneOf(value, path, allowed) {
-        if (typeof value === 'string' && allowed.includes(value))
-            return true;
-        this.add(path, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}.`);
-        return false;
-    }
-}
-/** `a string of 300 characters`, `the number 7`, `a list`, `null` — for "got …" in messages. */
-function describe(value) {
-    if (value === null)
-        return 'null';
-    if (value === undefined)
-        return 'nothing';
-    if (Array.isArray(value))
-        return `a list of ${value.length}`;
-    if (typeof value === 'string')
-        return value.length > 40 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`;
-    if (typeof value === 'number')
-        return `the number ${value}`;
-    if (typeof value === 'boolean')
-        return `${value}`;
-    return 'an object';
-}
-function rangeText(min, max) {
-    if (max === Infinity)
-        return `at least ${min}`;
-    if (min === -Infinity || min === 0)
-        return min === 0 && max !== Infinity ? `0 to ${max}` : `at most ${max}`;
-    if (min === max)
-        return `exactly ${min}`;
-    return `${min} to ${max}`;
-}
-/** The known name within two edits of `key`, if any: a likely typo. */
-function closest(key, known) {
-    let best;
-    let bestDistance = 3;
-    for (const candidate of known) {
-        const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
-        if (distance < bestDistance) {
-            best = candidate;
-            bestDistance = distance;
-        }
-    }
-    return best;
-}
-function editDistance(a, b) {
-    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-    for (let i = 1; i <= a.length; i++) {
-        let previous = row[0];
-        row[0] = i;
-        for (let j = 1; j <= b.length; j++) {
-            const current = row[j];
-            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-            previous = current;
-        }
-    }
-    return row[b.length];
-}
-
+// EXTERNAL MODULE: ./src/validate.ts
+var validate = __webpack_require__(397);
 ;// CONCATENATED MODULE: ./src/providers/qoder.ts
 /**
  * Qoder Cloud scheduled-agent Deployments (providers.md §1): a merge-patch `POST` to
@@ -199,7 +70,7 @@ const qoder = {
         return /^dep_[0-9a-f]{32}$/.test(target) ? undefined : `'${target}' is not a Qoder deployment id; expected 'dep_' followed by 32 lowercase hex characters, such as dep_019ec556114c78f8b60ee34fcb98bf59.`;
     },
     validate(payload, settings) {
-        const p = new Problems();
+        const p = new validate/* Problems */.Z();
         p.knownKeys(payload, [], FIELDS, READ_ONLY_HINTS);
         if (Object.keys(payload).length === 0)
             p.add([], `the payload has no fields; set at least one of ${FIELDS.join(', ')}.`);
@@ -413,6 +284,147 @@ function checkMetadata(p, metadata) {
     }
     if (Object.hasOwn(object, 'cas_config') && object.cas_config !== null)
         p.object(object.cas_config, ['metadata', 'cas_config']);
+}
+
+
+/***/ }),
+
+/***/ 397:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Z: () => (/* binding */ Problems)
+/* harmony export */ });
+/* unused harmony export describe */
+/* harmony import */ var _diff_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9952);
+
+/** Collects every problem of one payload, so they are all reported at once. */
+class Problems {
+    list = [];
+    add(path, message) {
+        this.list.push({ path, message });
+    }
+    /** `value` must be an object; returns it, or undefined after adding a problem. */
+    object(value, path, what = 'an object') {
+        if ((0,_diff_js__WEBPACK_IMPORTED_MODULE_0__/* .isPlainObject */ .Qd)(value))
+            return value;
+        this.add(path, `expected ${what}, got ${describe(value)}.`);
+        return undefined;
+    }
+    /** Every key of `object` must be in `known`; `hints` explain keys users often send by mistake. */
+    knownKeys(object, path, known, hints = {}) {
+        for (const key of Object.keys(object)) {
+            if (known.includes(key))
+                continue;
+            const hint = hints[key] ?? (closest(key, known) ? `did you mean '${closest(key, known)}'?` : `known fields: ${known.join(', ')}.`);
+            this.add([...path, key], `unknown field '${key}'; ${hint}`);
+        }
+    }
+    /** A string of min–max characters (Unicode code points). */
+    string(value, path, limits = {}) {
+        if (typeof value !== 'string') {
+            this.add(path, `expected a string, got ${describe(value)}.`);
+            return false;
+        }
+        const length = [...value].length;
+        const { min = 0, max = Infinity } = limits;
+        if (length < min || length > max) {
+            this.add(path, `expected ${min === 1 && max === Infinity ? 'a non-empty string' : `${rangeText(min, max)} characters`}, got ${length}.`);
+            return false;
+        }
+        return true;
+    }
+    /** A whole number in [min, max]; with `numericString`, "42" is accepted too. */
+    integer(value, path, limits = {}) {
+        const { min = -Infinity, max = Infinity } = limits;
+        const number = typeof value === 'number' ? value : limits.numericString && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(number)) {
+            this.add(path, `expected a whole number${limits.numericString ? ' (or a string of digits)' : ''}, got ${describe(value)}.`);
+            return undefined;
+        }
+        if (number < min || number > max) {
+            this.add(path, `expected a whole number ${rangeText(min, max)}, got ${number}.`);
+            return undefined;
+        }
+        return number;
+    }
+    boolean(value, path) {
+        if (typeof value === 'boolean')
+            return true;
+        this.add(path, `expected true or false, got ${describe(value)}.`);
+        return false;
+    }
+    /** A list of min–max items; returns it, or undefined after adding a problem. */
+    array(value, path, limits = {}) {
+        if (!Array.isArray(value)) {
+            this.add(path, `expected a list, got ${describe(value)}.`);
+            return undefined;
+        }
+        const { min = 0, max = Infinity } = limits;
+        if (value.length < min || value.length > max) {
+            this.add(path, `expected ${rangeText(min, max)} items, got ${value.length}.`);
+            return undefined;
+        }
+        return value;
+    }
+    /** One of a fixed set of values. */
+    oneOf(value, path, allowed) {
+        if (typeof value === 'string' && allowed.includes(value))
+            return true;
+        this.add(path, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}.`);
+        return false;
+    }
+}
+/** `a string of 300 characters`, `the number 7`, `a list`, `null` — for "got …" in messages. */
+function describe(value) {
+    if (value === null)
+        return 'null';
+    if (value === undefined)
+        return 'nothing';
+    if (Array.isArray(value))
+        return `a list of ${value.length}`;
+    if (typeof value === 'string')
+        return value.length > 40 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`;
+    if (typeof value === 'number')
+        return `the number ${value}`;
+    if (typeof value === 'boolean')
+        return `${value}`;
+    return 'an object';
+}
+function rangeText(min, max) {
+    if (max === Infinity)
+        return `at least ${min}`;
+    if (min === -Infinity || min === 0)
+        return min === 0 && max !== Infinity ? `0 to ${max}` : `at most ${max}`;
+    if (min === max)
+        return `exactly ${min}`;
+    return `${min} to ${max}`;
+}
+/** The known name within two edits of `key`, if any: a likely typo. */
+function closest(key, known) {
+    let best;
+    let bestDistance = 3;
+    for (const candidate of known) {
+        const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+        if (distance < bestDistance) {
+            best = candidate;
+            bestDistance = distance;
+        }
+    }
+    return best;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let previous = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const current = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+    }
+    return row[b.length];
 }
 
 

@@ -1,0 +1,447 @@
+export const id = 996;
+export const ids = [996];
+export const modules = {
+
+/***/ 6996:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+__webpack_require__.r(__webpack_exports__);
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   MAX_APPS: () => (/* binding */ MAX_APPS),
+/* harmony export */   kintone: () => (/* binding */ kintone)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3916);
+/* harmony import */ var _settings_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(8750);
+/* harmony import */ var _diff_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9952);
+/* harmony import */ var _validate_js__WEBPACK_IMPORTED_MODULE_4__ = __webpack_require__(397);
+/* harmony import */ var _wait_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(910);
+/**
+ * kintone (providers.md §2): deploy apps' preview settings to production (or revert them).
+ * One `POST …/preview/app/deploy.json` for all apps (1–300, all-or-nothing: kintone reverts
+ * every app when one fails), then status reads until no app is PROCESSING. FAIL and CANCEL are
+ * terminal failures, which the official tools never notice. The deploy has no idempotency key,
+ * so a deploy whose answer was lost is followed by a status read before it is ever resent.
+ */
+
+
+
+
+
+const MAX_APPS = 300;
+const MAX_API_TOKENS = 9;
+/** kintone's documented URL limit for the status read; longer reads go as POST + X-HTTP-Method-Override. */
+const MAX_URL_LENGTH = 4096;
+const DOMAINS = ['cybozu.com', 'kintone.com', 'cybozu.cn'];
+const PAYLOAD_FIELDS = ['apps', 'revert'];
+const kintone = {
+    name: 'kintone',
+    volatile: [],
+    itemLabels: { item: 'App', detail: 'Revision asked' },
+    baseUrl(settings) {
+        const space = settings.guestSpaceId ? `/guest/${settings.guestSpaceId}` : '';
+        return new URL(`${settings.baseUrl.origin}/k${space}/v1`);
+    },
+    checkInputs(settings) {
+        const problems = [];
+        const add = (input, message) => problems.push({ path: [], input, message });
+        const base = settings.baseUrl;
+        if (!base)
+            add('base-url', "Input 'base-url' is required for kintone: your site's address, such as https://example.cybozu.com (or .kintone.com, .cybozu.cn).");
+        else if (!(0,_settings_js__WEBPACK_IMPORTED_MODULE_1__/* .isLoopbackHost */ .cW)(base.hostname) && !DOMAINS.some((d) => base.hostname.endsWith(`.${d}`))) {
+            add('base-url', `Invalid input 'base-url': '${base.origin}' is not a kintone site; expected https://{subdomain}.cybozu.com, .kintone.com or .cybozu.cn, so credentials only go to kintone.`);
+        }
+        const { token, username, password, oauthToken, basicAuth } = settings.credentials;
+        const methods = [token && 'token', (username || password) && 'username/password', oauthToken && 'oauth-token'].filter(Boolean);
+        if (methods.length === 0)
+            add('token', "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.");
+        if (methods.length > 1)
+            add('token', `Set one kintone credential, not ${methods.join(' and ')}: kintone would use only one of them.`);
+        if ((username && !password) || (password && !username))
+            add(username ? 'password' : 'username', "Inputs 'username' and 'password' go together for kintone password authentication.");
+        if (token) {
+            const tokens = splitTokens(token);
+            if (tokens.length > MAX_API_TOKENS)
+                add('token', `Input 'token' has ${tokens.length} API tokens; kintone accepts at most ${MAX_API_TOKENS} in one request.`);
+            if (tokens.some((t) => !/^[A-Za-z0-9]+$/.test(t)))
+                add('token', "Input 'token' must be kintone API tokens (letters and digits) separated by commas.");
+        }
+        if (basicAuth && oauthToken) {
+            add('basic-auth', "Inputs 'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header. Use an API token or username/password on a site behind Basic authentication.");
+        }
+        return problems;
+    },
+    checkTarget(target) {
+        return appId(target) === undefined ? `'${target}' is not a kintone app id; expected a positive whole number such as 12.` : undefined;
+    },
+    units(targets, payload) {
+        const apps = Array.isArray(payload.apps) ? payload.apps.map((a) => String((0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(a) ? a.app : a)) : targets;
+        return [apps.join(',')];
+    },
+    validate(payload, settings) {
+        const p = new _validate_js__WEBPACK_IMPORTED_MODULE_4__/* .Problems */ .Z();
+        p.knownKeys(payload, [], PAYLOAD_FIELDS, { app: "a single app goes in 'apps' as [{app: 12}], or in the 'target' input." });
+        if (Object.hasOwn(payload, 'revert'))
+            p.boolean(payload.revert, ['revert']);
+        if (Object.hasOwn(payload, 'apps')) {
+            if (settings.targets.length > 0)
+                p.add(['apps'], "the payload lists 'apps' and the 'target' input lists app ids too; list the apps in one place.");
+            const apps = p.array(payload.apps, ['apps'], { min: 1, max: MAX_APPS });
+            const seen = new Map();
+            apps?.forEach((entry, i) => {
+                const object = p.object(entry, ['apps', i], 'an object {app, revision?}');
+                if (!object)
+                    return;
+                p.knownKeys(object, ['apps', i], ['app', 'revision']);
+                const id = p.integer(object.app, ['apps', i, 'app'], { min: 1, numericString: true });
+                if (id !== undefined) {
+                    if (seen.has(id))
+                        p.add(['apps', i, 'app'], `app ${id} is listed twice (also at $.apps[${seen.get(id)}]); list each app once.`);
+                    seen.set(id, i);
+                }
+                if (Object.hasOwn(object, 'revision'))
+                    p.integer(object.revision, ['apps', i, 'revision'], { min: -1, numericString: true });
+            });
+        }
+        else if (settings.targets.length === 0) {
+            p.add([], "no apps to deploy: list them in the payload as apps: [{app: 12}], or as ids in the 'target' input.");
+        }
+        else if (settings.targets.length > MAX_APPS) {
+            p.add([], `'target' lists ${settings.targets.length} apps; one kintone deploy takes at most ${MAX_APPS}, and deploy-patch never splits it (a deploy is all-or-nothing). Use several steps.`);
+        }
+        return p.list;
+    },
+    async authorize(ctx) {
+        const { token, username, password, oauthToken, basicAuth } = ctx.settings.credentials;
+        const headers = {};
+        if (token)
+            headers['x-cybozu-api-token'] = ctx.secret(splitTokens(token).join(','));
+        if (username && password)
+            headers['x-cybozu-authorization'] = ctx.secret(Buffer.from(`${username}:${password}`).toString('base64'));
+        if (oauthToken)
+            headers.authorization = ctx.secret(`Bearer ${oauthToken}`);
+        // Sent in addition to the kintone credential on sites behind Basic authentication.
+        if (basicAuth)
+            headers.authorization = ctx.secret(`Basic ${Buffer.from(basicAuth).toString('base64')}`);
+        return (request) => {
+            Object.assign(request.headers, headers);
+        };
+    },
+    parseError(_status, body) {
+        if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(body) || typeof body.message !== 'string')
+            return { type: '', message: '' };
+        const fields = (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(body.errors)
+            ? Object.entries(body.errors)
+                .map(([field, detail]) => `${field}: ${(0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(detail) && Array.isArray(detail.messages) ? detail.messages.join(' ') : JSON.stringify(detail)}`)
+                .join('; ')
+            : '';
+        return {
+            type: typeof body.code === 'string' ? body.code : '',
+            message: `${body.code ? `${String(body.code)}: ` : ''}${body.message}${fields ? ` (${fields})` : ''}`,
+            requestId: typeof body.id === 'string' ? body.id : undefined,
+        };
+    },
+    advise(error, target, settings) {
+        const code = error.errorType;
+        if (code === 'GAIA_CO02') {
+            return "Someone changed an app's settings after its revision was read: read the current revision again (or leave 'revision' out, or set it to -1, to deploy whatever is in preview).";
+        }
+        if (code === 'GAIA_NO01' || code === 'CB_NO02' || error.httpStatus === 403) {
+            return `The credential may not deploy apps ${target}: an API token needs the App Management permission and must be generated for each app (pass one token per app, comma-separated), or use a user with App Management rights.`;
+        }
+        if (code === 'GAIA_IA02' || code === 'GAIA_DA03' || code === 'CB_AU01' || code === 'CB_WA01' || code === 'CB_OA01') {
+            return "kintone refused the credentials: check that each API token still exists (regenerating a token invalidates the old one) and that 'token' has one per app, or check 'username' and 'password', or the OAuth token.";
+        }
+        if (code === 'GAIA_IL23')
+            return "These apps live in a guest space: set 'guest-space-id' to the space's id.";
+        if (code === 'GAIA_AP01' || error.httpStatus === 404) {
+            return `Check the app ids ${target}${settings.guestSpaceId ? ` and that they live in guest space ${settings.guestSpaceId}` : " (apps in a guest space need 'guest-space-id')"}.`;
+        }
+        if (error.httpStatus === 409)
+            return 'Another deploy of these apps is in progress: wait for it to finish, then run again.';
+        if (error.httpStatus === 401)
+            return "The site refused the request before kintone saw it: check 'basic-auth' (user:password) for sites behind Basic authentication.";
+        if (error.httpStatus === 400)
+            return 'kintone refused the request: fix what it names and run again.';
+        return undefined;
+    },
+    async read(ctx, target) {
+        return readStatus(ctx, appsOfUnit(target));
+    },
+    async update(ctx, target, payload, before) {
+        const apps = appsOfUnit(target);
+        // Settings cannot change while a deploy runs: wait for one already under way instead of colliding with it.
+        if (overall(before) === 'PROCESSING') {
+            ctx.log.info(`A deploy of apps ${target} is already in progress; waiting for it to finish before deploying.`);
+            await (0,_wait_js__WEBPACK_IMPORTED_MODULE_2__/* .waitFor */ .fm)(async () => {
+                const status = await readStatus(ctx, apps);
+                return overall(status) === 'PROCESSING' ? { state: 'pending', providerStatus: 'PROCESSING' } : { state: 'done', providerStatus: overall(status), value: status };
+            }, { firstDelayMs: ctx.settings.pollIntervalMs, deadline: ctx.deadline, signal: ctx.signal, what: `waiting for the deploy already in progress for apps ${target}` });
+        }
+        const body = deployBody(payload, apps);
+        let response;
+        try {
+            response = await sendDeploy(ctx, body);
+        }
+        catch (error) {
+            if (!(0,_errors_js__WEBPACK_IMPORTED_MODULE_0__/* .mayHaveApplied */ .PH)(error))
+                throw error;
+            // No idempotency key: find out whether the deploy started before ever sending it again.
+            ctx.log.warning(`${error.message} Reading the deploy status before sending the deploy again.`);
+            const status = await readStatus(ctx, apps);
+            if (overall(status) === 'PROCESSING') {
+                ctx.log.info('The deploy had started: waiting for it, without sending it again.');
+                return { resource: status, providerStatus: 'PROCESSING', pending: true };
+            }
+            ctx.log.info('The deploy had not started: sending it once more (deploying unchanged preview settings again is harmless).');
+            response = await sendDeploy(ctx, body);
+        }
+        return { resource: { apps: apps.map((app) => ({ app, status: 'PROCESSING' })) }, providerStatus: 'PROCESSING', httpStatus: response.status, requestId: response.requestId, pending: true };
+    },
+    async poll(ctx, target) {
+        const status = await readStatus(ctx, appsOfUnit(target));
+        const state = overall(status);
+        if (state === 'PROCESSING')
+            return { state: 'pending', providerStatus: state, value: status };
+        if (state === 'SUCCESS')
+            return { state: 'done', providerStatus: state, value: status };
+        const failed = status.apps.filter((a) => a.status === 'FAIL').map((a) => a.app);
+        const cancelled = status.apps.filter((a) => a.status === 'CANCEL').map((a) => a.app);
+        const what = failed.length > 0 ? `app${failed.length > 1 ? 's' : ''} ${failed.join(', ')} failed to deploy` : 'the deploy was cancelled';
+        const alsoCancelled = cancelled.length > 0 ? `; app${cancelled.length > 1 ? 's' : ''} ${cancelled.join(', ')} ${cancelled.length > 1 ? 'were' : 'was'} cancelled with ${failed.length > 0 ? 'it' : 'them'}` : '';
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .DeployFailedError */ .P2(`The deploy failed: ${what}${alsoCancelled}. kintone reverted every app in the deploy, so production is unchanged; open the app's settings in kintone to see why, fix the preview settings, and run again.`, state, status);
+    },
+    preview(before) {
+        const status = before;
+        return { apps: status.apps.map((a) => ({ app: a.app, status: 'SUCCESS' })) };
+    },
+    changes(before, after) {
+        // A successful deploy changes production by definition; there is no field diff to read.
+        const previous = new Map(before?.apps?.map((a) => [a.app, a.status]));
+        return (after.apps ?? [])
+            .filter((a) => a.status === 'SUCCESS')
+            .map((a) => ({ path: `apps.${a.app}`, before: previous.get(a.app) ?? null, after: 'deployed' }));
+    },
+    items(resource, payload) {
+        const revisions = new Map();
+        if (Array.isArray(payload.apps))
+            for (const a of payload.apps)
+                if ((0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(a) && a.revision !== undefined)
+                    revisions.set(String(a.app), String(a.revision));
+        return (resource.apps ?? []).map((a) => ({
+            id: a.app,
+            providerStatus: a.status,
+            succeeded: a.status === 'SUCCESS',
+            detail: payload.revert === true ? 'revert' : (revisions.get(a.app) ?? 'latest'),
+        }));
+    },
+    describeRequest(ctx, target, payload) {
+        const { credentials } = ctx.settings;
+        const headers = { 'content-type': 'application/json' };
+        if (credentials.token)
+            headers['x-cybozu-api-token'] = '***';
+        if (credentials.username)
+            headers['x-cybozu-authorization'] = '***';
+        if (credentials.oauthToken)
+            headers.authorization = 'Bearer ***';
+        if (credentials.basicAuth)
+            headers.authorization = 'Basic ***';
+        return { method: 'POST', url: ctx.client.url('/preview/app/deploy.json').href, headers, body: deployBody(payload, appsOfUnit(target)) };
+    },
+    statusOf(resource) {
+        return (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(resource) && Array.isArray(resource.apps) ? overall(resource) : undefined;
+    },
+};
+function splitTokens(token) {
+    return token.split(',').map((t) => t.trim()).filter((t) => t !== '');
+}
+/** A positive app id from a number or a numeric string. */
+function appId(value) {
+    const text = String(value);
+    return /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined;
+}
+function appsOfUnit(unit) {
+    return unit.split(',').filter((a) => a !== '');
+}
+function deployBody(payload, apps) {
+    const entries = Array.isArray(payload.apps)
+        ? payload.apps.map((a) => {
+            const entry = a;
+            return { app: Number(entry.app), ...(entry.revision !== undefined ? { revision: Number(entry.revision) } : {}) };
+        })
+        : apps.map((app) => ({ app: Number(app) }));
+    return { apps: entries, ...(payload.revert !== undefined ? { revert: payload.revert } : {}) };
+}
+function sendDeploy(ctx, body) {
+    return ctx.client.request({ method: 'POST', path: '/preview/app/deploy.json', body, replay: 'unsafe', what: 'start the deploy' });
+}
+/** One deploy-status read of `apps`; as POST + X-HTTP-Method-Override when the URL would pass kintone's limit. */
+async function readStatus(ctx, apps) {
+    const query = apps.map((app, i) => [`apps[${i}]`, app]);
+    const path = '/preview/app/deploy.json';
+    const long = ctx.client.url(path, query).href.length > MAX_URL_LENGTH;
+    const response = await ctx.client.request(long
+        ? { method: 'POST', path, headers: { 'x-http-method-override': 'GET' }, body: { apps: apps.map(Number) }, replay: 'safe', what: 'read the deploy status' }
+        : { method: 'GET', path, query, replay: 'safe', what: 'read the deploy status' });
+    const body = response.json;
+    if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(body) || !Array.isArray(body.apps))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .DeployFailedError */ .P2(`kintone answered the deploy status read without an 'apps' list: ${response.text.slice(0, 200)}`, 'unknown', undefined, 'invalid-response');
+    // kintone returns app ids as strings; normalise in case a proxy or a future version does not.
+    return { apps: body.apps.map((a) => ({ app: String(a.app), status: String(a.status) })) };
+}
+/** The deploy's status as a whole: PROCESSING while any app is; FAIL or CANCEL when any app ended so; else SUCCESS. */
+function overall(status) {
+    const states = new Set(status?.apps?.map((a) => a.status) ?? []);
+    if (states.has('PROCESSING'))
+        return 'PROCESSING';
+    if (states.has('FAIL'))
+        return 'FAIL';
+    if (states.has('CANCEL'))
+        return 'CANCEL';
+    return 'SUCCESS';
+}
+
+
+/***/ }),
+
+/***/ 397:
+/***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
+
+/* harmony export */ __webpack_require__.d(__webpack_exports__, {
+/* harmony export */   Z: () => (/* binding */ Problems)
+/* harmony export */ });
+/* unused harmony export describe */
+/* harmony import */ var _diff_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(9952);
+
+/** Collects every problem of one payload, so they are all reported at once. */
+class Problems {
+    list = [];
+    add(path, message) {
+        this.list.push({ path, message });
+    }
+    /** `value` must be an object; returns it, or undefined after adding a problem. */
+    object(value, path, what = 'an object') {
+        if ((0,_diff_js__WEBPACK_IMPORTED_MODULE_0__/* .isPlainObject */ .Qd)(value))
+            return value;
+        this.add(path, `expected ${what}, got ${describe(value)}.`);
+        return undefined;
+    }
+    /** Every key of `object` must be in `known`; `hints` explain keys users often send by mistake. */
+    knownKeys(object, path, known, hints = {}) {
+        for (const key of Object.keys(object)) {
+            if (known.includes(key))
+                continue;
+            const hint = hints[key] ?? (closest(key, known) ? `did you mean '${closest(key, known)}'?` : `known fields: ${known.join(', ')}.`);
+            this.add([...path, key], `unknown field '${key}'; ${hint}`);
+        }
+    }
+    /** A string of min–max characters (Unicode code points). */
+    string(value, path, limits = {}) {
+        if (typeof value !== 'string') {
+            this.add(path, `expected a string, got ${describe(value)}.`);
+            return false;
+        }
+        const length = [...value].length;
+        const { min = 0, max = Infinity } = limits;
+        if (length < min || length > max) {
+            this.add(path, `expected ${min === 1 && max === Infinity ? 'a non-empty string' : `${rangeText(min, max)} characters`}, got ${length}.`);
+            return false;
+        }
+        return true;
+    }
+    /** A whole number in [min, max]; with `numericString`, "42" is accepted too. */
+    integer(value, path, limits = {}) {
+        const { min = -Infinity, max = Infinity } = limits;
+        const number = typeof value === 'number' ? value : limits.numericString && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+        if (!Number.isSafeInteger(number)) {
+            this.add(path, `expected a whole number${limits.numericString ? ' (or a string of digits)' : ''}, got ${describe(value)}.`);
+            return undefined;
+        }
+        if (number < min || number > max) {
+            this.add(path, `expected a whole number ${rangeText(min, max)}, got ${number}.`);
+            return undefined;
+        }
+        return number;
+    }
+    boolean(value, path) {
+        if (typeof value === 'boolean')
+            return true;
+        this.add(path, `expected true or false, got ${describe(value)}.`);
+        return false;
+    }
+    /** A list of min–max items; returns it, or undefined after adding a problem. */
+    array(value, path, limits = {}) {
+        if (!Array.isArray(value)) {
+            this.add(path, `expected a list, got ${describe(value)}.`);
+            return undefined;
+        }
+        const { min = 0, max = Infinity } = limits;
+        if (value.length < min || value.length > max) {
+            this.add(path, `expected ${rangeText(min, max)} items, got ${value.length}.`);
+            return undefined;
+        }
+        return value;
+    }
+    /** One of a fixed set of values. */
+    oneOf(value, path, allowed) {
+        if (typeof value === 'string' && allowed.includes(value))
+            return true;
+        this.add(path, `expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describe(value)}.`);
+        return false;
+    }
+}
+/** `a string of 300 characters`, `the number 7`, `a list`, `null` — for "got …" in messages. */
+function describe(value) {
+    if (value === null)
+        return 'null';
+    if (value === undefined)
+        return 'nothing';
+    if (Array.isArray(value))
+        return `a list of ${value.length}`;
+    if (typeof value === 'string')
+        return value.length > 40 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`;
+    if (typeof value === 'number')
+        return `the number ${value}`;
+    if (typeof value === 'boolean')
+        return `${value}`;
+    return 'an object';
+}
+function rangeText(min, max) {
+    if (max === Infinity)
+        return `at least ${min}`;
+    if (min === -Infinity || min === 0)
+        return min === 0 && max !== Infinity ? `0 to ${max}` : `at most ${max}`;
+    if (min === max)
+        return `exactly ${min}`;
+    return `${min} to ${max}`;
+}
+/** The known name within two edits of `key`, if any: a likely typo. */
+function closest(key, known) {
+    let best;
+    let bestDistance = 3;
+    for (const candidate of known) {
+        const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+        if (distance < bestDistance) {
+            best = candidate;
+            bestDistance = distance;
+        }
+    }
+    return best;
+}
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+    for (let i = 1; i <= a.length; i++) {
+        let previous = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const current = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+            previous = current;
+        }
+    }
+    return row[b.length];
+}
+
+
+/***/ })
+
+};
