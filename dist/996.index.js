@@ -219,7 +219,7 @@ const kintone = {
         const previous = new Map(before?.apps?.map((a) => [a.app, a.status]));
         return (after.apps ?? [])
             .filter((a) => a.status === 'SUCCESS')
-            .map((a) => ({ path: `apps.${a.app}`, before: previous.get(a.app) ?? null, after: 'deployed' }));
+            .map((a) => ({ path: `apps.${a.app}`, segments: ['apps', a.app], before: previous.get(a.app) ?? null, after: 'deployed' }));
     },
     items(resource, payload) {
         const revisions = new Map();

@@ -8,6 +8,7 @@
  */
 import { QoderEmulator } from '../__tests__/emulators/qoder.ts'
 import { KintoneEmulator } from '../__tests__/emulators/kintone.ts'
+import { AieevEmulator } from '../__tests__/emulators/aieev.ts'
 import { cleanupRuns, runAction, type ActionRun } from '../__tests__/helpers/run-action.ts'
 
 /** A started, seeded emulator: what the scenario's inputs need, and how to stop it. */
@@ -26,6 +27,8 @@ interface Scenario {
   inputs(stage: Stage): Record<string, string>
   /** Workspace files, as they would be committed in the user's repository. */
   files: Record<string, string>
+  /** The step's env (e.g. secrets for substitute-env). */
+  env?: Record<string, string>
 }
 
 const QODER_PAYLOAD = `# deploy/qoder.yaml: a merge patch for one Qoder Cloud deployment
@@ -45,6 +48,17 @@ apps:
     revision: 4     # fails if someone changed the settings since revision 4
   - app: 12
   - app: 13
+`
+
+const AIEEV_PAYLOAD = `# deploy/aieev.yaml: new container settings; saving them stops the endpoint, deploy-patch starts it again
+container_port: 9090
+container_health_check_path: /ready
+health_check_timeout: 120
+container_env_vars:
+  - key: LOG_LEVEL
+    value: info
+  - key: DB_PASSWORD
+    value: \${DB_PASSWORD}   # from the step's env (a secret); shown as *** everywhere
 `
 
 const SCENARIOS: Scenario[] = [
@@ -100,6 +114,32 @@ const SCENARIOS: Scenario[] = [
     }),
     files: { 'deploy/kintone.yaml': KINTONE_PAYLOAD },
   },
+  {
+    name: 'Aieev: change an endpoint\'s port and secrets, start it and wait until it serves',
+    async setup() {
+      const token = 'aieev-demo-api-key'
+      const emulator = new AieevEmulator({ keys: [token], startMs: 2_000 })
+      const origin = await emulator.start()
+      const endpoint = emulator.seed({ name: 'llm-chat-api' })
+      return {
+        origin,
+        target: endpoint.endpoint_id,
+        token,
+        facts: () => [`The emulator applied ${emulator.appliedPatches(endpoint.endpoint_id)} PATCH(es) and ${emulator.starts(endpoint.endpoint_id)} start(s); the endpoint is ${emulator.stored(endpoint.endpoint_id)?.status}.`],
+        close: () => emulator.close(),
+      }
+    },
+    inputs: (stage) => ({
+      provider: 'aieev',
+      'payload-file': 'deploy/aieev.yaml',
+      target: stage.target,
+      token: stage.token,
+      'base-url': stage.origin,
+      'substitute-env': 'true',
+    }),
+    env: { DB_PASSWORD: 'demo-db-password-never-shown' },
+    files: { 'deploy/aieev.yaml': AIEEV_PAYLOAD },
+  },
 ]
 
 /** Run one scenario and print it; true when the action succeeded. */
@@ -113,7 +153,7 @@ async function runScenario(scenario: Scenario): Promise<boolean> {
     console.log(`Payload file ${Object.keys(scenario.files).join(', ')}:`)
     for (const content of Object.values(scenario.files)) console.log(indent(content.trimEnd()))
 
-    const run = await runAction({ inputs, files: scenario.files })
+    const run = await runAction({ inputs, files: scenario.files, env: scenario.env })
     // What the runner would hide in the web log: registered masks and the token given.
     const mask = masker([stage.token, ...run.commands.filter((c) => c.command === 'add-mask').map((c) => c.message)])
 

@@ -7,6 +7,8 @@
 export interface Change {
   /** `schedule.expression`, `initial_events[0].content`, `metadata["a.b"]`. */
   path: string
+  /** The same path as keys and indices, to look the value up elsewhere. */
+  segments: (string | number)[]
   before: unknown
   after: unknown
 }
@@ -15,22 +17,32 @@ export interface Change {
 export function diff(before: unknown, after: unknown, volatile: readonly string[] = []): Change[] {
   const patterns = volatile.map(compilePattern)
   const changes: Change[] = []
-  const walk = (a: unknown, b: unknown, path: string) => {
+  const walk = (a: unknown, b: unknown, path: string, segments: (string | number)[]) => {
     if (path !== '' && patterns.some((p) => p.test(path))) return
     if (isEqual(a, b)) return
     if (isPlainObject(a) && isPlainObject(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], joinKey(path, key))
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], joinKey(path, key), [...segments, key])
       return
     }
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
-      a.forEach((item, i) => walk(item, b[i], `${path}[${i}]`))
+      a.forEach((item, i) => walk(item, b[i], `${path}[${i}]`, [...segments, i]))
       return
     }
-    changes.push({ path: path || '$', before: a, after: b })
+    changes.push({ path: path || '$', segments, before: a, after: b })
   }
-  walk(before, after, '')
+  walk(before, after, '', [])
   // A stable order, whatever order the provider returns keys in.
   return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0))
+}
+
+/** The value at `segments` inside `value`, or undefined. */
+export function valueAt(value: unknown, segments: readonly (string | number)[]): unknown {
+  let current = value
+  for (const segment of segments) {
+    if (current === null || typeof current !== 'object') return undefined
+    current = (current as Record<string | number, unknown>)[segment]
+  }
+  return current
 }
 
 /** Deep equality for JSON values; a missing key and `undefined` are the same. */

@@ -35,6 +35,7 @@ export async function run(): Promise<void> {
     settings = parseSettings((name) => core.getInput(name), (value) => void secrets.add(value))
     const provider = await loadProvider(settings.provider)
     const payload = await loadPayload(settings)
+    for (const value of provider.secretsIn?.(payload.value) ?? []) secrets.add(value)
     problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
 

@@ -2,7 +2,7 @@
  * The provider-agnostic steps between a valid payload and an Outcome: check everything before
  * sending, then for each target read → update (or preview, in a dry run) → wait → diff.
  */
-import { diff } from './diff.js'
+import { diff, valueAt } from './diff.js'
 import { ApiError, DeployPatchError, messageOf, type LocatedProblem, type Problem, CancelledError, TimeoutError, DeployFailedError } from './errors.js'
 import { locateProblem, type Payload } from './payload.js'
 import type { Provider, ProviderContext } from './providers/provider.js'
@@ -34,12 +34,20 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     const before = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, target))
     outcome.providerStatus = provider.statusOf(before)
 
-    const changesOf = (after: unknown) => provider.changes?.(before, after) ?? diff(before, after, provider.volatile)
+    // Changes are found on the real values and shown from redacted copies, so a changed secret counts but never shows.
+    const show = (value: unknown) => (provider.redact ? provider.redact(value) : value)
+    const changesOf = (after: unknown) => {
+      const changes = provider.changes?.(before, after, payload.value) ?? diff(before, after, provider.volatile)
+      if (!provider.redact) return changes
+      const [shownBefore, shownAfter] = [show(before), show(after)]
+      return changes.map((c) => ({ ...c, before: valueAt(shownBefore, c.segments), after: valueAt(shownAfter, c.segments) }))
+    }
     if (settings.dryRun) {
-      outcome.request = provider.describeRequest(ctx, target, payload.value)
+      const request = provider.describeRequest(ctx, target, payload.value)
+      outcome.request = { ...request, body: show(request.body) }
       outcome.changes = changesOf(provider.preview(before, payload.value))
       outcome.items = provider.items?.(before, payload.value)
-      outcome.resource = before
+      outcome.resource = show(before)
       outcome.notes = provider.notes?.(before) ?? []
       outcome.status = 'dry-run'
       log.info(`Dry run: ${outcome.changes.length === 0 ? 'no field would change' : `would change ${outcome.changes.map((c) => c.path).join(', ')}`}; nothing was sent.`)
@@ -50,6 +58,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     outcome.httpStatus = update.httpStatus
     outcome.requestId = update.requestId
     outcome.providerStatus = update.providerStatus
+    outcome.notes.push(...(update.notes ?? []))
     let resource = update.resource
     if (update.pending && provider.poll) {
       if (settings.wait) {
@@ -60,6 +69,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
             deadline: ctx.deadline,
             signal: ctx.signal,
             what: `waiting for ${target}`,
+            maxWaitMs: update.maxWaitMs,
             onPoll: (status, reads) => {
               outcome.providerStatus = status
               log.info(`Status ${status} (read ${reads}).`)
@@ -72,7 +82,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
         outcome.notes.push(`Not waited for ('wait' is false): the provider reported ${update.providerStatus} and the change may still be in progress.`)
       }
     }
-    outcome.resource = resource
+    outcome.resource = show(resource)
     outcome.items = provider.items?.(resource, payload.value)
     outcome.changes = changesOf(resource)
     outcome.changed = outcome.changes.length > 0
@@ -82,7 +92,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
   } catch (error) {
     fail(outcome, provider, target, settings, error)
     if (error instanceof DeployFailedError && error.resource !== undefined) {
-      outcome.resource = error.resource
+      outcome.resource = provider.redact ? provider.redact(error.resource) : error.resource
       outcome.items = provider.items?.(error.resource, payload.value)
     }
   } finally {

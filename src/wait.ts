@@ -10,6 +10,8 @@ import { formatMs } from './settings.js'
 
 export const POLL_GROWTH = 1.25
 export const POLL_CAP_MS = 5_000
+/** How long before the limit the last-chance read is made, leaving it time to answer. */
+export const LAST_READ_LEAD_MS = 1_000
 
 /** One status read's verdict. */
 export type PollResult<T> =
@@ -49,10 +51,15 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: Wa
   for (let reads = 0; ; reads++) {
     const budgetMs = Math.min(deadline.remainingMs(), ownLimitLeft())
     if (budgetMs <= 0) throw timedOut()
-    await sleep(Math.min(pollDelayMs(options.firstDelayMs, reads), budgetMs), signal).catch((error: unknown) => {
+    const gapMs = pollDelayMs(options.firstDelayMs, reads)
+    // When the next gap would run past the limit, read one last time just before it instead.
+    const lastChance = gapMs >= budgetMs && budgetMs > LAST_READ_LEAD_MS
+    const sleepMs = lastChance ? budgetMs - LAST_READ_LEAD_MS : Math.min(gapMs, budgetMs)
+    await sleep(sleepMs, signal).catch((error: unknown) => {
       throw signal.aborted ? cancelled(signal, last) : error
     })
-    if (deadline.expired() || ownLimitLeft() <= 0) throw timedOut()
+    // A sleep cut short by the limit ran to it (timers may fire a millisecond early).
+    if ((gapMs >= budgetMs && !lastChance) || deadline.expired() || ownLimitLeft() <= 0) throw timedOut()
     let result: PollResult<T>
     try {
       result = await poll()
@@ -64,5 +71,6 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: Wa
     last = result.providerStatus
     options.onPoll?.(last, reads + 1)
     if (result.state === 'done') return { value: result.value, providerStatus: last, reads: reads + 1 }
+    if (lastChance) throw timedOut()
   }
 }

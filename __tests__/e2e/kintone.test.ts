@@ -176,6 +176,8 @@ describe('kintone end to end', () => {
   })
 
   it('waits for a deploy already in progress instead of colliding with it', async () => {
+    await emu.close()
+    await start({ deployMs: 1_500 }) // long enough to still be running when the action reads
     const started = await fetch(`${emu.origin}/k/v1/preview/app/deploy.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-cybozu-api-token': TOKEN },

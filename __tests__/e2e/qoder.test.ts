@@ -136,13 +136,13 @@ metadata:
   })
 
   it('says "not supported yet" for providers still to come, before any request', async () => {
-    for (const provider of ['huaweicloud-rts', 'aieev']) {
+    for (const provider of ['huaweicloud-rts']) {
       const result = await run({ provider, target: '00000000-0000-0000-0000-000000000001' })
       expect(result.code).toBe(1)
       expect(result.outputs['error-type']).toBe('unsupported-provider')
       const errors = result.commands.filter((c) => c.command === 'error')
       expect(errors).toHaveLength(1)
-      expect(errors[0]!.message).toBe(`deploy-patch: Provider '${provider}' is not supported yet by this version of deploy-patch (supported: qoder, kintone); nothing was sent.`)
+      expect(errors[0]!.message).toBe(`deploy-patch: Provider '${provider}' is not supported yet by this version of deploy-patch (supported: qoder, kintone, aieev); nothing was sent.`)
     }
     expect(emu.requests).toHaveLength(0)
   })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { diff, isEqual, isPlainObject, mergePatch } from '../../src/diff.js'
+import { diff, isEqual, isPlainObject, mergePatch, valueAt } from '../../src/diff.js'
 
 /** The changed paths, sorted: which paths changed is the point here, not their order. */
 const paths = (before: unknown, after: unknown, volatile: string[] = []) =>
@@ -16,14 +16,14 @@ describe('diff', () => {
 
   it('reports a changed nested field with its before and after', () => {
     expect(diff({ schedule: { expression: '0 * * * *', timezone: 'UTC' } }, { schedule: { expression: '5 * * * *', timezone: 'UTC' } })).toEqual([
-      { path: 'schedule.expression', before: '0 * * * *', after: '5 * * * *' },
+      { path: 'schedule.expression', segments: ['schedule', 'expression'], before: '0 * * * *', after: '5 * * * *' },
     ])
   })
 
   it('reports added and removed keys, with the missing side undefined', () => {
     expect(byPath(diff({ keep: 1, gone: 'old' }, { keep: 1, added: 'new' }))).toEqual([
-      { path: 'added', before: undefined, after: 'new' },
-      { path: 'gone', before: 'old', after: undefined },
+      { path: 'added', segments: ['added'], before: undefined, after: 'new' },
+      { path: 'gone', segments: ['gone'], before: 'old', after: undefined },
     ])
   })
 
@@ -36,17 +36,17 @@ describe('diff', () => {
   })
 
   it('reports a key that became null as a change', () => {
-    expect(diff({ a: 1 }, { a: null })).toEqual([{ path: 'a', before: 1, after: null }])
+    expect(diff({ a: 1 }, { a: null })).toEqual([{ path: 'a', segments: ['a'], before: 1, after: null }])
   })
 
   it('walks arrays of the same length element by element', () => {
     const before = { events: [{ type: 'a', content: 'x' }, { type: 'b', content: 'y' }] }
     const after = { events: [{ type: 'a', content: 'x' }, { type: 'b', content: 'z' }] }
-    expect(diff(before, after)).toEqual([{ path: 'events[1].content', before: 'y', after: 'z' }])
+    expect(diff(before, after)).toEqual([{ path: 'events[1].content', segments: ['events', 1, 'content'], before: 'y', after: 'z' }])
   })
 
   it('reports an array whose length changed as one change of the whole array', () => {
-    expect(diff({ ids: [1, 2] }, { ids: [1, 2, 3] })).toEqual([{ path: 'ids', before: [1, 2], after: [1, 2, 3] }])
+    expect(diff({ ids: [1, 2] }, { ids: [1, 2, 3] })).toEqual([{ path: 'ids', segments: ['ids'], before: [1, 2], after: [1, 2, 3] }])
   })
 
   it('reports a type change (object to array, scalar to object) at that path', () => {
@@ -54,8 +54,18 @@ describe('diff', () => {
   })
 
   it('reports a change of a whole non-object value at the root as $', () => {
-    expect(diff('a', 'b')).toEqual([{ path: '$', before: 'a', after: 'b' }])
-    expect(diff([1], [1, 2])).toEqual([{ path: '$', before: [1], after: [1, 2] }])
+    expect(diff('a', 'b')).toEqual([{ path: '$', segments: [], before: 'a', after: 'b' }])
+    expect(diff([1], [1, 2])).toEqual([{ path: '$', segments: [], before: [1], after: [1, 2] }])
+  })
+
+  it('gives each change the segments that find its value again, quoted keys included', () => {
+    const before = { metadata: { 'a.b': '1' }, list: [{ v: 1 }] }
+    const after = { metadata: { 'a.b': '2' }, list: [{ v: 2 }] }
+    for (const change of diff(before, after)) {
+      expect(valueAt(before, change.segments)).toBe(change.before)
+      expect(valueAt(after, change.segments)).toBe(change.after)
+    }
+    expect(diff(before, after).map((c) => c.segments)).toEqual([['list', 0, 'v'], ['metadata', 'a.b']])
   })
 
   it('uses [index] paths at the root for arrays of the same length', () => {

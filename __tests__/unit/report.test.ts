@@ -36,7 +36,7 @@ function outcome(overrides: Partial<Outcome> = {}): Outcome {
     status: 'succeeded',
     providerStatus: 'active',
     changed: true,
-    changes: [{ path: 'schedule.expression', before: '0 * * * *', after: '5 * * * *' }],
+    changes: [{ path: 'schedule.expression', segments: [], before: '0 * * * *', after: '5 * * * *' }],
     resource: { id: 'dep_01ABC', name: 'nightly', schedule: { expression: '5 * * * *' } },
     httpStatus: 200,
     requestId: 'req-123',
@@ -249,7 +249,7 @@ describe('writeReport: secrets', () => {
   it('redacts outputs, the resource file and the summary', async () => {
     const leaky = outcome({
       resource: { id: 'dep_01ABC', env: [{ key: 'TOKEN', value: SECRET }] },
-      changes: [{ path: 'env[0].value', before: 'old', after: SECRET }],
+      changes: [{ path: 'env[0].value', segments: [], before: 'old', after: SECRET }],
       error: { type: 'x', message: `rejected token ${SECRET}` },
       status: 'failed',
     })
@@ -287,13 +287,13 @@ describe('summary', () => {
   })
 
   it('shows a missing side as none', () => {
-    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'metadata.team', before: undefined, after: 'core' }] })] }))
+    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'metadata.team', segments: [], before: undefined, after: 'core' }] })] }))
     expect(md).toContain('| <code>metadata.team</code> | *(none)* | <code>"core"</code> |')
   })
 
   it('shortens long values', () => {
     const long = 'a'.repeat(500)
-    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'description', before: 'short', after: long }] })] }))
+    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'description', segments: [], before: 'short', after: long }] })] }))
     const row = md.split('\n').find((line) => line.startsWith('| <code>description</code>'))!
     expect(row).toBeDefined()
     expect(row).not.toContain(long)
@@ -304,7 +304,7 @@ describe('summary', () => {
   it('never cuts a long value inside a character (no lone surrogate half in the summary)', () => {
     // JSON text: '"x' then emoji (2 UTF-16 units each), so the 77th unit is the first half of one.
     const long = 'x' + '😀'.repeat(100)
-    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'description', before: 'a', after: long }] })] }))
+    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'description', segments: [], before: 'a', after: long }] })] }))
     const row = md.split('\n').find((line) => line.startsWith('| <code>description</code>'))!
     expect(row).toContain('…')
     // A lone surrogate becomes U+FFFD when the summary is written as UTF-8.
@@ -313,7 +313,7 @@ describe('summary', () => {
 
   it('escapes pipes and HTML, and keeps each row on one line', () => {
     const md = renderSummary(
-      report({ outcomes: [outcome({ changes: [{ path: 'a|b', before: '<script>alert(1)</script>', after: 'x | y\nz' }], error: { type: 't', message: 'bad <b>|</b>\nnext' } })] }),
+      report({ outcomes: [outcome({ changes: [{ path: 'a|b', segments: [], before: '<script>alert(1)</script>', after: 'x | y\nz' }], error: { type: 't', message: 'bad <b>|</b>\nnext' } })] }),
     )
     const row = md.split('\n').find((line) => line.startsWith('| <code>a'))!
     expect(row).toContain('<code>a\\|b</code>')
@@ -326,7 +326,7 @@ describe('summary', () => {
   })
 
   it('lists at most 100 changes and counts the rest', () => {
-    const changes = Array.from({ length: 130 }, (_, i) => ({ path: `metadata.k${i}`, before: i, after: i + 1 }))
+    const changes = Array.from({ length: 130 }, (_, i) => ({ path: `metadata.k${i}`, segments: [], before: i, after: i + 1 }))
     const md = renderSummary(report({ outcomes: [outcome({ changes })] }))
     expect(md.split('\n').filter((line) => line.startsWith('| <code>metadata.k'))).toHaveLength(100)
     expect(md).toContain('| … | 30 more | |')

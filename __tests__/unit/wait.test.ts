@@ -246,3 +246,21 @@ describe('waitFor', () => {
     expect((error as CancelledError).providerStatus).toBe('RUNNING')
   })
 })
+
+describe('waitFor near the deadline', () => {
+  it('reads one last time shortly before the deadline instead of sleeping past the done state', async () => {
+    const reads: number[] = []
+    const started = Date.now()
+    // The first gap (5 s) is longer than the 1.5 s deadline: without a last-chance read this would time out unread.
+    const result = await waitFor(
+      async () => {
+        reads.push(Date.now() - started)
+        return { state: 'done' as const, providerStatus: 'SUCCESS', value: 'v' }
+      },
+      { firstDelayMs: 5_000, deadline: new Deadline(1_500), signal: new AbortController().signal, what: 'waiting' },
+    )
+    expect(result.value).toBe('v')
+    expect(reads).toHaveLength(1)
+    expect(reads[0]).toBeGreaterThanOrEqual(400) // about 1.5 s − 1 s lead, not at once
+  })
+})

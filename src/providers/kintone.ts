@@ -207,7 +207,7 @@ export const kintone: Provider = {
     const previous = new Map((before as StatusResource | undefined)?.apps?.map((a) => [a.app, a.status]))
     return ((after as StatusResource).apps ?? [])
       .filter((a) => a.status === 'SUCCESS')
-      .map((a) => ({ path: `apps.${a.app}`, before: previous.get(a.app) ?? null, after: 'deployed' }))
+      .map((a) => ({ path: `apps.${a.app}`, segments: ['apps', a.app], before: previous.get(a.app) ?? null, after: 'deployed' }))
   },
 
   items(resource, payload): OutcomeItem[] {

@@ -33,6 +33,10 @@ export interface UpdateResult {
   requestId?: string
   /** True when an asynchronous part follows and `poll` must be waited on. */
   pending: boolean
+  /** A bound of this provider's own for the wait (Aieev: the endpoint's health-check timeout plus a margin). */
+  maxWaitMs?: number
+  /** Callouts for the summary about the write itself (e.g. the endpoint was left inactive). */
+  notes?: string[]
 }
 
 /** The request a dry run would send, secrets already redacted by the caller. */
@@ -81,7 +85,11 @@ export interface Provider {
    */
   units?(targets: readonly string[], payload: PayloadObject): string[]
   /** Changes between before and after when a field diff is not what "changed" means (kintone: every deployed app). */
-  changes?(before: unknown, after: unknown): Change[]
+  changes?(before: unknown, after: unknown, payload: PayloadObject): Change[]
+  /** Values in the payload that are secrets (Aieev: env var values), registered before anything is logged. */
+  secretsIn?(payload: PayloadObject): string[]
+  /** A copy of a resource or request body fit to show: secrets inside it replaced by `***`. */
+  redact?(value: unknown): unknown
   /** Per-item results inside one unit (kintone: one per app), for `results` and the summary. */
   items?(resource: unknown, payload: PayloadObject): OutcomeItem[]
   /** Column names for the summary's item table. */
@@ -103,6 +111,7 @@ type Loader = () => Promise<Provider>
 const REGISTRY: Partial<Record<ProviderName, Loader>> = {
   qoder: async () => (await import('./qoder.js')).qoder,
   kintone: async () => (await import('./kintone.js')).kintone,
+  aieev: async () => (await import('./aieev.js')).aieev,
 }
 
 /** Load the chosen provider, or throw a one-line message when it is not supported yet. */
