@@ -9,6 +9,7 @@
 import { QoderEmulator } from '../__tests__/emulators/qoder.ts'
 import { KintoneEmulator } from '../__tests__/emulators/kintone.ts'
 import { AieevEmulator } from '../__tests__/emulators/aieev.ts'
+import { RtsEmulator } from '../__tests__/emulators/huaweicloud-rts.ts'
 import { cleanupRuns, runAction, type ActionRun } from '../__tests__/helpers/run-action.ts'
 
 /** A started, seeded emulator: what the scenario's inputs need, and how to stop it. */
@@ -16,6 +17,8 @@ interface Stage {
   origin: string
   target: string
   token: string
+  /** More inputs the scenario needs (credentials other than `token`, region, …). */
+  extraInputs?: Record<string, string>
   /** Facts read back from the emulator after the run (e.g. how many writes it applied). */
   facts(): string[]
   close(): Promise<void>
@@ -59,6 +62,13 @@ container_env_vars:
     value: info
   - key: DB_PASSWORD
     value: \${DB_PASSWORD}   # from the step's env (a secret); shown as *** everywhere
+`
+
+const RTS_PAYLOAD = `# deploy/rts.yaml: point the deployment at a new software config; the server's agent runs it and signals back
+action: UPDATE
+config_id: 6f0c1a9e-2b7d-4c3e-9a51-0d8e4b2f7c13
+status: IN_PROGRESS
+status_reason: Release v2.4.0
 `
 
 const SCENARIOS: Scenario[] = [
@@ -139,6 +149,32 @@ const SCENARIOS: Scenario[] = [
     }),
     env: { DB_PASSWORD: 'demo-db-password-never-shown' },
     files: { 'deploy/aieev.yaml': AIEEV_PAYLOAD },
+  },
+  {
+    name: 'Huawei Cloud RTS: roll a new config out to a server (AK/SK signed) and wait for COMPLETE',
+    async setup() {
+      const accessKey = 'HPUADEMOACCESSKEY001'
+      const secretKey = 'demo/secret+key=never-shown'
+      const emulator = new RtsEmulator({ keys: { [accessKey]: { sk: secretKey } }, settleMs: 2_000 })
+      const origin = await emulator.start()
+      const deployment = emulator.seed()
+      return {
+        origin,
+        target: deployment.id,
+        token: secretKey,
+        extraInputs: { 'access-key': accessKey, 'secret-key': secretKey, region: emulator.region, 'project-id': emulator.projectId },
+        facts: () => [`The emulator verified every signature (${emulator.authFailures.length} refused) and applied ${emulator.appliedUpdates(deployment.id)} update(s).`],
+        close: () => emulator.close(),
+      }
+    },
+    inputs: (stage) => ({
+      provider: 'huaweicloud-rts',
+      'payload-file': 'deploy/rts.yaml',
+      target: stage.target,
+      'base-url': stage.origin,
+      ...stage.extraInputs,
+    }),
+    files: { 'deploy/rts.yaml': RTS_PAYLOAD },
   },
 ]
 

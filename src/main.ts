@@ -9,7 +9,7 @@ import { Deadline, cancellationSignal } from './deadline.js'
 import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem } from './errors.js'
 import { loadPayload } from './payload.js'
 import { checkBeforeSending, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
-import { loadProvider, UnsupportedProviderError, type ProviderContext } from './providers/provider.js'
+import { loadProvider, type ProviderContext } from './providers/provider.js'
 import { writeReport, type Outcome, type ReportSink } from './report.js'
 import { Secrets } from './secrets.js'
 import { parseSettings, type Settings } from './settings.js'
@@ -86,7 +86,6 @@ function describeFailure(error: unknown): { type: string; message: string } {
     return { type: 'validation', message: `${count === 1 ? 'The payload has a problem' : `The payload has ${count} problems`}; nothing was sent. ${error.message.split('\n').join(' ')}` }
   }
   if (error instanceof InputError) return { type: 'input', message: `${error.message} Nothing was sent.` }
-  if (error instanceof UnsupportedProviderError) return { type: 'unsupported-provider', message: error.message }
   if (error instanceof DeployPatchError) return { type: error.errorType, message: error.message }
   return { type: 'internal', message: `unexpected error: ${messageOf(error)}. Please report this.` }
 }

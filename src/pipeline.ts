@@ -83,6 +83,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       }
     }
     outcome.resource = show(resource)
+    outcome.details = provider.details?.(outcome.resource)
     outcome.items = provider.items?.(resource, payload.value)
     outcome.changes = changesOf(resource)
     outcome.changed = outcome.changes.length > 0
@@ -93,6 +94,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     fail(outcome, provider, target, settings, error)
     if (error instanceof DeployFailedError && error.resource !== undefined) {
       outcome.resource = provider.redact ? provider.redact(error.resource) : error.resource
+      outcome.details = provider.details?.(outcome.resource)
       outcome.items = provider.items?.(error.resource, payload.value)
     }
   } finally {

@@ -25,6 +25,8 @@ export interface Outcome {
   notes: string[]
   /** The request a dry run would have sent. */
   request?: RequestPreview
+  /** Plain facts about the final resource, listed in the summary. */
+  details?: string[]
   /** Items inside this unit (kintone apps), each its own entry in `results`. */
   items?: OutcomeItem[]
   itemLabels?: { item: string; detail: string }
@@ -146,6 +148,9 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
     const heading = report.outcomes.length > 1 ? ` — ${code(o.target)}` : ''
     if (o.error) lines.push(`> [!CAUTION]`, `> ${cell(o.error.message)}`, '')
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
+    if (o.details && o.details.length > 0) {
+      lines.push(...o.details.map((line) => `- ${cell(line)}`), '')
+    }
     if (o.items && o.items.length > 0) {
       const labels = o.itemLabels ?? { item: 'Item', detail: 'Detail' }
       lines.push(`| ${labels.item} | Status | ${labels.detail} |`, '| --- | --- | --- |')

@@ -135,15 +135,13 @@ metadata:
     expect(result.outputs['error-message']).toContain("Invalid input 'target': '../dep_x' is not a Qoder deployment id")
   })
 
-  it('says "not supported yet" for providers still to come, before any request', async () => {
-    for (const provider of ['huaweicloud-rts']) {
-      const result = await run({ provider, target: '00000000-0000-0000-0000-000000000001' })
-      expect(result.code).toBe(1)
-      expect(result.outputs['error-type']).toBe('unsupported-provider')
-      const errors = result.commands.filter((c) => c.command === 'error')
-      expect(errors).toHaveLength(1)
-      expect(errors[0]!.message).toBe(`deploy-patch: Provider '${provider}' is not supported yet by this version of deploy-patch (supported: qoder, kintone, aieev); nothing was sent.`)
-    }
+  it('refuses an unknown provider, listing the supported ones, before any request', async () => {
+    const result = await run({ provider: 'aws' })
+    expect(result.code).toBe(1)
+    expect(result.outputs['error-type']).toBe('input')
+    const errors = result.commands.filter((c) => c.command === 'error')
+    expect(errors).toHaveLength(1)
+    expect(errors[0]!.message).toBe("deploy-patch: Invalid input 'provider': 'aws'. Expected one of: qoder, kintone, huaweicloud-rts, aieev. Nothing was sent.")
     expect(emu.requests).toHaveLength(0)
   })
 

@@ -79,6 +79,8 @@ export interface Provider {
   statusOf(resource: unknown): string | undefined
   /** Things worth calling out in the summary about a resource (paused, archived, inactive …). */
   notes?(resource: unknown): string[]
+  /** Plain facts about the final resource for the summary (RTS: action, status reason, output values). */
+  details?(resource: unknown): string[]
   /**
    * The units of work: by default one per target. A provider whose API updates many resources
    * in one call (kintone: up to 300 apps per deploy) returns a single unit.
@@ -107,21 +109,15 @@ export interface OutcomeItem {
 
 type Loader = () => Promise<Provider>
 
-/** name → loader; a provider that is not here yet fails with "not supported yet" before any request. */
-const REGISTRY: Partial<Record<ProviderName, Loader>> = {
+/** name → loader: every provider name must have one (the type says so), and only the chosen one loads. */
+const REGISTRY: Record<ProviderName, Loader> = {
   qoder: async () => (await import('./qoder.js')).qoder,
   kintone: async () => (await import('./kintone.js')).kintone,
   aieev: async () => (await import('./aieev.js')).aieev,
+  'huaweicloud-rts': async () => (await import('./huaweicloud-rts.js')).huaweicloudRts,
 }
 
-/** Load the chosen provider, or throw a one-line message when it is not supported yet. */
-export async function loadProvider(name: ProviderName): Promise<Provider> {
-  const load = REGISTRY[name]
-  if (!load) {
-    const supported = Object.keys(REGISTRY).join(', ')
-    throw new UnsupportedProviderError(`Provider '${name}' is not supported yet by this version of deploy-patch (supported: ${supported}); nothing was sent.`)
-  }
-  return load()
+/** Load the chosen provider's module. */
+export function loadProvider(name: ProviderName): Promise<Provider> {
+  return REGISTRY[name]()
 }
-
-export class UnsupportedProviderError extends Error {}

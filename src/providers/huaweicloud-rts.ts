@@ -1,0 +1,277 @@
+/**
+ * Huawei Cloud RTS software deployments (providers.md §3), Heat-compatible: `PUT
+ * …/v1/{project_id}/software_deployments/{id}` writes the fields sent; when the deployment is
+ * IN_PROGRESS afterwards (a new config for the server's agent to run), `GET` is read until the
+ * agent's signal moves it to COMPLETE or FAILED.
+ * Authentication: an IAM token, AK/SK request signing (huaweicloud-sign.ts), or an IAM password
+ * login whose token is masked and reused. Authentication failures are never retried: Huawei locks
+ * an AK/SK for 5 minutes after more than 5 failures.
+ */
+import { ApiClient, type ErrorDetails, type OutgoingRequest } from '../http/client.js'
+import { ApiError, DeployFailedError, DeployPatchError, mayHaveApplied, type Problem } from '../errors.js'
+import type { PayloadObject } from '../payload.js'
+import type { Settings } from '../settings.js'
+import { isPlainObject } from '../diff.js'
+import { Problems } from '../validate.js'
+import { authorization, sdkDate } from './huaweicloud-sign.js'
+import type { Provider, ProviderContext, UpdateResult } from './provider.js'
+
+const FIELDS = ['action', 'config_id', 'input_values', 'output_values', 'status', 'status_reason'] as const
+const STATUSES = ['COMPLETE', 'IN_PROGRESS', 'FAILED'] as const
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const STDERR_LINES = 20
+type Deployment = Record<string, unknown>
+
+export const huaweicloudRts: Provider = {
+  name: 'huaweicloud-rts',
+  volatile: ['updated_time'],
+
+  baseUrl(settings) {
+    const base = settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`)
+    return new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}/v1/${settings.projectId}`)
+  },
+
+  checkInputs(settings) {
+    const problems: Problem[] = []
+    const add = (input: string, message: string) => problems.push({ path: [], input, message })
+    if (!settings.projectId) add('project-id', "Input 'project-id' is required for huaweicloud-rts: the IAM project id of the region (My Credentials → API Credentials in the console).")
+    if (!settings.region && (!settings.baseUrl || (settings.credentials.password && !settings.authUrl))) {
+      add('region', "Input 'region' is required for huaweicloud-rts, such as cn-north-4: it names the RTS and IAM endpoints.")
+    }
+    if (settings.targets.length === 0) add('target', "Input 'target' is required for huaweicloud-rts: the software deployment's id (a UUID).")
+    const { token, accessKey, secretKey, securityToken, username, password, domain } = settings.credentials
+    const methods = [token && 'token', (accessKey || secretKey) && 'access-key/secret-key', (username || password || domain) && 'username/password/domain'].filter(Boolean)
+    if (methods.length === 0) add('token', "Huawei Cloud needs credentials: 'access-key' and 'secret-key' (recommended), an IAM 'token', or 'username', 'password' and 'domain'.")
+    if (methods.length > 1) add('token', `Set one kind of Huawei credential, not ${methods.join(' and ')}.`)
+    if ((accessKey || secretKey) && !(accessKey && secretKey)) add(accessKey ? 'secret-key' : 'access-key', "Inputs 'access-key' and 'secret-key' go together for AK/SK signing.")
+    if (securityToken && !accessKey) add('security-token', "Input 'security-token' goes with a temporary 'access-key' and 'secret-key'.")
+    if ((username || password || domain) && !(username && password && domain)) {
+      add(!username ? 'username' : !password ? 'password' : 'domain', "IAM password login needs all of 'username', 'password' and 'domain' (the account name).")
+    }
+    return problems
+  },
+
+  checkTarget(target) {
+    return UUID.test(target) ? undefined : `'${target}' is not a software deployment id; expected a UUID such as 3d5ec2a8-7004-43b6-a7f6-542bdbe9d434.`
+  },
+
+  validate(payload) {
+    const p = new Problems()
+    p.knownKeys(payload, [], FIELDS, { id: "the id is the 'target' input, not a payload field.", server_id: 'read-only: a deployment stays on its server.', stack_user_project_id: 'create-only; remove it.' })
+    if (!FIELDS.some((field) => Object.hasOwn(payload, field))) p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
+    if (Object.hasOwn(payload, 'status')) p.oneOf(payload.status, ['status'], STATUSES)
+    if (Object.hasOwn(payload, 'config_id') && p.string(payload.config_id, ['config_id'], { min: 1 }) && !UUID.test(payload.config_id)) {
+      p.add(['config_id'], `'${payload.config_id}' is not a software config id; expected a UUID.`)
+    }
+    for (const field of ['action', 'status_reason']) if (Object.hasOwn(payload, field)) p.string(payload[field], [field])
+    for (const field of ['input_values', 'output_values']) if (Object.hasOwn(payload, field)) p.object(payload[field], [field], 'an object of name → value')
+    // Heat writes only present, truthy fields: an empty value would silently change nothing.
+    for (const field of FIELDS) {
+      const value = payload[field]
+      const empty = value === '' || value === null || (isPlainObject(value) && Object.keys(value).length === 0)
+      if (Object.hasOwn(payload, field) && empty) p.add([field], `RTS ignores an empty ${field} (it cannot be cleared this way), so sending it would change nothing; remove it.`)
+    }
+    return p.list
+  },
+
+  async authorize(ctx) {
+    const { settings } = ctx
+    const { token, accessKey, secretKey, securityToken } = settings.credentials
+    if (accessKey && secretKey) {
+      return (request) => signRequest(request, settings, accessKey, secretKey, securityToken)
+    }
+    const authToken = token ?? ctx.secret(await passwordLogin(ctx))
+    return (request) => {
+      request.headers['x-auth-token'] = authToken
+    }
+  },
+
+  parseError: parseHuaweiError,
+
+  advise(error: ApiError, target: string, settings: Settings) {
+    const { accessKey, token } = settings.credentials
+    if (error.httpStatus === 401 || /^APIG(W)?\.0301$/.test(error.errorType)) {
+      if (/reach the limit/i.test(error.providerMessage)) return 'The AK/SK is locked for 5 minutes after repeated failures: check access-key and secret-key, then run again after the lock ends.'
+      if (accessKey) return "Huawei refused the AK/SK signature: check 'access-key' and 'secret-key' (and 'security-token' for temporary keys). It was not retried: Huawei locks an AK/SK for 5 minutes after more than 5 failures."
+      if (token) return "Huawei refused the IAM token in 'token': tokens expire after 24 hours, and earlier when the user's password, keys or permissions change. Get a new one."
+      return 'Huawei refused the token that IAM issued for the password login: check that the user may use RTS in this project.'
+    }
+    if (error.httpStatus === 403) return `The credentials may not change deployments in project ${settings.projectId}: check 'project-id' and the user's RTS permissions.`
+    if (error.httpStatus === 404) return `No software deployment ${target} in project ${settings.projectId}: check 'target', 'project-id' and 'region'.`
+    if (error.httpStatus === 409) return 'RTS is busy with this deployment (an action in progress): run again when it has finished.'
+    if (error.httpStatus === 400) return 'RTS refused the payload: fix what it names and run again.'
+    return undefined
+  },
+
+  async read(ctx, target) {
+    return getDeployment(ctx, target)
+  },
+
+  async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
+    // A PUT with status IN_PROGRESS starts the server's agent again: never send it twice blindly.
+    const put = () => ctx.client.request({ method: 'PUT', path: deploymentPath(target), body: payload, replay: 'unsafe', what: 'update the software deployment' })
+    let response
+    try {
+      response = await put()
+    } catch (error) {
+      if (!mayHaveApplied(error)) throw error
+      ctx.log.warning(`${(error as Error).message} Reading the deployment before sending the update again.`)
+      const now = await getDeployment(ctx, target)
+      if (now.updated_time !== (before as Deployment).updated_time) {
+        ctx.log.info('The update had been applied (updated_time moved): not sending it again.')
+        return resultOf(now)
+      }
+      ctx.log.info('The update had not been applied: sending it once more.')
+      response = await put()
+    }
+    return { ...resultOf(unwrap(response.json)), httpStatus: response.status, requestId: response.requestId, notes: droppedKeys(before, payload) }
+  },
+
+  async poll(ctx, target) {
+    const deployment = await getDeployment(ctx, target)
+    const status = String(deployment.status ?? 'unknown')
+    if (status === 'IN_PROGRESS') return { state: 'pending', providerStatus: status, value: deployment }
+    if (status === 'FAILED') throw new DeployFailedError(failureMessage(deployment), status, deployment)
+    return { state: 'done', providerStatus: status, value: deployment }
+  },
+
+  preview(before, payload) {
+    const after: Deployment = { ...(isPlainObject(before) ? before : {}) }
+    for (const [key, value] of Object.entries(payload)) if (value) after[key] = value // Heat writes truthy fields only
+    return after
+  },
+
+  describeRequest(ctx, target, payload) {
+    const { accessKey } = ctx.settings.credentials
+    const headers: Record<string, string> = accessKey
+      ? { authorization: 'SDK-HMAC-SHA256 Access=***, SignedHeaders=…, Signature=(per request)', 'x-sdk-date': '(per request)', 'content-type': 'application/json' }
+      : { 'x-auth-token': '***', 'content-type': 'application/json' }
+    return { method: 'PUT', url: ctx.client.url(deploymentPath(target)).href, headers, body: payload }
+  },
+
+  statusOf(resource) {
+    return isPlainObject(resource) && typeof resource.status === 'string' ? resource.status : undefined
+  },
+
+  details(resource) {
+    if (!isPlainObject(resource)) return []
+    const lines = [`Action: ${String(resource.action ?? '—')}`, `Status: ${String(resource.status ?? '—')}`]
+    if (resource.status_reason) lines.push(`Status reason: ${String(resource.status_reason)}`)
+    if (isPlainObject(resource.output_values)) {
+      for (const [name, value] of Object.entries(resource.output_values)) lines.push(`Output ${name}: ${shorten(typeof value === 'string' ? value : JSON.stringify(value), 200)}`)
+    }
+    return lines
+  },
+}
+
+/** RTS replaces input_values and output_values whole: say which keys an update drops (a server's deploy_* signal values among them). */
+function droppedKeys(before: unknown, payload: PayloadObject): string[] {
+  const notes: string[] = []
+  for (const field of ['input_values', 'output_values']) {
+    const old = isPlainObject(before) && isPlainObject(before[field]) ? before[field] : {}
+    const sent = payload[field]
+    if (!isPlainObject(sent)) continue
+    const dropped = Object.keys(old).filter((key) => !Object.hasOwn(sent, key))
+    if (dropped.length > 0) notes.push(`RTS replaces ${field} whole: this update dropped ${dropped.join(', ')}. Include them in the payload to keep them.`)
+  }
+  return notes
+}
+
+function deploymentPath(target: string): string {
+  return `/software_deployments/${encodeURIComponent(target)}`
+}
+
+function unwrap(body: unknown): Deployment {
+  if (isPlainObject(body) && isPlainObject(body.software_deployment)) return body.software_deployment
+  throw new DeployPatchError('RTS answered without a software_deployment object.', 'invalid-response')
+}
+
+async function getDeployment(ctx: ProviderContext, target: string): Promise<Deployment> {
+  const response = await ctx.client.request({ method: 'GET', path: deploymentPath(target), replay: 'safe', what: 'read the software deployment' })
+  return unwrap(response.json)
+}
+
+function resultOf(deployment: Deployment): UpdateResult {
+  const status = String(deployment.status ?? 'unknown')
+  return { resource: deployment, providerStatus: status, pending: status === 'IN_PROGRESS' }
+}
+
+/** FAILED, with the reason, the exit code and the tail of the agent's stderr. */
+function failureMessage(deployment: Deployment): string {
+  const outputs = isPlainObject(deployment.output_values) ? deployment.output_values : {}
+  const code = outputs.deploy_status_code !== undefined ? ` (deploy_status_code ${String(outputs.deploy_status_code)})` : ''
+  const reason = deployment.status_reason ? `: ${String(deployment.status_reason)}` : ''
+  const stderr = typeof outputs.deploy_stderr === 'string' ? outputs.deploy_stderr.trimEnd().split('\n').slice(-STDERR_LINES).join('\n') : ''
+  return `The software deployment ended FAILED${reason}${code}. Fix the software config or the server, then run again.${stderr ? `\nLast lines of deploy_stderr:\n${stderr}` : ''}`
+}
+
+/** Add X-Sdk-Date, host and the project id, then the SDK-HMAC-SHA256 Authorization; every attempt is signed afresh. */
+function signRequest(request: OutgoingRequest, settings: Settings, accessKey: string, secretKey: string, securityToken?: string): void {
+  const headers = request.headers
+  headers.host = request.url.host
+  headers['x-sdk-date'] = sdkDate(new Date())
+  if (settings.projectId) headers['x-project-id'] = settings.projectId
+  if (securityToken) headers['x-security-token'] = securityToken
+  const signed = ['host', 'x-sdk-date', 'x-project-id', 'x-security-token', 'content-type'].filter((name) => headers[name] !== undefined)
+  headers.authorization = authorization(request, accessKey, secretKey, signed)
+}
+
+/** IAM password login scoped to the project; the token comes back in X-Subject-Token. */
+async function passwordLogin(ctx: Omit<ProviderContext, 'client'>): Promise<string> {
+  const { settings } = ctx
+  const { username, password, domain } = settings.credentials
+  const base = settings.authUrl ?? new URL(`https://iam.${settings.region}.myhuaweicloud.com`)
+  const iam = new ApiClient({
+    baseUrl: new URL(base.origin + base.pathname.replace(/\/+$/, '').replace(/\/v3$/, '')),
+    deadline: ctx.deadline,
+    signal: ctx.signal,
+    maxRetries: settings.maxRetries,
+    log: ctx.log,
+    parseError: parseHuaweiError,
+  })
+  try {
+    const response = await ctx.log.group('IAM password login', () =>
+      iam.request({
+        method: 'POST',
+        path: '/v3/auth/tokens',
+        body: {
+          auth: {
+            identity: { methods: ['password'], password: { user: { name: username, password, domain: { name: domain } } } },
+            scope: { project: settings.projectId ? { id: settings.projectId } : { name: settings.region } },
+          },
+        },
+        replay: 'safe', // issuing a second token is harmless
+        what: 'log in to IAM',
+      }),
+    )
+    const token = response.headers['x-subject-token']
+    if (typeof token !== 'string' || token === '') throw new DeployPatchError('IAM answered the login without an X-Subject-Token header.', 'invalid-response')
+    return token
+  } catch (error) {
+    if (error instanceof ApiError && (error.httpStatus === 401 || error.httpStatus === 400)) {
+      error.message = `${error.message} IAM refused the password login of user '${username}' in account '${domain}': check 'username', 'password' and 'domain' (an IAM user, not a HUAWEI ID), and 'auth-url'.`
+    }
+    throw error
+  } finally {
+    iam.dispose()
+  }
+}
+
+/** Huawei's `{error_code, error_msg, request_id}`, Heat's `{code, title, explanation, error: {type, message}}` or Keystone's `{error: {code, message, title}}`. */
+function parseHuaweiError(status: number, body: unknown): ErrorDetails {
+  if (!isPlainObject(body)) return { type: '', message: '' }
+  if (typeof body.error_code === 'string') {
+    return { type: body.error_code, message: `${body.error_code}: ${String(body.error_msg ?? '')}`, requestId: typeof body.request_id === 'string' ? body.request_id : undefined }
+  }
+  if (isPlainObject(body.error)) {
+    const type = String(body.error.type ?? body.error.title ?? body.title ?? `http-${status}`)
+    const message = String(body.error.message ?? body.explanation ?? '')
+    return { type, message: `${type}: ${message}` }
+  }
+  return { type: '', message: typeof body.message === 'string' ? body.message : '' }
+}
+
+function shorten(text: string, max: number): string {
+  const chars = Array.from(text)
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text
+}
