@@ -10,8 +10,9 @@ __webpack_require__.r(__webpack_exports__);
 /* harmony export */   aieev: () => (/* binding */ aieev)
 /* harmony export */ });
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(3916);
-/* harmony import */ var _diff_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(9952);
-/* harmony import */ var _validate_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(397);
+/* harmony import */ var _diff_js__WEBPACK_IMPORTED_MODULE_3__ = __webpack_require__(9952);
+/* harmony import */ var _validate_js__WEBPACK_IMPORTED_MODULE_2__ = __webpack_require__(397);
+/* harmony import */ var _provider_js__WEBPACK_IMPORTED_MODULE_1__ = __webpack_require__(9545);
 /**
  * Aieev container endpoints (providers.md §4): `PATCH …/endpoints/{id}` with the settings. A
  * successful PATCH leaves the endpoint inactive, so unless `restart: false` deploy-patch starts
@@ -20,6 +21,7 @@ __webpack_require__.r(__webpack_exports__);
  * plus a margin, after which Aieev itself calls the deploy failed.
  * Every env var value is a secret: masked before anything is logged and shown as `***`.
  */
+
 
 
 
@@ -40,9 +42,7 @@ const aieev = {
     name: 'aieev',
     volatile: ['updated_at', 'replica_status_summary', 'num_replicas'],
     baseUrl(settings) {
-        const base = settings.baseUrl ?? new URL(DEFAULT_ORIGIN);
-        const prefix = base.pathname.replace(/\/+$/, '');
-        return new URL(base.origin + (prefix.endsWith(API_PREFIX) ? prefix : prefix + API_PREFIX));
+        return (0,_provider_js__WEBPACK_IMPORTED_MODULE_1__/* .apiBase */ .av)(settings.baseUrl ?? new URL(DEFAULT_ORIGIN), API_PREFIX);
     },
     checkInputs(settings) {
         const problems = [];
@@ -56,7 +56,7 @@ const aieev = {
         return /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(target) ? undefined : `'${target}' is not an Aieev endpoint id; expected letters, digits, '-' and '_' (such as a UUID).`;
     },
     validate(payload) {
-        const p = new _validate_js__WEBPACK_IMPORTED_MODULE_1__/* .Problems */ .Z();
+        const p = new _validate_js__WEBPACK_IMPORTED_MODULE_2__/* .Problems */ .Z();
         p.knownKeys(payload, [], FIELDS, { endpoint_id: "the id is the 'target' input, not a payload field.", is_active: "read-only; deploy-patch starts the endpoint itself (see 'restart').", name: 'read-only; remove it.' });
         if (!FIELDS.some((field) => payload[field] !== undefined && payload[field] !== null))
             p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`);
@@ -95,31 +95,26 @@ const aieev = {
     },
     secretsIn(payload) {
         const vars = Array.isArray(payload.container_env_vars) ? payload.container_env_vars : [];
-        return vars.flatMap((entry) => ((0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(entry) && entry.value !== undefined && entry.value !== null ? [String(entry.value)] : []));
+        return vars.flatMap((entry) => ((0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(entry) && entry.value !== undefined && entry.value !== null ? [String(entry.value)] : []));
     },
     redact(value) {
-        if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(value) || !Array.isArray(value.container_env_vars))
+        if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(value) || !Array.isArray(value.container_env_vars))
             return value;
-        return { ...value, container_env_vars: value.container_env_vars.map((entry) => ((0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(entry) ? { ...entry, value: '***' } : entry)) };
+        return { ...value, container_env_vars: value.container_env_vars.map((entry) => ((0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(entry) ? { ...entry, value: '***' } : entry)) };
     },
-    async authorize(ctx) {
-        const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`);
-        return (request) => {
-            request.headers.authorization = header;
-        };
-    },
+    authorize: _provider_js__WEBPACK_IMPORTED_MODULE_1__/* .bearerAuth */ .iJ,
     parseError(status, body, text) {
-        if ((0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(body) && typeof body.detail === 'string')
+        if ((0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(body) && typeof body.detail === 'string')
             return { type: `http-${status}`, message: body.detail };
-        if ((0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(body) && Array.isArray(body.detail)) {
+        if ((0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(body) && Array.isArray(body.detail)) {
             const parts = body.detail.map((item) => {
-                if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(item))
+                if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(item))
                     return JSON.stringify(item);
                 const where = Array.isArray(item.loc) ? item.loc.filter((part) => part !== 'body').join('.') : '';
                 return `${where ? `${where}: ` : ''}${String(item.msg ?? '')}`;
             });
             const first = body.detail[0];
-            return { type: (0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(first) && typeof first.type === 'string' ? first.type : 'validation_error', message: parts.join('; ') };
+            return { type: (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(first) && typeof first.type === 'string' ? first.type : 'validation_error', message: parts.join('; ') };
         }
         // A gateway's HTML or plain text: its words, without markup.
         const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
@@ -184,7 +179,7 @@ const aieev = {
     async poll(ctx, target, last) {
         const endpoint = { ...last.resource, ...(await getEndpoint(ctx, target)) };
         const status = String(endpoint.status ?? 'unknown');
-        const starting = (0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(endpoint.replica_status_summary) ? Number(endpoint.replica_status_summary.STARTING ?? 0) : 0;
+        const starting = (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(endpoint.replica_status_summary) ? Number(endpoint.replica_status_summary.STARTING ?? 0) : 0;
         if (/FAIL/i.test(status) || status === 'UNHEALTHY') {
             throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .DeployFailedError */ .P2(`The endpoint did not come up: its status is ${status}. The settings were saved; check the container's start command, port and health check path in the Aieev console, fix the payload, and run again.`, status, endpoint);
         }
@@ -193,21 +188,21 @@ const aieev = {
     },
     changes(before, after, payload) {
         // The documented GET has no settings; where the GET before lacked one, only a setting that was sent can have changed.
-        const known = (0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(before) ? before : {};
-        return (0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .diff */ .Ui)(before, after, this.volatile).filter((change) => {
+        const known = (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(before) ? before : {};
+        return (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .diff */ .Ui)(before, after, this.volatile).filter((change) => {
             const field = String(change.segments[0]);
             return !FIELDS.includes(field) || Object.hasOwn(known, field) || Object.hasOwn(payload, field);
         });
     },
     preview(before, payload) {
-        return { ...((0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(before) ? before : {}), ...payload, is_active: false };
+        return { ...((0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(before) ? before : {}), ...payload, is_active: false };
     },
     describeRequest(ctx, target, payload) {
         return { method: 'PATCH', url: ctx.client.url(endpointPath(target)).href, headers: { authorization: 'Bearer ***', 'content-type': 'application/json' }, body: payload };
     },
     statusOf,
     notes(resource) {
-        return (0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(resource) && resource.is_active === false && resource.status !== undefined && resource.status !== 'STOPPED' ? [`The endpoint is inactive (status ${String(resource.status)}).`] : [];
+        return (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(resource) && resource.is_active === false && resource.status !== undefined && resource.status !== 'STOPPED' ? [`The endpoint is inactive (status ${String(resource.status)}).`] : [];
     },
 };
 function endpointPath(target) {
@@ -215,10 +210,10 @@ function endpointPath(target) {
 }
 async function getEndpoint(ctx, target) {
     const response = await ctx.client.request({ method: 'GET', path: endpointPath(target), replay: 'safe', what: 'read the endpoint' });
-    return (0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(response.json) ? response.json : {};
+    return (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(response.json) ? response.json : {};
 }
 function statusOf(resource) {
-    if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_2__/* .isPlainObject */ .Qd)(resource))
+    if (!(0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(resource))
         return undefined;
     if (typeof resource.status === 'string')
         return resource.status;

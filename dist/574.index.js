@@ -91,6 +91,8 @@ function authorization(request, accessKey, secretKey, signedHeaders) {
     return `${ALGORITHM} Access=${accessKey}, SignedHeaders=${names.join(';')}, Signature=${signature}`;
 }
 
+// EXTERNAL MODULE: ./src/providers/provider.ts
+var provider = __webpack_require__(9545);
 ;// CONCATENATED MODULE: ./src/providers/huaweicloud-rts.ts
 /**
  * Huawei Cloud RTS software deployments (providers.md §3), Heat-compatible: `PUT
@@ -106,6 +108,7 @@ function authorization(request, accessKey, secretKey, signedHeaders) {
 
 
 
+
 const FIELDS = ['action', 'config_id', 'input_values', 'output_values', 'status', 'status_reason'];
 const STATUSES = ['COMPLETE', 'IN_PROGRESS', 'FAILED'];
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -114,8 +117,7 @@ const huaweicloudRts = {
     name: 'huaweicloud-rts',
     volatile: ['updated_time'],
     baseUrl(settings) {
-        const base = settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`);
-        return new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}/v1/${settings.projectId}`);
+        return (0,provider/* apiBase */.av)(settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`), `/v1/${settings.projectId}`);
     },
     checkInputs(settings) {
         const problems = [];

@@ -22,6 +22,8 @@ function g(s,e,t,n=0,r=0,a=0,i=0){let o=s>=0&&s<100,u=Date.UTC(o?s+400:s,e,t,n,r
 var diff = __webpack_require__(9952);
 // EXTERNAL MODULE: ./src/validate.ts
 var validate = __webpack_require__(397);
+// EXTERNAL MODULE: ./src/providers/provider.ts
+var provider = __webpack_require__(9545);
 ;// CONCATENATED MODULE: ./src/providers/qoder.ts
 /**
  * Qoder Cloud scheduled-agent Deployments (providers.md §1): a merge-patch `POST` to
@@ -29,6 +31,7 @@ var validate = __webpack_require__(397);
  * write gives the diff's before side. One Idempotency-Key per update, reused across retries,
  * so a retried write is replayed by Qoder, never applied twice.
  */
+
 
 
 
@@ -53,10 +56,7 @@ const qoder = {
     name: 'qoder',
     volatile: ['metadata.cas_config.stats', 'schedule.upcoming_runs_at', 'schedule.last_run_at', 'updated_at'],
     baseUrl(settings) {
-        const base = settings.baseUrl ?? new URL(ORIGINS[region(settings)]);
-        // base-url is an origin; a URL that already ends in the API prefix is taken as it is.
-        const prefix = base.pathname.replace(/\/+$/, '');
-        return new URL(base.origin + (prefix.endsWith(API_PREFIX) ? prefix : prefix + API_PREFIX));
+        return (0,provider/* apiBase */.av)(settings.baseUrl ?? new URL(ORIGINS[region(settings)]), API_PREFIX);
     },
     checkInputs(settings) {
         const problems = [];
@@ -104,12 +104,7 @@ const qoder = {
             p.add([], `the request body would be ${(bytes / 1048576).toFixed(1)} MB; Qoder's ${region(settings)} region accepts at most ${limit / 1048576} MB.`);
         return p.list;
     },
-    async authorize(ctx) {
-        const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`);
-        return (request) => {
-            request.headers.authorization = header;
-        };
-    },
+    authorize: provider/* bearerAuth */.iJ,
     parseError(_status, body) {
         const error = (0,diff/* isPlainObject */.Qd)(body) && (0,diff/* isPlainObject */.Qd)(body.error) ? body.error : undefined;
         if (!error)

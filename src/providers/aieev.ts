@@ -11,7 +11,7 @@ import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import { diff, isPlainObject, type Change } from '../diff.js'
 import { Problems } from '../validate.js'
-import type { Provider, ProviderContext, UpdateResult } from './provider.js'
+import { apiBase, bearerAuth, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
 const DEFAULT_ORIGIN = 'https://external.aieev.cloud:5007'
 const API_PREFIX = '/external/api/v1'
@@ -33,9 +33,7 @@ export const aieev: Provider = {
   volatile: ['updated_at', 'replica_status_summary', 'num_replicas'],
 
   baseUrl(settings) {
-    const base = settings.baseUrl ?? new URL(DEFAULT_ORIGIN)
-    const prefix = base.pathname.replace(/\/+$/, '')
-    return new URL(base.origin + (prefix.endsWith(API_PREFIX) ? prefix : prefix + API_PREFIX))
+    return apiBase(settings.baseUrl ?? new URL(DEFAULT_ORIGIN), API_PREFIX)
   },
 
   checkInputs(settings) {
@@ -92,12 +90,7 @@ export const aieev: Provider = {
     return { ...value, container_env_vars: value.container_env_vars.map((entry) => (isPlainObject(entry) ? { ...entry, value: '***' } : entry)) }
   },
 
-  async authorize(ctx) {
-    const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`)
-    return (request) => {
-      request.headers.authorization = header
-    }
-  },
+  authorize: bearerAuth,
 
   parseError(status, body, text): ErrorDetails {
     if (isPlainObject(body) && typeof body.detail === 'string') return { type: `http-${status}`, message: body.detail }

@@ -14,7 +14,7 @@ import type { Settings } from '../settings.js'
 import { isPlainObject } from '../diff.js'
 import { Problems } from '../validate.js'
 import { authorization, sdkDate } from './huaweicloud-sign.js'
-import type { Provider, ProviderContext, UpdateResult } from './provider.js'
+import { apiBase, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
 const FIELDS = ['action', 'config_id', 'input_values', 'output_values', 'status', 'status_reason'] as const
 const STATUSES = ['COMPLETE', 'IN_PROGRESS', 'FAILED'] as const
@@ -27,8 +27,7 @@ export const huaweicloudRts: Provider = {
   volatile: ['updated_time'],
 
   baseUrl(settings) {
-    const base = settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`)
-    return new URL(`${base.origin}${base.pathname.replace(/\/+$/, '')}/v1/${settings.projectId}`)
+    return apiBase(settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`), `/v1/${settings.projectId}`)
   },
 
   checkInputs(settings) {

@@ -107,6 +107,20 @@ export interface OutcomeItem {
   detail?: string
 }
 
+/** `base` (an origin, maybe with a path) joined with the API's path prefix, unless it already ends with it. */
+export function apiBase(base: URL, prefix: string): URL {
+  const path = base.pathname.replace(/\/+$/, '')
+  return new URL(base.origin + (path.endsWith(prefix) ? path : path + prefix))
+}
+
+/** The authorize hook of APIs that take `Authorization: Bearer <token input>`; the header value is a secret. */
+export async function bearerAuth(ctx: Omit<ProviderContext, 'client'>): Promise<(request: OutgoingRequest) => void> {
+  const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`)
+  return (request) => {
+    request.headers.authorization = header
+  }
+}
+
 type Loader = () => Promise<Provider>
 
 /** name → loader: every provider name must have one (the type says so), and only the chosen one loads. */

@@ -12,7 +12,7 @@ import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isPlainObject, mergePatch } from '../diff.js'
 import { Problems, type Path } from '../validate.js'
-import type { Provider, ProviderContext, UpdateResult } from './provider.js'
+import { apiBase, bearerAuth, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
 const ORIGINS = { global: 'https://api.qoder.com', cn: 'https://api.qoder.com.cn' } as const
 const API_PREFIX = '/api/v1/cloud'
@@ -36,10 +36,7 @@ export const qoder: Provider = {
   volatile: ['metadata.cas_config.stats', 'schedule.upcoming_runs_at', 'schedule.last_run_at', 'updated_at'],
 
   baseUrl(settings) {
-    const base = settings.baseUrl ?? new URL(ORIGINS[region(settings)])
-    // base-url is an origin; a URL that already ends in the API prefix is taken as it is.
-    const prefix = base.pathname.replace(/\/+$/, '')
-    return new URL(base.origin + (prefix.endsWith(API_PREFIX) ? prefix : prefix + API_PREFIX))
+    return apiBase(settings.baseUrl ?? new URL(ORIGINS[region(settings)]), API_PREFIX)
   },
 
   checkInputs(settings) {
@@ -78,12 +75,7 @@ export const qoder: Provider = {
     return p.list
   },
 
-  async authorize(ctx) {
-    const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`)
-    return (request) => {
-      request.headers.authorization = header
-    }
-  },
+  authorize: bearerAuth,
 
   parseError(_status, body): ErrorDetails {
     const error = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined
