@@ -200,6 +200,10 @@ const aieev = {
     describeRequest(ctx, target, payload) {
         return { method: 'PATCH', url: ctx.client.url(endpointPath(target)).href, headers: { authorization: 'Bearer ***', 'content-type': 'application/json' }, body: payload };
     },
+    consoleUrl(_target, _settings, resource) {
+        // The endpoint's own serving address: where the deployed container answers.
+        return (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(resource) && typeof resource.serving_endpoint_url === 'string' && /^https:\/\//.test(resource.serving_endpoint_url) ? resource.serving_endpoint_url : undefined;
+    },
     statusOf,
     notes(resource) {
         return (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(resource) && resource.is_active === false && resource.status !== undefined && resource.status !== 'STOPPED' ? [`The endpoint is inactive (status ${String(resource.status)}).`] : [];

@@ -247,6 +247,12 @@ const kintone = {
             headers.authorization = 'Basic ***';
         return { method: 'POST', url: ctx.client.url('/preview/app/deploy.json').href, headers, body: deployBody(payload, appsOfUnit(target)) };
     },
+    consoleUrl(target, settings) {
+        // One app: its page. Several: the site's portal, where the apps are listed.
+        const apps = appsOfUnit(target);
+        const space = settings.guestSpaceId ? `/guest/${settings.guestSpaceId}` : '';
+        return apps.length === 1 ? `${settings.baseUrl.origin}/k${space}/${apps[0]}/` : `${settings.baseUrl.origin}/k/#/portal`;
+    },
     statusOf(resource) {
         return (0,_diff_js__WEBPACK_IMPORTED_MODULE_3__/* .isPlainObject */ .Qd)(resource) && Array.isArray(resource.apps) ? overall(resource) : undefined;
     },

@@ -83,6 +83,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       }
     }
     outcome.resource = show(resource)
+    outcome.consoleUrl = provider.consoleUrl?.(target, settings, outcome.resource)
     outcome.details = provider.details?.(outcome.resource)
     outcome.items = provider.items?.(resource, payload.value)
     outcome.changes = changesOf(resource)

@@ -25,6 +25,8 @@ export interface Outcome {
   notes: string[]
   /** The request a dry run would have sent. */
   request?: RequestPreview
+  /** Where a person can see the resource, if the provider has such a page. */
+  consoleUrl?: string
   /** Plain facts about the final resource, listed in the summary. */
   details?: string[]
   /** Items inside this unit (kintone apps), each its own entry in `results`. */
@@ -148,6 +150,7 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
     const heading = report.outcomes.length > 1 ? ` — ${code(o.target)}` : ''
     if (o.error) lines.push(`> [!CAUTION]`, `> ${cell(o.error.message)}`, '')
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
+    if (o.consoleUrl) lines.push(`[Open ${cell(o.target)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`, '')
     if (o.details && o.details.length > 0) {
       lines.push(...o.details.map((line) => `- ${cell(line)}`), '')
     }

@@ -195,6 +195,11 @@ export const aieev: Provider = {
     return { method: 'PATCH', url: ctx.client.url(endpointPath(target)).href, headers: { authorization: 'Bearer ***', 'content-type': 'application/json' }, body: payload }
   },
 
+  consoleUrl(_target, _settings, resource) {
+    // The endpoint's own serving address: where the deployed container answers.
+    return isPlainObject(resource) && typeof resource.serving_endpoint_url === 'string' && /^https:\/\//.test(resource.serving_endpoint_url) ? resource.serving_endpoint_url : undefined
+  },
+
   statusOf,
 
   notes(resource) {

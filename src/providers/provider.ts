@@ -79,6 +79,8 @@ export interface Provider {
   statusOf(resource: unknown): string | undefined
   /** Things worth calling out in the summary about a resource (paused, archived, inactive …). */
   notes?(resource: unknown): string[]
+  /** Where a person can see the resource (a console page or the serving URL), if the provider has one. */
+  consoleUrl?(target: string, settings: Settings, resource: unknown): string | undefined
   /** Plain facts about the final resource for the summary (RTS: action, status reason, output values). */
   details?(resource: unknown): string[]
   /**
