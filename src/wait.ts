@@ -44,8 +44,9 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: Wa
   const startedAt = Date.now()
   const ownLimitLeft = () => (options.maxWaitMs === undefined ? Infinity : options.maxWaitMs - (Date.now() - startedAt))
   let last: string | undefined
+  // Which limit ended the wait is the one nearer now, not the one a clock read finds at zero (timers fire a little early).
   const timedOut = () =>
-    ownLimitLeft() <= 0 && deadline.remainingMs() > 0
+    ownLimitLeft() < deadline.remainingMs()
       ? new TimeoutError(`Gave up ${options.what} after ${formatMs(options.maxWaitMs!)}, the most this wait may take.${last ? ` The last status was ${last}.` : ''}`, last)
       : deadline.error(options.what, last)
   for (let reads = 0; ; reads++) {
