@@ -2,15 +2,17 @@
  * The flow, one way through: inputs → settings → payload → provider.validate → update → wait →
  * report. One deadline and the runner's cancellation bound all of it; whatever happens, the
  * report is written and the step fails with one readable message when anything failed.
+ * With `github-environment`, a GitHub Deployment record brackets the provider's work (best effort).
  */
 import * as core from '@actions/core'
 import { ApiClient } from './http/client.js'
 import { Deadline, cancellationSignal } from './deadline.js'
 import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem } from './errors.js'
+import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
 import { loadPayload } from './payload.js'
 import { checkBeforeSending, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
 import { loadProvider, type ProviderContext } from './providers/provider.js'
-import { writeReport, type Outcome, type ReportSink } from './report.js'
+import { overallStatus, writeReport, type Outcome, type ReportSink } from './report.js'
 import { Secrets } from './secrets.js'
 import { parseSettings, type Settings } from './settings.js'
 
@@ -31,6 +33,7 @@ export async function run(): Promise<void> {
   let error: { type: string; message: string } | undefined
   const cancellation = cancellationSignal()
   const clients: ApiClient[] = []
+  let record: DeploymentRecord | undefined
   try {
     settings = parseSettings((name) => core.getInput(name), (value) => void secrets.add(value))
     const provider = await loadProvider(settings.provider)
@@ -39,8 +42,13 @@ export async function run(): Promise<void> {
     problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
 
-    if (unitsOf(provider, settings.targets, payload).length > 1) log = runnerLog(secrets, false)
+    const units = unitsOf(provider, settings.targets, payload)
+    if (units.length > 1) log = runnerLog(secrets, false)
     const deadline = new Deadline(settings.timeoutMs)
+    if (settings.githubEnvironment) {
+      const { githubEnvironment: environment, githubToken: token, dryRun } = settings
+      record = await startDeploymentRecord({ environment, token, provider: provider.name, targets: units, dryRun, log, deadline, signal: cancellation.signal })
+    }
     const base = { settings, deadline, signal: cancellation.signal, log, secret: (value: string) => secrets.add(value) ?? value }
     const authorize = await provider.authorize(base)
     const contextFor = (): ProviderContext => {
@@ -57,7 +65,6 @@ export async function run(): Promise<void> {
       clients.push(client)
       return { ...base, client }
     }
-    const units = unitsOf(provider, settings.targets, payload)
     outcomes = await mapConcurrent(units, units.length > 1 ? settings.concurrency : 1, (unit) => runTarget(provider, contextFor(), unit, payload))
   } catch (caught) {
     error = describeFailure(caught)
@@ -67,13 +74,17 @@ export async function run(): Promise<void> {
     for (const client of clients) client.dispose()
   }
 
-  const report = { provider: settings?.provider, outcomes, problems, error, dryRun: settings?.dryRun ?? false, durationMs: Date.now() - started }
+  const report = { provider: settings?.provider, outcomes, problems, error, dryRun: settings?.dryRun ?? false, durationMs: Date.now() - started, githubDeployment: record }
+  // The final GitHub status goes out while the report is written, so a slow GitHub API never delays the outputs.
+  const recorded = record?.finish(overallStatus(report), outcomes.find((o) => o.consoleUrl)?.consoleUrl)
   let status: string
   try {
     status = await writeReport(report, sink, { runnerTemp: settings?.runnerTemp ?? process.env.RUNNER_TEMP ?? '/tmp', summary: settings?.summary ?? true })
   } catch (reportError) {
     core.setFailed(`deploy-patch: could not write the report: ${secrets.redact(messageOf(reportError))}`)
     return
+  } finally {
+    await recorded
   }
   const failures = [error, ...outcomes.map((o) => o.error)].filter((e) => e !== undefined)
   if (failures.length > 0) core.setFailed(secrets.redact(`deploy-patch: ${failures.map((f) => f.message).join(' ')}`))

@@ -45,6 +45,8 @@ export interface RunReport {
   error?: { type: string; message: string }
   dryRun: boolean
   durationMs: number
+  /** The GitHub Deployment recorded for `github-environment`, when one was created. */
+  githubDeployment?: { id: number; environment: string; historyUrl?: string }
 }
 
 /** Where the report goes: `@actions/core` on a runner. */
@@ -89,6 +91,7 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
   if (single?.providerStatus) set('provider-status', single.providerStatus)
   if (single?.httpStatus) set('http-status', String(single.httpStatus))
   if (single?.requestId) set('request-id', single.requestId)
+  if (report.githubDeployment) set('github-deployment-id', String(report.githubDeployment.id))
   const failure = report.error ?? report.outcomes.find((o) => o.error)?.error
   if (failure) {
     set('error-type', failure.type)
@@ -173,6 +176,11 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
       for (const [name, v] of Object.entries(o.request.headers)) lines.push(`${name}: ${v}`)
       lines.push('', JSON.stringify(o.request.body, null, 2), '```', '', '</details>', '')
     }
+  }
+  if (report.githubDeployment) {
+    const { id, environment, historyUrl } = report.githubDeployment
+    const where = historyUrl ? `[${code(environment)}](${historyUrl.replace(/[()\s]/g, encodeURIComponent)})` : code(environment)
+    lines.push(`Recorded as GitHub deployment ${id} in environment ${where}.`, '')
   }
   lines.push(`<sub>Took ${formatMs(report.durationMs)}.</sub>`, '')
   return lines.join('\n')

@@ -1,0 +1,258 @@
+/**
+ * The GitHub Deployment record of a run (`github-environment`): a deployment of GITHUB_SHA is
+ * created before the first provider request and marked in_progress, then finished with the
+ * run's result. This is the only importer of @actions/github, and it imports it lazily, so a run
+ * without `github-environment` never loads Octokit.
+ *
+ * Recording is best effort by design: the provider's outcome decides the step. Every GitHub
+ * call is bounded in time and any failure of it becomes one warning, never an error.
+ */
+import type { getOctokit } from '@actions/github'
+import type { Deadline } from './deadline.js'
+import { messageOf, type RunStatus } from './errors.js'
+import { isLoopbackHost } from './settings.js'
+
+type Octokit = ReturnType<typeof getOctokit>
+
+/** Where the record's log lines go (already redacted by the caller). */
+export interface DeploymentLog {
+  info(message: string): void
+  warning(message: string): void
+  debug(message: string): void
+}
+
+export interface DeploymentRecordOptions {
+  /** The GitHub environment (`github-environment`). */
+  environment: string
+  /** `github-token`; already registered as a secret by settings, never logged here. */
+  token: string | undefined
+  provider: string
+  /** What the run updates (the units of work), for the record's payload and description. */
+  targets: readonly string[]
+  /** A dry run records nothing (see `startDeploymentRecord`). */
+  dryRun?: boolean
+  log: DeploymentLog
+  /** The runner's environment: GITHUB_SHA, GITHUB_REPOSITORY, GITHUB_API_URL, … Default `process.env`. */
+  env?: NodeJS.ProcessEnv
+  /** The step's deadline: a call made before the provider's work never eats into it by more than it has left. */
+  deadline?: Deadline
+  /** The runner's cancellation. */
+  signal?: AbortSignal
+}
+
+/** A deployment created on GitHub, waiting for the run's final status. */
+export interface DeploymentRecord {
+  readonly id: number
+  readonly environment: string
+  /** The environment's deployment history on GitHub, for the summary. */
+  readonly historyUrl?: string
+  /** Post the final status for `status` (never throws; bounded in time, shortest after a cancellation). */
+  finish(status: RunStatus, environmentUrl?: string): Promise<void>
+}
+
+/** Longest wait for one GitHub call. */
+export const CALL_TIMEOUT_MS = 10_000
+/** After a timeout the final status still gets this long, so a timed-out run is recorded as `error`. */
+export const FINISH_GRACE_MS = 2_000
+/** After a cancellation: short enough that the step still ends within about 2 s of the signal. */
+export const CANCELLED_FINISH_MS = 1_500
+/** GitHub's limit for a deployment status description. */
+const MAX_DESCRIPTION = 140
+
+type DeploymentState = 'success' | 'failure' | 'error' | 'inactive' | 'in_progress'
+
+/** The deployment status for the run's final status; a dry run never gets a record, so has none. */
+export const STATE_OF: Record<Exclude<RunStatus, 'dry-run'>, DeploymentState> = {
+  succeeded: 'success',
+  failed: 'failure',
+  'timed-out': 'error',
+  cancelled: 'error',
+}
+
+/**
+ * Create the deployment and its in_progress status; undefined (after a warning) when it could
+ * not be created. A dry run creates no record: a deployment says that something was deployed,
+ * and creating one fires `deployment` webhooks and workflows, so a preview must not create it.
+ */
+export async function startDeploymentRecord(opts: DeploymentRecordOptions): Promise<DeploymentRecord | undefined> {
+  const { environment, log } = opts
+  const env = opts.env ?? process.env
+  const skip = (why: string): undefined => void log.warning(`Could not record the GitHub deployment: ${why}`)
+  if (opts.dryRun) {
+    log.info(`Dry run: no GitHub deployment is recorded for environment '${environment}', since nothing is deployed.`)
+    return undefined
+  }
+  if (!opts.token) return skip("'github-token' is empty. Pass a token with the deployments: write permission, or leave 'github-environment' unset.")
+  const sha = env.GITHUB_SHA
+  const repository = env.GITHUB_REPOSITORY ?? ''
+  const [owner, repo, ...rest] = repository.split('/')
+  if (!sha || !owner || !repo || rest.length > 0) return skip('GITHUB_SHA and GITHUB_REPOSITORY (owner/repo) must be set, as they are on a GitHub runner.')
+  const baseUrl = apiBaseUrl(env.GITHUB_API_URL)
+  if (typeof baseUrl !== 'string') return skip(baseUrl.problem)
+
+  const call = new Calls(opts)
+  let octokit: Octokit
+  try {
+    // Lazy on purpose: Octokit (and its fetch) loads only for runs that record a deployment.
+    const github = await import('@actions/github')
+    const octokitLog = {
+      debug: (message: string) => log.debug(message),
+      info: (message: string) => log.debug(message),
+      warn: (message: string) => log.warning(message),
+      error: (message: string) => log.warning(message),
+    }
+    // baseUrl is passed explicitly rather than left to the module's import-time default, so
+    // GitHub Enterprise Server (GITHUB_API_URL = https://HOST/api/v3) always gets its own API.
+    octokit = github.getOctokit(opts.token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request: { log: octokitLog } })
+  } catch (error) {
+    return skip(`the GitHub client could not be loaded (${messageOf(error)}).`)
+  }
+
+  const serverUrl = (env.GITHUB_SERVER_URL || 'https://github.com').replace(/\/+$/, '')
+  const logUrl = env.GITHUB_RUN_ID
+    ? `${serverUrl}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}${env.GITHUB_RUN_ATTEMPT ? `/attempts/${env.GITHUB_RUN_ATTEMPT}` : ''}`
+    : undefined
+  const subject = `${opts.provider}${describeTargets(opts.targets)}`
+
+  let id: number
+  try {
+    // Never retried: a create whose answer was lost may have succeeded, and a retry would record the deploy twice.
+    const created = await octokit.rest.repos.createDeployment({
+      owner,
+      repo,
+      ref: sha,
+      environment,
+      // Deploy exactly this commit: no merge of the default branch into it, and no wait for
+      // commit statuses, which the workflow running this step already gates on.
+      auto_merge: false,
+      required_contexts: [],
+      payload: { provider: opts.provider, targets: [...opts.targets] },
+      description: truncate(`deploy-patch: ${subject}`),
+      transient_environment: false,
+      request: { signal: call.startSignal() },
+    })
+    if (!('id' in created.data) || typeof created.data.id !== 'number') {
+      return skip(`GitHub answered ${created.status} without a deployment (${'message' in created.data ? created.data.message : 'no id'}).`)
+    }
+    id = created.data.id
+  } catch (error) {
+    return skip(call.explain(error, `creating a deployment in ${owner}/${repo}`))
+  }
+
+  const postStatus = async (state: DeploymentState, description: string, signal: AbortSignal, environmentUrl?: string): Promise<boolean> => {
+    try {
+      await octokit.rest.repos.createDeploymentStatus({
+        owner,
+        repo,
+        deployment_id: id,
+        state,
+        log_url: logUrl,
+        environment_url: environmentUrl,
+        description: truncate(description),
+        request: { signal },
+      })
+      return true
+    } catch (error) {
+      log.warning(`Could not record the GitHub deployment: ${call.explain(error, `setting deployment ${id} to ${state}`)}`)
+      return false
+    }
+  }
+  if (await postStatus('in_progress', `Updating ${subject}`, call.startSignal())) {
+    log.info(`GitHub deployment ${id} of ${sha.slice(0, 7)} in environment '${environment}': in_progress.`)
+  }
+
+  let finished = false
+  return {
+    id,
+    environment,
+    historyUrl: `${serverUrl}/${owner}/${repo}/deployments/${encodeURIComponent(environment)}`,
+    async finish(status, environmentUrl) {
+      if (finished || status === 'dry-run') return
+      finished = true
+      const state = STATE_OF[status]
+      const description = {
+        succeeded: `Updated ${subject}`,
+        failed: `Failed to update ${subject}`,
+        'timed-out': `Timed out updating ${subject}`,
+        cancelled: `Cancelled while updating ${subject}`,
+      }[status]
+      if (await postStatus(state, description, call.finishSignal(status), environmentUrl)) log.info(`GitHub deployment ${id}: ${state}.`)
+    },
+  }
+}
+
+/** The API base from GITHUB_API_URL: https, or http only on loopback (the token must not cross the network in clear). */
+function apiBaseUrl(value: string | undefined): string | { problem: string } {
+  const text = value || 'https://api.github.com'
+  let url: URL
+  try {
+    url = new URL(text)
+  } catch {
+    return { problem: `GITHUB_API_URL is not a URL.` }
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+    return { problem: `GITHUB_API_URL (${url.origin}) is not https; the token is not sent over plain http.` }
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
+}
+
+/** Per-call time bounds and the reasons a call failed. */
+class Calls {
+  readonly #opts: DeploymentRecordOptions
+  /** The timeout signal of the last call, to tell "GitHub was slow" from "the run was cancelled". */
+  #timeout: AbortSignal | undefined
+  #timeoutMs = 0
+
+  constructor(opts: DeploymentRecordOptions) {
+    this.#opts = opts
+  }
+
+  /** Before the provider's work: at most CALL_TIMEOUT_MS, never past the step's deadline, and cancellable. */
+  startSignal(): AbortSignal {
+    const remaining = this.#opts.deadline?.remainingMs() ?? CALL_TIMEOUT_MS
+    return this.#bounded(Math.min(CALL_TIMEOUT_MS, remaining), this.#opts.signal)
+  }
+
+  /** The final status: the run is over, so the cancellation no longer aborts it; only time bounds it. */
+  finishSignal(status: RunStatus): AbortSignal {
+    if (status === 'cancelled' || this.#opts.signal?.aborted) return this.#bounded(CANCELLED_FINISH_MS)
+    const remaining = this.#opts.deadline?.remainingMs() ?? CALL_TIMEOUT_MS
+    return this.#bounded(Math.min(CALL_TIMEOUT_MS, Math.max(FINISH_GRACE_MS, remaining)))
+  }
+
+  #bounded(ms: number, signal?: AbortSignal): AbortSignal {
+    this.#timeoutMs = ms
+    this.#timeout = AbortSignal.timeout(Math.max(1, ms))
+    return signal ? AbortSignal.any([this.#timeout, signal]) : this.#timeout
+  }
+
+  /** One sentence on why `what` failed, with what to do where there is something to do. */
+  explain(error: unknown, what: string): string {
+    if (this.#timeout?.aborted) return `GitHub did not answer within ${Math.round(this.#timeoutMs / 100) / 10}s while ${what}.`
+    const response = (error as { response?: { status?: unknown; data?: unknown } } | undefined)?.response
+    if (!response && this.#opts.signal?.aborted) return `the run was cancelled while ${what}.`
+    const status = typeof response?.status === 'number' ? response.status : undefined
+    const data = response?.data
+    const message = data && typeof data === 'object' && 'message' in data ? String(data.message) : messageOf(error)
+    if (status === 403) {
+      return `GitHub answered 403 (${message}) while ${what}. The token needs the deployments: write permission: add \`permissions: deployments: write\` to the job (with \`contents: read\`), or pass a 'github-token' that has it.`
+    }
+    if (status === 401) return `GitHub answered 401 (${message}) while ${what}: 'github-token' was refused. Pass a valid token, or leave 'github-token' at its default.`
+    if (status === 404) return `GitHub answered 404 (${message}) while ${what}: the repository is not visible to 'github-token'. Use a token of this repository.`
+    if (status !== undefined) return `GitHub answered ${status} (${message}) while ${what}.`
+    return `${what} failed: ${message}.`
+  }
+}
+
+/** ` dep_…`, ` a, b and 3 more`, or nothing when the run has no explicit target. */
+function describeTargets(targets: readonly string[]): string {
+  if (targets.length === 0) return ''
+  if (targets.length <= 3) return ` ${targets.join(', ')}`
+  return ` ${targets.slice(0, 2).join(', ')} and ${targets.length - 2} more`
+}
+
+/** At most GitHub's 140 characters, never inside a character. */
+function truncate(text: string): string {
+  const chars = Array.from(text)
+  return chars.length <= MAX_DESCRIPTION ? text : `${chars.slice(0, MAX_DESCRIPTION - 1).join('')}…`
+}
