@@ -1,0 +1,138 @@
+/**
+ * `npm run local` and `.env.example`: the example declares only inputs action.yml has, named the
+ * way the runner names them, with fake values; and local-action, run from node_modules exactly as
+ * `npm run local` runs it, updates a deployment on the Qoder emulator with those values (offline,
+ * in a few seconds).
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { parse } from 'yaml'
+import { QoderEmulator } from './emulators/qoder.ts'
+
+const root = path.resolve(import.meta.dirname, '..')
+const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean; default?: string }> }
+const exampleText = readFileSync(path.join(root, '.env.example'), 'utf8')
+
+/** `.env.example` as dotenv reads it (one KEY=value a line, optional surrounding quotes, # comments). */
+function parseDotenv(text: string): Map<string, string> {
+  const entries = new Map<string, string>()
+  for (const line of text.split(/\r?\n/)) {
+    if (/^\s*(#|$)/.test(line)) continue
+    const match = /^([A-Za-z_][\w.-]*)=(.*)$/.exec(line)
+    if (!match) throw new Error(`.env.example: not a KEY=value line: ${line}`)
+    let value = match[2]!.trim()
+    const quoted = /^(['"`])(.*)\1$/.exec(value)
+    if (quoted) value = quoted[2]!
+    else value = value.replace(/\s+#.*$/, '')
+    entries.set(match[1]!, value)
+  }
+  return entries
+}
+
+const example = parseDotenv(exampleText)
+/** What @actions/core's getInput reads for an action.yml input name. */
+const runnerName = (input: string): string => `INPUT_${input.replace(/ /g, '_').toUpperCase()}`
+
+describe('.env.example', () => {
+  it('declares only inputs that exist in action.yml, each under the name the runner uses', () => {
+    const expected = new Map(Object.keys(action.inputs).map((input) => [runnerName(input), input]))
+    const declared = [...example.keys()].filter((key) => key.toUpperCase().startsWith('INPUT_'))
+    expect(declared.length).toBeGreaterThan(0)
+    for (const key of declared) {
+      expect(expected.has(key), `${key} is not INPUT_ + an action.yml input name in upper case, hyphens kept (${[...expected.keys()].join(', ')})`).toBe(true)
+    }
+    expect(new Set(declared).size).toBe(declared.length)
+    for (const [input, spec] of Object.entries(action.inputs)) {
+      if (spec.required) expect(example.has(runnerName(input)), `required input ${input}`).toBe(true)
+    }
+  })
+
+  it('points at a loopback emulator with obviously fake credentials', () => {
+    expect(example.get('INPUT_PROVIDER')).toBe('qoder')
+    expect(new URL(example.get('INPUT_BASE-URL')!).hostname).toBe('127.0.0.1')
+    for (const name of ['INPUT_TOKEN', 'INPUT_GITHUB-TOKEN']) expect(example.get(name), name).toMatch(/fake|emulator/)
+    expect(example.get('INPUT_TARGET')).toMatch(/^dep_[0-9a-f]{32}$/)
+    expect(() => JSON.parse(example.get('INPUT_PAYLOAD')!)).not.toThrow()
+  })
+
+  it.skipIf(!existsSync(path.join(root, 'script', 'emulator.ts')))('has the token script/emulator.ts accepts, as its comments say', () => {
+    expect(exampleText).toContain('npx node script/emulator.ts qoder')
+    expect(readFileSync(path.join(root, 'script', 'emulator.ts'), 'utf8')).toContain(`'${example.get('INPUT_TOKEN')}'`)
+  })
+
+  it('is what `npm run local` reads', () => {
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    expect(manifest.scripts.local).toBe('local-action run . src/main.ts .env')
+    expect(readFileSync(path.join(root, '.gitignore'), 'utf8').split(/\r?\n/)).toContain('.env')
+  })
+})
+
+describe('npm run local', () => {
+  const dirs: string[] = []
+  afterAll(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('runs src/main.ts through local-action against the Qoder emulator with .env.example', async () => {
+    const token = example.get('INPUT_TOKEN')!
+    const emulator = new QoderEmulator({ tokens: [token] })
+    const origin = await emulator.start()
+    try {
+      const target = example.get('INPUT_TARGET')!
+      emulator.seed({ id: target, name: 'nightly-report' })
+      const temp = mkdtempSync(path.join(tmpdir(), 'deploy-patch-local-'))
+      dirs.push(temp)
+      const summaryFile = path.join(temp, 'summary.md')
+      // The example as a person would copy it, with the emulator's port and the files in temp.
+      const envFile = path.join(temp, '.env')
+      writeFileSync(envFile, exampleText
+        .replace(/^INPUT_BASE-URL=.*$/m, `INPUT_BASE-URL=${origin}`)
+        .replace(/^RUNNER_TEMP=.*$/m, `RUNNER_TEMP=${temp}`)
+        .replace(/^GITHUB_STEP_SUMMARY=.*$/m, `GITHUB_STEP_SUMMARY=${summaryFile}`))
+
+      const run = await runLocalAction(envFile)
+      const log = run.stdout + run.stderr
+      expect(run.code, log).toBe(0)
+      expect(log).toContain('::set-output name=status::succeeded')
+      expect(log).toContain(`::set-output name=resource-id::${target}`)
+      expect(log).toContain('::set-output name=changes::["metadata.owner","name"]')
+      expect(log).not.toContain('::error::')
+      expect(log).not.toContain(token)
+      const payload = JSON.parse(example.get('INPUT_PAYLOAD')!) as { name: string }
+      expect(emulator.appliedUpdates(target)).toBe(1)
+      expect(emulator.stored(target)?.name).toBe(payload.name)
+      expect(readFileSync(summaryFile, 'utf8')).toContain('deploy-patch · qoder · succeeded')
+    } finally {
+      await emulator.close()
+    }
+  })
+})
+
+/** `local-action run . src/main.ts ENV` from the repository root, as `npm run local` runs it; async, so the emulator keeps answering. */
+function runLocalAction(envFile: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const bin = path.join(root, 'node_modules', '.bin')
+    const child = spawn(path.join(bin, 'local-action'), ['run', '.', 'src/main.ts', envFile], {
+      cwd: root,
+      // npm (which local-action calls for `npm ls` and `npm exec tsx`) must not reach the registry.
+      env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_offline: 'true', npm_config_update_notifier: 'false', NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
+  })
+}
