@@ -1,7 +1,7 @@
 /**
- * The poll loop for asynchronous deploys. The first read comes after `poll-interval`; the gap
- * then grows by POLL_GROWTH up to POLL_CAP_MS, so a short deploy is noticed within about a
- * second and a long one costs few requests. Every wait ends: at a terminal state, at the
+ * The poll loop for asynchronous deploys. After an early look at half of `poll-interval`, reads
+ * come at `poll-interval` and then at gaps growing by POLL_GROWTH up to POLL_CAP_MS, so a short
+ * deploy is noticed within about half a second and a long one costs few requests. Every wait ends: at a terminal state, at the
  * deadline (TimeoutError with the last status) or on cancellation (CancelledError, within 2 s).
  */
 import { cancelled, sleep, type Deadline } from './deadline.js'
@@ -30,7 +30,18 @@ export interface WaitOptions {
   maxWaitMs?: number
 }
 
-/** The gap before read number `n` (0-based) after a first gap of `firstDelayMs`. */
+/**
+ * The gap before read `k` of a wait: one early look at half the poll interval (a deploy shorter
+ * than a second is then seen within half a second), then the regular schedule from the interval on.
+ */
+export function readGapMs(firstDelayMs: number, k: number): number {
+  const half = Math.round(firstDelayMs / 2)
+  if (k === 0) return half
+  if (k === 1) return firstDelayMs - half
+  return pollDelayMs(firstDelayMs, k - 1)
+}
+
+/** The gap before read number `n` (0-based) of the regular schedule, after a first gap of `firstDelayMs`. */
 export function pollDelayMs(firstDelayMs: number, n: number): number {
   return Math.min(Math.max(firstDelayMs, POLL_CAP_MS), Math.round(firstDelayMs * POLL_GROWTH ** n))
 }
@@ -52,7 +63,7 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: Wa
   for (let reads = 0; ; reads++) {
     const budgetMs = Math.min(deadline.remainingMs(), ownLimitLeft())
     if (budgetMs <= 0) throw timedOut()
-    const gapMs = pollDelayMs(options.firstDelayMs, reads)
+    const gapMs = readGapMs(options.firstDelayMs, reads)
     // When the next gap would run past the limit, read one last time just before it instead.
     const lastChance = gapMs >= budgetMs && budgetMs > LAST_READ_LEAD_MS
     const sleepMs = lastChance ? budgetMs - LAST_READ_LEAD_MS : Math.min(gapMs, budgetMs)

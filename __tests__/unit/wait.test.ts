@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { Deadline } from '../../src/deadline.js'
 import { CancelledError, DeployFailedError, TimeoutError } from '../../src/errors.js'
-import { POLL_CAP_MS, POLL_GROWTH, pollDelayMs, waitFor, type PollResult, type WaitOptions } from '../../src/wait.js'
+import { POLL_CAP_MS, POLL_GROWTH, pollDelayMs, readGapMs, waitFor, type PollResult, type WaitOptions } from '../../src/wait.js'
 
 /** A poll that answers from a script of results (the last one repeats), recording when each read happened. */
 function scripted<T>(results: PollResult<T>[]): { poll: () => Promise<PollResult<T>>; readTimes: number[] } {
@@ -82,17 +82,36 @@ describe('pollDelayMs', () => {
   })
 })
 
+describe('readGapMs', () => {
+  it('looks early at half the interval, then keeps the regular schedule', () => {
+    expect([0, 1, 2, 3].map((k) => readGapMs(1_000, k))).toEqual([500, 500, 1_250, 1_563])
+    for (let k = 2; k < 20; k++) expect(readGapMs(1_000, k)).toBe(pollDelayMs(1_000, k - 1))
+  })
+})
+
 describe('waitFor', () => {
-  it('makes the first read only after the first delay', async () => {
+  it('makes an early first read at half the first delay, never at once', async () => {
     const { poll, readTimes } = scripted([done('SUCCESS', 'v')])
     const startedAt = Date.now()
-    const waiting = waitFor(poll, options({ firstDelayMs: 60 }))
+    const waiting = waitFor(poll, options({ firstDelayMs: 120 }))
     await new Promise((resolve) => setImmediate(resolve))
     expect(readTimes).toEqual([])
     await waiting
     expect(readTimes).toHaveLength(1)
     // Timers may fire a millisecond early on some platforms.
     expect(readTimes[0]! - startedAt).toBeGreaterThanOrEqual(58)
+  })
+
+  it('reads at half the first delay, at the first delay, then on the growing schedule', async () => {
+    const { poll, readTimes } = scripted([pending('PROCESSING'), pending('PROCESSING'), pending('PROCESSING'), done('SUCCESS', 'v')])
+    const startedAt = Date.now()
+    await waitFor(poll, options({ firstDelayMs: 200 }))
+    const at = readTimes.map((t) => t - startedAt)
+    expect(at).toHaveLength(4)
+    expect(at[0]).toBeGreaterThanOrEqual(98) // 100
+    expect(at[1]).toBeGreaterThanOrEqual(198) // 200
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(248) // 200 × 1.25
+    expect(at[3]! - at[2]!).toBeGreaterThanOrEqual(310) // 200 × 1.25²
   })
 
   it('returns the value, final status and read count once done', async () => {
@@ -114,7 +133,7 @@ describe('waitFor', () => {
     await waitFor(poll, options({ firstDelayMs: 20 }))
     // Each gap is at least its scheduled delay (minus a millisecond of timer slack).
     const gaps = readTimes.map((t, i) => t - (i === 0 ? startedAt : readTimes[i - 1]!))
-    gaps.forEach((gap, n) => expect(gap).toBeGreaterThanOrEqual(pollDelayMs(20, n) - 2))
+    gaps.forEach((gap, n) => expect(gap).toBeGreaterThanOrEqual(readGapMs(20, n) - 2))
   })
 
   it('times out at the deadline with status timed-out and the last provider status', async () => {
