@@ -46,8 +46,9 @@ export async function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /** The CancelledError for an aborted signal (its reason when that already is one). */
 export function cancelled(signal: AbortSignal, providerStatus?: string): CancelledError {
-  if (signal.reason instanceof CancelledError && providerStatus === undefined) return signal.reason
-  return new CancelledError('The run was cancelled.', providerStatus)
+  const reason = signal.reason instanceof CancelledError ? signal.reason : undefined
+  if (reason && providerStatus === undefined) return reason
+  return new CancelledError(reason?.message ?? 'The run was cancelled.', providerStatus)
 }
 
 /**

@@ -102,6 +102,8 @@ export class NetworkError extends DeployPatchError {
 
 /** The answer could not be used: not JSON, cut short, too large, or a redirect we refuse to follow. */
 export class ResponseError extends DeployPatchError {
+  /** Set when a write was answered 2xx but the answer could not be read: the write went through. */
+  maybeApplied = false
   readonly httpStatus?: number
   constructor(message: string, errorType: string, httpStatus?: number) {
     super(message, errorType)
@@ -139,9 +141,9 @@ export class DeployFailedError extends DeployPatchError {
   }
 }
 
-/** True when a failed write may nevertheless have been applied (lost answer, or a 5xx after sending). */
+/** True when a failed write may nevertheless have been applied (lost answer, a 5xx after sending, or an unreadable 2xx). */
 export function mayHaveApplied(error: unknown): boolean {
-  return (error instanceof NetworkError || error instanceof ApiError) && error.maybeApplied
+  return (error instanceof NetworkError || error instanceof ApiError || error instanceof ResponseError) && error.maybeApplied
 }
 
 /** A readable message from anything thrown, never "[object Object]". */

@@ -54,7 +54,15 @@ async function readPayloadFile(name: string, workspace: string): Promise<{ text:
     throw new InputError('payload-file', `Input 'payload-file': '${name}' was not found in the workspace. Check the path, and that actions/checkout ran before this step.`)
   }
   if (size > MAX_PAYLOAD_BYTES) throw tooLarge(file, size)
-  return { text: await readFile(absolute, 'utf8'), file }
+  const bytes = await readFile(absolute)
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), file }
+  } catch {
+    // Name the line of the first byte that is not UTF-8, rather than send a replacement character.
+    const lenient = new TextDecoder('utf-8').decode(bytes)
+    const line = lenient.slice(0, lenient.indexOf('\uFFFD')).split('\n').length
+    throw new PayloadError([{ path: [], file, line, message: 'the file is not UTF-8 text (a byte on this line is not valid UTF-8); save it as UTF-8.' }], file)
+  }
 }
 
 function tooLarge(file: string | undefined, bytes: number): PayloadError {
@@ -77,10 +85,12 @@ export async function parsePayload(raw: string, file?: string): Promise<Payload>
 
 /** Deeper than this is no real payload, and recursive parsers would run out of stack. */
 export const MAX_NESTING = 256
+/** How many YAML syntax errors are reported before the rest are summed up. */
+const MAX_SHOWN_YAML_ERRORS = 10
 
 function parseJson(text: string, file?: string): Payload {
-  const depth = jsonDepth(text)
-  if (depth > MAX_NESTING) throw new PayloadError([{ path: [], file, message: `the payload nests objects and lists ${depth} levels deep; at most ${MAX_NESTING} are accepted.` }], file)
+  const { max: depth, overAt } = jsonDepth(text)
+  if (depth > MAX_NESTING) throw new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), overAt ?? 0).line, message: `the payload nests objects and lists ${depth} levels deep; at most ${MAX_NESTING} are accepted.` }], file)
   const errors: ParseError[] = []
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
   const lines = lineStarts(text)
@@ -97,7 +107,7 @@ function parseJson(text: string, file?: string): Payload {
   }
   // JSON.parse gives exact JSON semantics for the value (and own "__proto__" keys); jsonc-parser gave the positions.
   const value = JSON.parse(text) as PayloadObject
-  return {
+  const payload: Payload = {
     value,
     format: 'json',
     file,
@@ -109,6 +119,10 @@ function parseJson(text: string, file?: string): Payload {
       return undefined
     },
   }
+  // 1e400 parses as Infinity, which JSON.stringify would send as null.
+  const nonJson = findNonJson(value)
+  if (nonJson) throw new PayloadError([locateProblem(payload, { path: nonJson.path, message: `${nonJson.what} cannot be sent as JSON; write a number within range, or a string.` })], file)
+  return payload
 }
 
 function describeJsonError(code: string): string {
@@ -138,28 +152,54 @@ function findDuplicateKey(node: JsonNode, at: (string | number)[] = []): { key: 
 
 async function parseYaml(text: string, file?: string): Promise<Payload> {
   // Loaded only for YAML payloads: a JSON payload never pays for the YAML parser.
-  const { parseDocument, LineCounter, isNode, isPair } = await import('yaml')
+  const { parseDocument, LineCounter, isNode, isPair, isCollection, visit } = await import('yaml')
   const lineCounter = new LineCounter()
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true })
+  const tooDeep = () => new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), jsonDepth(text).overAt ?? 0).line, message: `the payload nests objects and lists too deeply; at most ${MAX_NESTING} levels are accepted.` }], file)
+  let doc: ReturnType<typeof parseDocument>
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true })
+  } catch (error) {
+    if (error instanceof RangeError) throw tooDeep() // the parser recursed past the stack
+    throw error
+  }
   const issues = [...doc.errors, ...doc.warnings]
   if (issues.length > 0) {
-    throw new PayloadError(
-      issues.map((issue) => ({
-        path: [],
-        file,
-        line: issue.linePos?.[0]?.line,
-        column: issue.linePos?.[0]?.col,
-        message: `invalid YAML: ${issue.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}.`,
-      })),
+    if (issues.some((issue) => /call stack/i.test(issue.message))) throw tooDeep()
+    // One broken bracket can cascade into hundreds of errors: the first few say what to fix.
+    const shown = issues.slice(0, MAX_SHOWN_YAML_ERRORS).map((issue): LocatedProblem => ({
+      path: [],
       file,
-    )
+      line: issue.linePos?.[0]?.line,
+      column: issue.linePos?.[0]?.col,
+      message: `invalid YAML: ${issue.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}.`,
+    }))
+    if (issues.length > shown.length) shown.push({ path: [], file, message: `${issues.length - shown.length} more YAML errors follow from these; fix these first.` })
+    throw new PayloadError(shown, file)
   }
+  // Keys must be plain scalars: a list or mapping as a key would be sent as made-up text.
+  const structural: LocatedProblem[] = []
+  const position = (offset: number | undefined) => {
+    if (offset === undefined) return {}
+    const pos = lineCounter.linePos(offset)
+    return { line: pos.line, column: pos.col }
+  }
+  visit(doc, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) structural.push({ path: [], file, ...position(pair.key.range?.[0]), message: 'a list or mapping is used as a key; keys must be plain names.' })
+    },
+    Alias(_, alias) {
+      if (alias.resolve(doc) === undefined) structural.push({ path: [], file, ...position(alias.range?.[0]), message: `the alias *${alias.source} refers to no anchor &${alias.source} before it; define the anchor first, or write the value out.` })
+    },
+  })
+  if (structural.length > 0) throw new PayloadError(structural, file)
   let value: unknown
   try {
     value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
   } catch (error) {
+    if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep()
     throw new PayloadError([{ path: [], file, message: `the YAML expands too far through aliases (more than ${MAX_YAML_ALIASES}); write the values out. (${(error as Error).message})` }], file)
   }
+  if (valueDepth(value) > MAX_NESTING) throw tooDeep()
   const nonJson = findNonJson(value)
   const payload: Payload = {
     value: value as PayloadObject,
@@ -249,21 +289,32 @@ export function substituteEnv(payload: Payload, env: NodeJS.ProcessEnv): void {
   if (problems.length > 0) throw new PayloadError(problems, payload.file)
 }
 
-/** The deepest bracket nesting of a JSON text, strings skipped. */
-function jsonDepth(text: string): number {
+/** How deeply a parsed value nests objects and lists. */
+function valueDepth(value: unknown, depth = 0): number {
+  if (depth > MAX_NESTING) return depth
+  if (Array.isArray(value)) return value.reduce<number>((max, item) => Math.max(max, valueDepth(item, depth + 1)), depth + 1)
+  if (value && typeof value === 'object') return Object.values(value).reduce<number>((max, item) => Math.max(max, valueDepth(item, depth + 1)), depth + 1)
+  return depth
+}
+
+/** The deepest bracket nesting of a JSON (or flow-style YAML) text, strings skipped, and where it first passes MAX_NESTING. */
+function jsonDepth(text: string): { max: number; overAt?: number } {
   let depth = 0
   let max = 0
-  let inString = false
+  let overAt: number | undefined
+  let quote: string | undefined
   for (let i = 0; i < text.length; i++) {
     const c = text[i]
-    if (inString) {
-      if (c === '\\') i++
-      else if (c === '"') inString = false
-    } else if (c === '"') inString = true
-    else if (c === '{' || c === '[') max = Math.max(max, ++depth)
-    else if (c === '}' || c === ']') depth--
+    if (quote) {
+      if (c === '\\' && quote === '"') i++
+      else if (c === quote) quote = undefined
+    } else if (c === '"') quote = c
+    else if (c === '{' || c === '[') {
+      max = Math.max(max, ++depth)
+      if (depth > MAX_NESTING && overAt === undefined) overAt = i
+    } else if (c === '}' || c === ']') depth--
   }
-  return max
+  return { max, overAt }
 }
 
 function lineStarts(text: string): number[] {

@@ -3,7 +3,7 @@
  * sending, then for each target read → update (or preview, in a dry run) → wait → diff.
  */
 import { diff, valueAt } from './diff.js'
-import { ApiError, DeployPatchError, messageOf, type LocatedProblem, type Problem, CancelledError, TimeoutError, DeployFailedError } from './errors.js'
+import { ApiError, DeployPatchError, messageOf, mayHaveApplied, NetworkError, ResponseError, type LocatedProblem, type Problem, CancelledError, TimeoutError, DeployFailedError } from './errors.js'
 import { locateProblem, type Payload } from './payload.js'
 import type { Provider, ProviderContext } from './providers/provider.js'
 import type { Outcome } from './report.js'
@@ -30,8 +30,11 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
   const started = Date.now()
   const { settings, log } = ctx
   const outcome: Outcome = { target, status: 'failed', changed: false, changes: [], notes: [], durationMs: 0, itemLabels: provider.itemLabels }
+  // The last state seen of the resource, so a failure can still report each item (kintone: each app).
+  let latest: unknown
   try {
     const before = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, target))
+    latest = before
     outcome.providerStatus = provider.statusOf(before)
 
     // Changes are found on the real values and shown from redacted copies, so a changed secret counts but never shows.
@@ -60,11 +63,16 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     outcome.providerStatus = update.providerStatus
     outcome.notes.push(...(update.notes ?? []))
     let resource = update.resource
+    latest = resource
     if (update.pending && provider.poll) {
       if (settings.wait) {
         const poll = provider.poll.bind(provider)
         const waited = await log.group(`Wait for ${provider.name} ${target}`, () =>
-          waitFor(() => poll(ctx, target, update), {
+          waitFor(async () => {
+            const read = await poll(ctx, target, update)
+            if (read.value !== undefined) latest = read.value
+            return read
+          }, {
             firstDelayMs: settings.pollIntervalMs,
             deadline: ctx.deadline,
             signal: ctx.signal,
@@ -92,11 +100,13 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     outcome.status = 'succeeded'
     log.info(`${provider.name} ${target}: ${outcome.changed ? `changed ${outcome.changes.map((c) => c.path).join(', ')}` : 'no field changed'} (status ${outcome.providerStatus ?? 'unknown'}).`)
   } catch (error) {
-    fail(outcome, provider, target, settings, error)
+    fail(outcome, provider, target, settings, error, ctx.client.origin)
     if (error instanceof DeployFailedError && error.resource !== undefined) {
       outcome.resource = provider.redact ? provider.redact(error.resource) : error.resource
       outcome.details = provider.details?.(outcome.resource)
       outcome.items = provider.items?.(error.resource, payload.value)
+    } else if (latest !== undefined) {
+      outcome.items = provider.items?.(latest, payload.value)
     }
   } finally {
     outcome.durationMs = Date.now() - started
@@ -105,7 +115,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
 }
 
 /** Fill an outcome from a failure: status, error type, the provider's advice, the last known status. */
-function fail(outcome: Outcome, provider: Provider, target: string, settings: Settings, error: unknown): void {
+function fail(outcome: Outcome, provider: Provider, target: string, settings: Settings, error: unknown, origin: string): void {
   if (!(error instanceof DeployPatchError)) {
     outcome.status = 'failed'
     outcome.error = { type: 'internal', message: `${provider.name} ${target}: unexpected error: ${messageOf(error)}. Please report this.` }
@@ -123,8 +133,17 @@ function fail(outcome: Outcome, provider: Provider, target: string, settings: Se
   if (error instanceof CancelledError) {
     message += outcome.providerStatus ? ` The last status of ${target} was ${outcome.providerStatus}; the change may still be going on at the provider.` : ''
   }
-  const advice = error instanceof ApiError ? provider.advise(error, target, settings) : undefined
+  const advice = error instanceof ApiError ? provider.advise(error, target, settings) : adviseTransport(error, target, origin)
   outcome.error = { type: error.errorType, message: `${provider.name} ${target}: ${message}${advice ? ` ${advice}` : ''}` }
+}
+
+/** What to do about a failure below the API: the network, or an answer that could not be used. */
+function adviseTransport(error: DeployPatchError, target: string, origin: string): string | undefined {
+  if (mayHaveApplied(error)) return `The update may have been applied: check ${target} at the provider before running again.`
+  if (error instanceof NetworkError && error.code === 'ETIMEDOUT') return `${origin} did not answer in time: run again later, or raise 'timeout' if it is always slow.`
+  if (error instanceof NetworkError) return `Check 'base-url' (${origin}) and that the runner can reach it (HTTPS_PROXY, NO_PROXY), then run again.`
+  if (error instanceof ResponseError && error.errorType !== 'redirect') return `The provider's answer could not be read: run again, and check that 'base-url' (${origin}) is the provider's API.`
+  return undefined
 }
 
 /** Run `work` over `items`, at most `limit` at a time, keeping the input order in the result. */

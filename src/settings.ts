@@ -74,6 +74,8 @@ export function parseSettings(
     username: optional(read('username')),
     domain: optional(read('domain')),
   }
+  // kintone takes several API tokens in one input: each is a secret on its own, as a server may quote just one.
+  if (credentials.token?.includes(',')) for (const part of credentials.token.split(',')) if (part.trim() !== '') registerSecret(part.trim())
   const githubToken = secret('github-token')
   if (credentials.basicAuth) {
     // The password half alone is what a log line would most likely show.
@@ -201,7 +203,8 @@ export function isLoopbackHost(hostname: string): boolean {
 /** An https origin (optionally with a path prefix); http only for loopback hosts. Messages never echo credentials or queries. */
 export function parseUrl(name: string, value: string): URL | undefined {
   if (value === '') return undefined
-  const shown = value.replace(/\/\/[^/@]*@/, '//***@').replace(/[?#].*$/s, '?…')
+  // Everything between // and the last @ before a query may be credentials (a password may hold '/').
+  const shown = value.replace(/\/\/[^?#]*@/, '//***@').replace(/[?#].*$/s, '?…')
   let url: URL
   try {
     url = new URL(value)

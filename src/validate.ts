@@ -28,7 +28,8 @@ export class Problems {
   knownKeys(object: Record<string, unknown>, path: Path, known: readonly string[], hints: Record<string, string> = {}): void {
     for (const key of Object.keys(object)) {
       if (known.includes(key)) continue
-      const hint = hints[key] ?? (closest(key, known) ? `did you mean '${closest(key, known)}'?` : `known fields: ${known.join(', ')}.`)
+      // Own keys only: a payload key such as "__proto__" or "constructor" must not find Object's members.
+      const hint = Object.hasOwn(hints, key) ? hints[key] : closest(key, known) ? `did you mean '${closest(key, known)}'?` : `known fields: ${known.join(', ')}.`
       this.add([...path, key], `unknown field '${key}'; ${hint}`)
     }
   }

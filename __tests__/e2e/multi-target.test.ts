@@ -19,10 +19,12 @@ beforeEach(async () => {
 afterEach(() => emu.close())
 afterAll(() => cleanupRuns())
 
-function run(targets: string[], inputs: Record<string, string> = {}) {
-  return runAction({
+async function run(targets: string[], inputs: Record<string, string> = {}) {
+  const result = await runAction({
     inputs: { provider: 'qoder', payload: '{"description": "patched by release"}', target: targets.join('\n'), token: TOKEN, 'base-url': emu.origin, ...inputs },
   })
+  expect(findLeaks(result, [TOKEN])).toEqual([])
+  return result
 }
 
 describe('several targets', () => {
@@ -30,7 +32,6 @@ describe('several targets', () => {
     const [a, b, c] = deps.map((d) => d.id)
     emu.inject({ method: 'POST', path: `/api/v1/cloud/deployments/${b}`, fault: { kind: 'status', status: 404 } })
     const result = await run([a!, b!, c!])
-    expect(findLeaks(result, [TOKEN])).toEqual([])
     expect(result.code).toBe(1)
     expect(result.outputs.status).toBe('failed')
     const results = JSON.parse(result.outputs.results!) as { target: string; status: string; error?: string }[]

@@ -271,6 +271,7 @@ describe('parseCommands', () => {
 
 describe('findLeaks', () => {
   const base: ActionRun = {
+    inputs: {},
     code: 0,
     signal: null,
     stdout: '',
@@ -284,6 +285,11 @@ describe('findLeaks', () => {
     durationMs: 1,
     commands: [],
   }
+
+  it('always looks for the credential inputs the run was given, each comma-separated part too', () => {
+    const run: ActionRun = { ...base, inputs: { token: 'tokAAA,tokBBB', 'github-token': 'ghs_given', target: 'not-a-secret' }, stdout: 'x tokBBB y\nghs_given\nnot-a-secret\n' }
+    expect(findLeaks(run, []).map((leak) => leak.replace(/: .*/, ''))).toEqual(['stdout line 1 has secret #3', 'stdout line 2 has secret #4'])
+  })
 
   it('ignores ::add-mask:: lines', () => {
     expect(findLeaks({ ...base, stdout: '::add-mask::s3cret\n  ::add-mask::s3cret\nok\n' }, ['s3cret'])).toEqual([])
@@ -311,7 +317,8 @@ describe('findLeaks', () => {
   })
 
   it('ignores the add-mask line of a real run but not the secret elsewhere', async () => {
-    const run = await runAction({ entry: echo(), inputs: {}, files: { 'cfg/p.json': 'starting' } })
+    // This echo script dumps its whole environment into an output, so it is given no github-token to find there.
+    const run = await runAction({ entry: echo(), inputs: { 'github-token': '' }, files: { 'cfg/p.json': 'starting' } })
     expect(findLeaks(run, ['s3cret'])).toEqual([])
     expect(findLeaks(run, ['starting']).map((leak) => leak.replace(/: .*/, ''))).toEqual([
       'stdout line 2 has secret #1',

@@ -50,6 +50,8 @@ export interface WorkflowCommand {
 }
 
 export interface ActionRun {
+  /** Every input as the step received it (action.yml's defaults included). */
+  inputs: Record<string, string>
   code: number | null
   signal: NodeJS.Signals | null
   stdout: string
@@ -234,6 +236,7 @@ export async function runAction(opts: RunOptions): Promise<ActionRun> {
   }
   return {
     ...child,
+    inputs: inputValues,
     outputs,
     summary: await readText(files.summary),
     githubEnv: await readText(files.env),
@@ -425,8 +428,16 @@ function unescape(text: string, property: boolean): string {
  * `::add-mask::` lines), stderr, each output, the summary, the resource file and the
  * GITHUB_ENV / GITHUB_STATE files. Pass encoded forms (base64, URL-encoded) yourself if they matter.
  */
+/** Inputs whose values are credentials: findLeaks always looks for them (each comma-separated part too). */
+export const CREDENTIAL_INPUTS = ['token', 'password', 'oauth-token', 'basic-auth', 'secret-key', 'security-token', 'github-token']
+
 export function findLeaks(run: ActionRun, secrets: string[]): string[] {
-  const wanted = secrets.filter((secret) => secret !== '')
+  // Every credential the run was given counts, whether or not the caller listed it.
+  const given = CREDENTIAL_INPUTS.flatMap((name) => {
+    const value = run.inputs[name] ?? ''
+    return [value, ...(value.includes(',') ? value.split(',').map((part) => part.trim()) : [])]
+  })
+  const wanted = [...new Set([...secrets, ...given])].filter((secret) => secret.length >= 3)
   const leaks: string[] = []
   const redact = (text: string): string => {
     let out = text

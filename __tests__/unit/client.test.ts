@@ -232,7 +232,7 @@ describe('retries', () => {
     const error = await rejectionOf(s.client({ maxRetries: 2 }).request(read()))
     expect(error).toBeInstanceOf(ApiError)
     expect(error).toMatchObject({ httpStatus: 503, errorType: 'http-503', status: 'failed', body: '{"error":"try later"}' })
-    expect(error.message).toBe('Could not read item 1: HTTP 503: {"error":"try later"}. (gave up after 2 retries)')
+    expect(error.message).toBe('Could not read item 1: HTTP 503: {"error":"try later"} (gave up after 2 retries).')
     expect(s.api.requests).toHaveLength(3)
   })
 
@@ -240,7 +240,7 @@ describe('retries', () => {
     const s = await setup(ctx)
     s.api.inject({ fault: { kind: 'status', status: 500 }, times: Infinity })
     const once = await rejectionOf(s.client({ maxRetries: 1 }).request(read()))
-    expect(once.message).toMatch(/\(gave up after 1 retry\)$/)
+    expect(once.message).toMatch(/\(gave up after 1 retry\)\.$/)
     expect(s.api.requests).toHaveLength(2)
 
     s.api.requests.length = 0
@@ -287,7 +287,7 @@ describe('retries', () => {
     const error = await rejectionOf(s.client({ baseUrl: new URL(`http://127.0.0.1:${port}`), maxRetries: 2 }).request(unsafeWrite()))
     expect(error).toBeInstanceOf(NetworkError)
     expect(error).toMatchObject({ code: 'ECONNREFUSED', maybeApplied: false, errorType: 'network' })
-    expect(error.message).toBe('Could not deploy item 1: the connection was refused (ECONNREFUSED). (gave up after 2 retries)')
+    expect(error.message).toBe('Could not deploy item 1: the connection was refused (ECONNREFUSED) (gave up after 2 retries).')
     expect(s.lines.info).toHaveLength(2)
   })
 
@@ -358,7 +358,7 @@ describe.concurrent('timing: Retry-After, backoff, timeouts, deadline, cancellat
     expect(Date.now() - started).toBeLessThan(4_000) // it did not wait for 120 s, nor for the 5 s deadline
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).httpStatus).toBe(503)
-    expect(error.message).toMatch(/^Could not read item 1: HTTP 503: .*\(no retry: the server asked to wait 2m, the step's timeout leaves \d+(\.\d)?s\)$/)
+    expect(error.message).toMatch(/^Could not read item 1: HTTP 503: .*\(no retry: the server asked to wait 2m, the step's timeout leaves \d+(\.\d)?s\)\.$/)
     expect(s.api.requests).toHaveLength(1)
   })
 
@@ -554,7 +554,7 @@ describe('bodies that cannot be used', () => {
     const error = await rejectionOf(s.client({ maxRetries: 1 }).request(read()))
     expect(error).toBeInstanceOf(ResponseError)
     expect(error).toMatchObject({ errorType: 'invalid-response', httpStatus: 200 })
-    expect(error.message).toBe('Could not read item 1: HTTP 200 answered with text/html, not JSON. (gave up after 1 retry)')
+    expect(error.message).toBe('Could not read item 1: HTTP 200 answered with text/html, not JSON (gave up after 1 retry).')
     expect(s.api.requests).toHaveLength(2)
   })
 
@@ -582,7 +582,7 @@ describe('bodies that cannot be used', () => {
     const error = await rejectionOf(s.client({ maxBodyBytes: 1_000 }).request(read()))
     expect(error).toBeInstanceOf(ResponseError)
     expect(error).toMatchObject({ errorType: 'response-too-large', httpStatus: 200 })
-    expect(error.message).toContain('Could not read item 1: the answer is larger than')
+    expect(error.message).toContain('Could not read item 1: HTTP 200 answered with more than')
     expect(s.api.requests).toHaveLength(1)
   })
 
@@ -646,7 +646,7 @@ describe('redirects', () => {
     const error = await rejectionOf(s.client({ authorize: (r) => void (r.headers.authorization = 'Bearer secret') }).request(read()))
     expect(error).toBeInstanceOf(ResponseError)
     expect(error).toMatchObject({ errorType: 'redirect', httpStatus: 302 })
-    expect(error.message).toBe(`Could not read item 1: the server redirected to ${catcher.origin}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`)
+    expect(error.message).toBe(`Could not read item 1: the server answered HTTP 302 redirecting to ${catcher.origin}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`)
     expect(catcher.requests).toHaveLength(0)
     expect(s.api.requests).toHaveLength(1)
   })

@@ -158,13 +158,13 @@ export class ApiClient {
         failure = error
       }
       if (attempt >= maxRetries) {
-        if (maxRetries > 0) failure.message = `${failure.message} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'})`
+        if (maxRetries > 0) failure.message = `${failure.message.replace(/\.$/, '')} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
         throw failure
       }
       const backoffMs = Math.round(this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
       const waitMs = retryAfterMs ?? backoffMs
       if (waitMs >= deadline.remainingMs()) {
-        failure.message = `${failure.message} (no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())})`
+        failure.message = `${failure.message.replace(/\.$/, '')} (no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())}).`
         throw failure
       }
       log.info(`${capitalize(spec.what)}: ${failure.message} Retry ${attempt + 1} of ${maxRetries} in ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''}.`)
@@ -235,17 +235,21 @@ export class ApiClient {
       try {
         json = JSON.parse(text)
       } catch {
-        if (status >= 200 && status < 300) throw new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with a body that is not valid JSON.`, 'invalid-response', status)
+        if (status >= 200 && status < 300) throw this.unreadable(spec, new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with a body that is not valid JSON.`, 'invalid-response', status))
       }
     } else if (text.trim() !== '' && status >= 200 && status < 300) {
-      throw new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with ${String(response.message.headers['content-type'] ?? 'no content type')}, not JSON.`, 'invalid-response', status)
+      throw this.unreadable(spec, new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with ${String(response.message.headers['content-type'] ?? 'no content type')}, not JSON.`, 'invalid-response', status))
     }
     return { status, headers: response.message.headers, text, json, requestId: requestIdOf(response.message.headers) }
   }
 
   private async readBody(spec: RequestSpec, response: HttpClientResponse): Promise<string> {
     const cap = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
-    const tooLarge = () => new ResponseError(`Could not ${spec.what}: the answer is larger than ${cap >= 1048576 ? `${Math.round(cap / 1048576)} MB` : `${Math.round(cap / 1024)} KB`}, the most deploy-patch reads.`, 'response-too-large', response.message.statusCode)
+    const status = response.message.statusCode ?? 0
+    const tooLarge = () => {
+      const error = new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with more than ${cap >= 1048576 ? `${Math.round(cap / 1048576)} MB` : `${Math.round(cap / 1024)} KB`}, the most deploy-patch reads.`, 'response-too-large', status)
+      return status >= 200 && status < 300 ? this.unreadable(spec, error) : error
+    }
     if (Number(response.message.headers['content-length'] ?? 0) > cap) {
       response.message.destroy()
       throw tooLarge()
@@ -269,6 +273,12 @@ export class ApiClient {
     return Buffer.concat(chunks).toString('utf8')
   }
 
+  /** A 2xx whose body cannot be used: for a write, the server did act on it. */
+  private unreadable(spec: RequestSpec, error: ResponseError): ResponseError {
+    if (spec.method !== 'GET') error.maybeApplied = true
+    return error
+  }
+
   private networkError(spec: RequestSpec, error: unknown): NetworkError {
     const code = (error as NodeJS.ErrnoException).code
     const notSent = code !== undefined && NOT_SENT_CODES.has(code)
@@ -284,7 +294,7 @@ export class ApiClient {
       throw new ResponseError(`Could not ${spec.what}: the server answered HTTP ${response.status} redirecting to ${target?.origin ?? 'nowhere'}; writes are never redirected. Check 'base-url'.`, 'redirect', response.status)
     }
     if (!target || target.origin !== this.origin) {
-      throw new ResponseError(`Could not ${spec.what}: the server redirected to ${target?.origin ?? 'an empty location'}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`, 'redirect', response.status)
+      throw new ResponseError(`Could not ${spec.what}: the server answered HTTP ${response.status} redirecting to ${target?.origin ?? 'an empty location'}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`, 'redirect', response.status)
     }
     return target
   }

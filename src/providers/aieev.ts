@@ -11,7 +11,7 @@ import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import { diff, isPlainObject, type Change } from '../diff.js'
 import { Problems } from '../validate.js'
-import { apiBase, bearerAuth, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
+import { apiBase, bearerAuth, writeOnce, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
 const DEFAULT_ORIGIN = 'https://external.aieev.cloud:5007'
 const API_PREFIX = '/external/api/v1'
@@ -66,8 +66,9 @@ export const aieev: Provider = {
     optional('container_env_vars', (v) => {
       const keys = new Map<string, number>()
       p.array(v, ['container_env_vars'])?.forEach((entry, i) => {
-        const object = p.object(entry, ['container_env_vars', i], 'an object {key, value}')
-        if (!object) return
+        // Never quote an entry that is not an object: "KEY=secret" is a value too.
+        if (!isPlainObject(entry)) return p.add(['container_env_vars', i], 'expected an object {key, value} (the entry is not shown: it may hold a secret).')
+        const object = entry
         p.knownKeys(object, ['container_env_vars', i], ['key', 'value'])
         if (p.string(object.key, ['container_env_vars', i, 'key'], { min: 1 })) {
           if (keys.has(object.key)) p.add(['container_env_vars', i, 'key'], `the key '${object.key}' is also set at $.container_env_vars[${keys.get(object.key)}]; set each variable once.`)
@@ -82,7 +83,8 @@ export const aieev: Provider = {
 
   secretsIn(payload) {
     const vars = Array.isArray(payload.container_env_vars) ? payload.container_env_vars : []
-    return vars.flatMap((entry) => (isPlainObject(entry) && entry.value !== undefined && entry.value !== null ? [String(entry.value)] : []))
+    // Values, and whole entries that are not objects ("KEY=secret"), wherever they stand.
+    return vars.flatMap((entry) => (isPlainObject(entry) ? (entry.value !== undefined && entry.value !== null ? [typeof entry.value === 'string' ? entry.value : JSON.stringify(entry.value)] : []) : [typeof entry === 'string' ? entry : JSON.stringify(entry)]))
   },
 
   redact(value) {
@@ -129,9 +131,18 @@ export const aieev: Provider = {
   },
 
   async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
-    const patch = await ctx.client.request({ method: 'PATCH', path: endpointPath(target), body: payload, replay: 'safe', what: 'save the endpoint settings' })
-    const saved = { ...(before as Endpoint), ...(patch.json as Endpoint) }
-    const result = { httpStatus: patch.status, requestId: patch.requestId }
+    // No idempotency key: a PATCH whose answer was lost took effect if the endpoint's updated_at moved.
+    const sent = await writeOnce(
+      ctx,
+      () => ctx.client.request({ method: 'PATCH', path: endpointPath(target), body: payload, replay: 'unsafe', what: 'save the endpoint settings' }),
+      async () => {
+        const now = await getEndpoint(ctx, target)
+        return now.updated_at !== (before as Endpoint).updated_at ? now : undefined
+      },
+      { applied: 'The settings had been saved (updated_at moved): not sending them again.', notApplied: 'The settings had not been saved: sending them once more.' },
+    )
+    const saved = { ...(before as Endpoint), ...('state' in sent ? sent.state : (sent.response.json as Endpoint)) }
+    const result = 'state' in sent ? {} : { httpStatus: sent.response.status, requestId: sent.response.requestId }
     if (!ctx.settings.restart) {
       // The PATCH answer has the settings but not the state: read the state it left.
       const after = { ...saved, ...(await getEndpoint(ctx, target)) }
@@ -175,7 +186,7 @@ export const aieev: Provider = {
       )
     }
     const serving = endpoint.is_active === true && status === 'RUNNING' && starting === 0
-    return serving ? { state: 'done', providerStatus: status, value: endpoint } : { state: 'pending', providerStatus: starting > 0 ? `${status} (${starting} starting)` : status, value: endpoint }
+    return serving ? { state: 'done', providerStatus: status, value: endpoint } : { state: 'pending', providerStatus: status, value: endpoint }
   },
 
   changes(before, after, payload): Change[] {

@@ -8,13 +8,13 @@
  * an AK/SK for 5 minutes after more than 5 failures.
  */
 import { ApiClient, type ErrorDetails, type OutgoingRequest } from '../http/client.js'
-import { ApiError, DeployFailedError, DeployPatchError, mayHaveApplied, type Problem } from '../errors.js'
+import { ApiError, DeployFailedError, DeployPatchError, type Problem } from '../errors.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isPlainObject } from '../diff.js'
 import { Problems } from '../validate.js'
 import { authorization, sdkDate } from './huaweicloud-sign.js'
-import { apiBase, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
+import { apiBase, writeOnce, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
 const FIELDS = ['action', 'config_id', 'input_values', 'output_values', 'status', 'status_reason'] as const
 const STATUSES = ['COMPLETE', 'IN_PROGRESS', 'FAILED'] as const
@@ -108,21 +108,17 @@ export const huaweicloudRts: Provider = {
 
   async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
     // A PUT with status IN_PROGRESS starts the server's agent again: never send it twice blindly.
-    const put = () => ctx.client.request({ method: 'PUT', path: deploymentPath(target), body: payload, replay: 'unsafe', what: 'update the software deployment' })
-    let response
-    try {
-      response = await put()
-    } catch (error) {
-      if (!mayHaveApplied(error)) throw error
-      ctx.log.warning(`${(error as Error).message} Reading the deployment before sending the update again.`)
-      const now = await getDeployment(ctx, target)
-      if (now.updated_time !== (before as Deployment).updated_time) {
-        ctx.log.info('The update had been applied (updated_time moved): not sending it again.')
-        return resultOf(now)
-      }
-      ctx.log.info('The update had not been applied: sending it once more.')
-      response = await put()
-    }
+    const sent = await writeOnce(
+      ctx,
+      () => ctx.client.request({ method: 'PUT', path: deploymentPath(target), body: payload, replay: 'unsafe', what: 'update the software deployment' }),
+      async () => {
+        const now = await getDeployment(ctx, target)
+        return now.updated_time !== (before as Deployment).updated_time ? now : undefined
+      },
+      { applied: 'The update had been applied (updated_time moved): not sending it again.', notApplied: 'The update had not been applied: sending it once more.' },
+    )
+    if ('state' in sent) return { ...resultOf(sent.state), notes: droppedKeys(before, payload) }
+    const response = sent.response
     return { ...resultOf(unwrap(response.json)), httpStatus: response.status, requestId: response.requestId, notes: droppedKeys(before, payload) }
   },
 

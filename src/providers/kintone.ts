@@ -5,14 +5,14 @@
  * terminal failures, which the official tools never notice. The deploy has no idempotency key,
  * so a deploy whose answer was lost is followed by a status read before it is ever resent.
  */
-import { DeployFailedError, mayHaveApplied, type ApiError, type Problem } from '../errors.js'
+import { DeployFailedError, type ApiError, type Problem } from '../errors.js'
 import type { ApiResponse, ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import { isLoopbackHost, type Settings } from '../settings.js'
 import { isPlainObject, type Change } from '../diff.js'
 import { Problems } from '../validate.js'
 import { waitFor } from '../wait.js'
-import type { OutcomeItem, Provider, ProviderContext, UpdateResult } from './provider.js'
+import { writeOnce, type OutcomeItem, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
 type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
 interface AppStatus {
@@ -163,21 +163,18 @@ export const kintone: Provider = {
       }, { firstDelayMs: ctx.settings.pollIntervalMs, deadline: ctx.deadline, signal: ctx.signal, what: `waiting for the deploy already in progress for apps ${target}` })
     }
     const body = deployBody(payload, apps)
-    let response: ApiResponse
-    try {
-      response = await sendDeploy(ctx, body)
-    } catch (error) {
-      if (!mayHaveApplied(error)) throw error
-      // No idempotency key: find out whether the deploy started before ever sending it again.
-      ctx.log.warning(`${(error as Error).message} Reading the deploy status before sending the deploy again.`)
-      const status = await readStatus(ctx, apps)
-      if (overall(status) === 'PROCESSING') {
-        ctx.log.info('The deploy had started: waiting for it, without sending it again.')
-        return { resource: status, providerStatus: 'PROCESSING', pending: true }
-      }
-      ctx.log.info('The deploy had not started: sending it once more (deploying unchanged preview settings again is harmless).')
-      response = await sendDeploy(ctx, body)
-    }
+    // No idempotency key: a deploy whose answer was lost is running if the status says PROCESSING.
+    const sent = await writeOnce(
+      ctx,
+      () => sendDeploy(ctx, body),
+      async () => {
+        const status = await readStatus(ctx, apps)
+        return overall(status) === 'PROCESSING' ? status : undefined
+      },
+      { applied: 'The deploy had started: waiting for it, without sending it again.', notApplied: 'The deploy had not started: sending it once more (deploying unchanged preview settings again is harmless).' },
+    )
+    if ('state' in sent) return { resource: sent.state, providerStatus: 'PROCESSING', pending: true }
+    const response = sent.response
     return { resource: { apps: apps.map((app) => ({ app, status: 'PROCESSING' })) }, providerStatus: 'PROCESSING', httpStatus: response.status, requestId: response.requestId, pending: true }
   },
 
@@ -250,7 +247,7 @@ function splitTokens(token: string): string[] {
 /** A positive app id from a number or a numeric string. */
 function appId(value: unknown): number | undefined {
   const text = String(value)
-  return /^[1-9][0-9]{0,15}$/.test(text) ? Number(text) : undefined
+  return /^[1-9][0-9]{0,15}$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined
 }
 
 function appsOfUnit(unit: string): string[] {

@@ -6,7 +6,7 @@
  */
 import type { ApiClient, ErrorDetails, Logger, OutgoingRequest } from '../http/client.js'
 import type { Deadline } from '../deadline.js'
-import type { ApiError, Problem } from '../errors.js'
+import { mayHaveApplied, type ApiError, type Problem } from '../errors.js'
 import type { PayloadObject } from '../payload.js'
 import type { ProviderName, Settings } from '../settings.js'
 import type { PollResult } from '../wait.js'
@@ -120,6 +120,32 @@ export async function bearerAuth(ctx: Omit<ProviderContext, 'client'>): Promise<
   const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`)
   return (request) => {
     request.headers.authorization = header
+  }
+}
+
+/**
+ * Send a write that has no idempotency key, and never twice blindly: when its outcome is unknown
+ * (a lost answer, a 5xx after sending, an unreadable 2xx), `applied()` reads the resource and
+ * returns what it found if the write took effect; only when it did not is the write sent again.
+ */
+export async function writeOnce<W, S>(
+  ctx: ProviderContext,
+  write: () => Promise<W>,
+  applied: () => Promise<S | undefined>,
+  words: { applied: string; notApplied: string },
+): Promise<{ response: W } | { state: S }> {
+  try {
+    return { response: await write() }
+  } catch (error) {
+    if (!mayHaveApplied(error)) throw error
+    ctx.log.warning(`${(error as Error).message} Reading the state before sending it again.`)
+    const state = await applied()
+    if (state !== undefined) {
+      ctx.log.info(words.applied)
+      return { state }
+    }
+    ctx.log.info(words.notApplied)
+    return { response: await write() }
   }
 }
 

@@ -221,6 +221,11 @@ function checkCron(p: Problems, expression: unknown, path: Path, timezone: strin
 
 function checkTimezone(p: Problems, timezone: unknown, path: Path): boolean {
   if (!p.string(timezone, path, { min: 1 })) return false
+  // Intl also accepts offsets such as +08:00, which are not IANA names and do not follow daylight saving.
+  if (/^[+-]\d/.test(timezone)) {
+    p.add(path, `'${timezone}' is an offset, not an IANA time zone; use a name such as 'Asia/Shanghai' (or 'Etc/GMT-8' for a fixed offset).`)
+    return false
+  }
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: timezone })
     return true

@@ -1,0 +1,475 @@
+/**
+ * Fault-matrix harness: one provider × one fault, driven IN-PROCESS through the real pipeline
+ * (parseSettings → loadProvider → parsePayload → checkBeforeSending → runTarget) over real HTTP
+ * against a fresh loopback emulator, exactly as src/main.ts wires it, but with small clocks:
+ * zero backoff (`random: () => 0`), a 50 ms poll interval, short emulator async times, and a
+ * 300 ms per-request timeout for the hang cases. Each case gets its own emulator (and catcher),
+ * so cases run concurrently without sharing state.
+ *
+ * A case never throws and never hangs: a guard aborts it and marks it `hung` if it outlives its
+ * deadline by more than GUARD_SLACK_MS. The counters (`matrixCounts`) feed the one-line summary.
+ */
+import { createServer } from 'node:net'
+import { randomUUID } from 'node:crypto'
+import { Deadline } from '../../src/deadline.js'
+import { ApiClient } from '../../src/http/client.js'
+import { parsePayload } from '../../src/payload.js'
+import { checkBeforeSending, runTarget, unitsOf } from '../../src/pipeline.js'
+import { loadProvider, type ProviderContext } from '../../src/providers/provider.js'
+import type { Outcome } from '../../src/report.js'
+import { Secrets } from '../../src/secrets.js'
+import { parseSettings, type ProviderName } from '../../src/settings.js'
+import { startCatcher, type Emulator, type Fault, type FaultRule, type RecordedRequest } from '../emulators/base.ts'
+import { QoderEmulator } from '../emulators/qoder.ts'
+import { KintoneEmulator } from '../emulators/kintone.ts'
+import { RtsEmulator } from '../emulators/huaweicloud-rts.ts'
+import { AieevEmulator } from '../emulators/aieev.ts'
+
+// ---------------------------------------------------------------------------------------------
+// Clocks
+
+/** Per-request timeout for the hang cases: a hung attempt is given up after this. */
+export const HANG_REQUEST_TIMEOUT_MS = 300
+/** Per-request timeout for every other case (never reached on loopback). */
+export const NORMAL_REQUEST_TIMEOUT_MS = 5_000
+/** The step's `timeout` for most cases. */
+export const CASE_TIMEOUT_MS = 10_000
+/** The step's `timeout` when every attempt hangs: the deadline, not the retry count, ends it. */
+export const HANG_ALWAYS_TIMEOUT_MS = 1_500
+/** How long past its deadline a case may run before the guard calls it hung. */
+export const GUARD_SLACK_MS = 3_000
+/** Poll interval (below the 100 ms the `poll-interval` input accepts, so set on Settings directly). */
+export const POLL_INTERVAL_MS = 50
+/** Emulator async times (RTS agent run, Aieev start). */
+export const ASYNC_MS = 150
+/**
+ * kintone's deploy time: long enough that the status read after a lost deploy answer still sees
+ * PROCESSING on a loaded CI machine (a deploy already finished reads SUCCESS and is sent again).
+ */
+export const KINTONE_DEPLOY_MS = 500
+/** Body cap for the in-process client, so an "oversize" answer is 128 KB, not 16 MB. */
+export const BODY_CAP_BYTES = 64 * 1024
+export const OVERSIZE_BYTES = 128 * 1024
+
+// ---------------------------------------------------------------------------------------------
+// Providers: emulator, credentials, payload, and how to count the one write
+
+export const CREDENTIALS = {
+  qoder: 'pt-fault-matrix-0123456789abcdef',
+  kintone: 'kFaultMatrixToken0123456789abcdef',
+  rtsAk: 'HPUAFAULTMATRIXAK001',
+  rtsSk: 'fault/matrix+secret=key0123456789',
+  aieev: 'aieev-fault-matrix-key-0123456789',
+  aieevEnvSecret: 'sk_live_fault_matrix_env_value',
+} as const
+const RTS_PROJECT = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e'
+
+export interface ProviderSetup {
+  emu: Emulator
+  target: string
+  inputs: Record<string, string>
+  payload: Record<string, unknown>
+  /** Secrets that must never show in a log line, message or resource. */
+  secrets: string[]
+  /** The write request (the one the faults hit): method and pathname. */
+  write: { method: string; path: RegExp }
+  /** The read request of the resource (for the redirect-on-read case). */
+  read: { method: string; path: RegExp }
+  /** How many writes the emulator really applied. */
+  applied(): number
+  /** Write requests on the wire. */
+  writes(): RecordedRequest[]
+}
+
+export const PROVIDER_NAMES: readonly ProviderName[] = ['qoder', 'kintone', 'huaweicloud-rts', 'aieev']
+
+/** A fresh emulator with one resource, and the inputs that update it. */
+export async function setupProvider(name: ProviderName): Promise<ProviderSetup> {
+  switch (name) {
+    case 'qoder': {
+      const emu = new QoderEmulator({ tokens: [CREDENTIALS.qoder] })
+      await emu.start()
+      const dep = emu.seed({ name: 'nightly-report' })
+      const path = new RegExp(`^/api/v1/cloud/deployments/${dep.id}$`)
+      return {
+        emu,
+        target: dep.id,
+        inputs: { provider: 'qoder', token: CREDENTIALS.qoder },
+        payload: { name: 'nightly-report-v2', metadata: { release: 'v2.0.0' } },
+        secrets: [CREDENTIALS.qoder],
+        write: { method: 'POST', path },
+        read: { method: 'GET', path },
+        applied: () => emu.appliedUpdates(dep.id),
+        writes: () => emu.requestsTo('POST', path),
+      }
+    }
+    case 'kintone': {
+      const emu = new KintoneEmulator({ apiTokens: { [CREDENTIALS.kintone]: { apps: [1], appManagement: true } }, deployMs: KINTONE_DEPLOY_MS })
+      await emu.start()
+      emu.addApp(1, { revision: 5 })
+      const path = /^\/k\/v1\/preview\/app\/deploy\.json$/
+      return {
+        emu,
+        target: '1',
+        inputs: { provider: 'kintone', token: CREDENTIALS.kintone },
+        payload: {},
+        secrets: [CREDENTIALS.kintone],
+        write: { method: 'POST', path },
+        read: { method: 'GET', path },
+        applied: () => emu.deploysApplied(),
+        writes: () => emu.requestsTo('POST', path).filter((r) => !r.headers['x-http-method-override']),
+      }
+    }
+    case 'huaweicloud-rts': {
+      const emu = new RtsEmulator({ projectId: RTS_PROJECT, keys: { [CREDENTIALS.rtsAk]: { sk: CREDENTIALS.rtsSk } }, settleMs: ASYNC_MS })
+      await emu.start()
+      const dep = emu.seed()
+      const path = new RegExp(`^/v1/${RTS_PROJECT}/software_deployments/${dep.id}$`)
+      return {
+        emu,
+        target: dep.id,
+        inputs: { provider: 'huaweicloud-rts', 'access-key': CREDENTIALS.rtsAk, 'secret-key': CREDENTIALS.rtsSk, region: 'cn-north-4', 'project-id': RTS_PROJECT },
+        // IN_PROGRESS: the agent runs the new config, so the async wait is exercised too.
+        payload: { config_id: randomUUID(), status: 'IN_PROGRESS', action: 'UPDATE', input_values: { release: 'v2.0.0' } },
+        secrets: [CREDENTIALS.rtsSk],
+        write: { method: 'PUT', path },
+        read: { method: 'GET', path },
+        applied: () => emu.appliedUpdates(dep.id),
+        writes: () => emu.requestsTo('PUT', path),
+      }
+    }
+    case 'aieev': {
+      const emu = new AieevEmulator({ keys: [CREDENTIALS.aieev], startMs: ASYNC_MS })
+      await emu.start()
+      const endpoint = emu.seed()
+      const path = new RegExp(`^/external/api/v1/endpoints/${endpoint.endpoint_id}$`)
+      return {
+        emu,
+        target: endpoint.endpoint_id,
+        inputs: { provider: 'aieev', token: CREDENTIALS.aieev },
+        payload: { container_port: 9090, container_env_vars: [{ key: 'API_SECRET', value: CREDENTIALS.aieevEnvSecret }] },
+        secrets: [CREDENTIALS.aieev, CREDENTIALS.aieevEnvSecret],
+        write: { method: 'PATCH', path },
+        read: { method: 'GET', path },
+        applied: () => emu.appliedPatches(endpoint.endpoint_id),
+        writes: () => emu.requestsTo('PATCH', path),
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults
+
+export const FAULT_IDS = [
+  '429 Retry-After seconds',
+  '429 Retry-After date',
+  '429 no Retry-After',
+  '500',
+  '502',
+  '503',
+  '504',
+  'connection refused',
+  'reset before applied',
+  'reset after applied',
+  'hang once',
+  'hang always',
+  'malformed JSON 200',
+  'truncated body',
+  'oversize body',
+  '3xx other origin (write)',
+  '3xx other origin (read)',
+  '401',
+  '403',
+  '404',
+] as const
+export type FaultId = (typeof FAULT_IDS)[number]
+
+/** What a case arranges before the run: fault rules, the step's timeout, the per-request timeout. */
+interface Arrangement {
+  rules: FaultRule[]
+  timeoutMs: number
+  requestTimeoutMs: number
+  /** Points the client at an origin where nothing listens. */
+  refused?: boolean
+  /** A foreign origin for redirects. */
+  catcher?: Awaited<ReturnType<typeof startCatcher>>
+  /** Retry-After as an HTTP date: the instant it names. */
+  retryAtMs?: number
+}
+
+async function arrange(fault: FaultId, setup: ProviderSetup): Promise<Arrangement> {
+  const onWrite = (f: Fault, times = 1): FaultRule => ({ method: setup.write.method, path: setup.write.path, times, fault: f })
+  const plain = { timeoutMs: CASE_TIMEOUT_MS, requestTimeoutMs: NORMAL_REQUEST_TIMEOUT_MS }
+  switch (fault) {
+    case '429 Retry-After seconds':
+      return { ...plain, rules: [onWrite({ kind: 'status', status: 429, retryAfter: '1' })] }
+    case '429 Retry-After date': {
+      // An HTTP date has whole seconds: the next whole second plus one, so 1–2 s ahead.
+      const retryAtMs = Math.ceil(Date.now() / 1000) * 1000 + 1000
+      return { ...plain, retryAtMs, rules: [onWrite({ kind: 'status', status: 429, retryAfter: new Date(retryAtMs).toUTCString() })] }
+    }
+    case '429 no Retry-After':
+      return { ...plain, rules: [onWrite({ kind: 'status', status: 429 })] }
+    case '500':
+    case '502':
+    case '503':
+    case '504':
+    case '401':
+    case '403':
+    case '404':
+      return { ...plain, rules: [onWrite({ kind: 'status', status: Number(fault) })] }
+    case 'connection refused':
+      return { ...plain, rules: [], refused: true }
+    case 'reset before applied':
+      return { ...plain, rules: [onWrite({ kind: 'reset-before' })] }
+    case 'reset after applied':
+      return { ...plain, rules: [onWrite({ kind: 'reset-after' })] }
+    case 'hang once':
+      return { timeoutMs: CASE_TIMEOUT_MS, requestTimeoutMs: HANG_REQUEST_TIMEOUT_MS, rules: [onWrite({ kind: 'hang' })] }
+    case 'hang always':
+      return { timeoutMs: HANG_ALWAYS_TIMEOUT_MS, requestTimeoutMs: HANG_REQUEST_TIMEOUT_MS, rules: [onWrite({ kind: 'hang' }, Infinity)] }
+    case 'malformed JSON 200':
+      return { ...plain, rules: [onWrite({ kind: 'malformed-json' })] }
+    case 'truncated body':
+      return { ...plain, rules: [onWrite({ kind: 'truncated' })] }
+    case 'oversize body':
+      return { ...plain, rules: [onWrite({ kind: 'oversize', bytes: OVERSIZE_BYTES })] }
+    case '3xx other origin (write)': {
+      const catcher = await startCatcher()
+      return { ...plain, catcher, rules: [onWrite({ kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 307 })] }
+    }
+    case '3xx other origin (read)': {
+      const catcher = await startCatcher()
+      return { ...plain, catcher, rules: [{ method: setup.read.method, path: setup.read.path, times: 1, fault: { kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 302 } }] }
+    }
+  }
+}
+
+/** An origin on 127.0.0.1 where nothing listens: a port just bound and released. */
+async function deadOrigin(): Promise<string> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  if (address === null || typeof address === 'string') throw new Error('deadOrigin: no port')
+  return `http://127.0.0.1:${address.port}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// One case
+
+export interface CaseResult {
+  provider: ProviderName
+  fault: FaultId
+  target: string
+  outcome?: Outcome
+  /** Set when the harness itself failed (a bug in the test, not in src/). */
+  harnessError?: string
+  durationMs: number
+  timeoutMs: number
+  hung: boolean
+  applied: number
+  writes: RecordedRequest[]
+  /** Every request the emulator saw. */
+  requests: RecordedRequest[]
+  /** Requests the foreign origin received (redirect cases). */
+  catcherRequests: RecordedRequest[]
+  catcherOrigin?: string
+  retryAtMs?: number
+  /** Every log line the run wrote (unredacted, as the providers and client produced them). */
+  logLines: string[]
+  /** Places a credential showed (log lines, the outcome's message and resource). */
+  leaks: string[]
+  /** Aieev: how many start calls were applied. */
+  starts?: number
+}
+
+export async function runCase(providerName: ProviderName, fault: FaultId): Promise<CaseResult> {
+  const setup = await setupProvider(providerName)
+  const started = Date.now()
+  const result: CaseResult = {
+    provider: providerName,
+    fault,
+    target: setup.target,
+    durationMs: 0,
+    timeoutMs: CASE_TIMEOUT_MS,
+    hung: false,
+    applied: 0,
+    writes: [],
+    requests: [],
+    catcherRequests: [],
+    logLines: [],
+    leaks: [],
+  }
+  let arrangement: Arrangement | undefined
+  let client: ApiClient | undefined
+  const controller = new AbortController()
+  try {
+    arrangement = await arrange(fault, setup)
+    result.timeoutMs = arrangement.timeoutMs
+    result.retryAtMs = arrangement.retryAtMs
+    result.catcherOrigin = arrangement.catcher?.origin
+    for (const rule of arrangement.rules) setup.emu.inject(rule)
+    const baseUrl = arrangement.refused ? await deadOrigin() : setup.emu.origin
+
+    // As src/main.ts: every credential registered before anything logs; the log redacts.
+    const secrets = new Secrets(() => {})
+    const inputs: Record<string, string> = { ...setup.inputs, target: setup.target, 'base-url': baseUrl, payload: JSON.stringify(setup.payload), timeout: `${arrangement.timeoutMs}ms`, 'poll-interval': '100ms' }
+    const settings = parseSettings((name) => inputs[name] ?? '', (value) => void secrets.add(value), { GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: process.cwd() })
+    settings.pollIntervalMs = POLL_INTERVAL_MS
+    const provider = await loadProvider(settings.provider)
+    const payload = await parsePayload(inputs.payload!)
+    for (const value of provider.secretsIn?.(payload.value) ?? []) secrets.add(value)
+    const problems = checkBeforeSending(provider, settings, payload)
+    if (problems.length > 0) throw new Error(`the case's own inputs are invalid: ${problems.map((p) => p.message).join('; ')}`)
+
+    const lines = result.logLines
+    const log: ProviderContext['log'] = {
+      info: (message) => void lines.push(`info: ${message}`),
+      warning: (message) => void lines.push(`warning: ${message}`),
+      debug: (message) => void lines.push(`debug: ${message}`),
+      group: (title, work) => {
+        lines.push(`group: ${title}`)
+        return work()
+      },
+    }
+    const deadline = new Deadline(settings.timeoutMs)
+    const base = { settings, deadline, signal: controller.signal, log, secret: (value: string) => secrets.add(value) ?? value }
+    const authorize = await provider.authorize(base)
+    client = new ApiClient({
+      baseUrl: provider.baseUrl(settings),
+      deadline,
+      signal: controller.signal,
+      maxRetries: settings.maxRetries,
+      log,
+      authorize,
+      parseError: provider.parseError.bind(provider),
+      requestTimeoutMs: arrangement.requestTimeoutMs,
+      maxBodyBytes: BODY_CAP_BYTES,
+      random: () => 0,
+    })
+    const [unit] = unitsOf(provider, settings.targets, payload)
+    const ctx: ProviderContext = { ...base, client }
+
+    let guard: NodeJS.Timeout | undefined
+    const guarded = new Promise<'hung'>((resolve) => {
+      guard = setTimeout(() => resolve('hung'), arrangement!.timeoutMs + GUARD_SLACK_MS)
+    })
+    try {
+      const settled = await Promise.race([runTarget(provider, ctx, unit!, payload), guarded])
+      if (settled === 'hung') {
+        result.hung = true
+        controller.abort() // let the run end, so nothing outlives the case
+      } else {
+        result.outcome = settled
+      }
+    } finally {
+      clearTimeout(guard)
+    }
+  } catch (error) {
+    result.harnessError = error instanceof Error ? (error.stack ?? error.message) : String(error)
+  } finally {
+    result.durationMs = Date.now() - started
+    client?.dispose()
+    result.applied = setup.applied()
+    result.writes = setup.writes()
+    result.requests = [...setup.emu.requests]
+    if (setup.emu instanceof AieevEmulator) result.starts = setup.emu.starts(setup.target)
+    if (arrangement?.catcher) {
+      result.catcherRequests = [...arrangement.catcher.requests]
+      await arrangement.catcher.close()
+    }
+    await setup.emu.close()
+  }
+  result.leaks = findInProcessLeaks(result, setup.secrets)
+  return result
+}
+
+/** Every place a credential shows: log lines, the outcome's error message, notes and resource. */
+function findInProcessLeaks(result: CaseResult, secrets: string[]): string[] {
+  const places: [string, string][] = result.logLines.map((line, i) => [`log line ${i + 1}`, line])
+  if (result.outcome) {
+    places.push(['error message', result.outcome.error?.message ?? ''])
+    places.push(['notes', result.outcome.notes.join('\n')])
+    places.push(['resource', JSON.stringify(result.outcome.resource ?? null)])
+    places.push(['changes', JSON.stringify(result.outcome.changes)])
+  }
+  const leaks: string[] = []
+  for (const [where, text] of places) {
+    secrets.forEach((secret, i) => {
+      if (text.includes(secret)) leaks.push(`${where} has secret #${i + 1}`)
+    })
+  }
+  return leaks
+}
+
+// ---------------------------------------------------------------------------------------------
+// Counting
+
+export interface MatrixCounts {
+  cases: number
+  /** Succeeded with the write applied exactly once. */
+  survived: number
+  /** Failed without a second write, within the deadline, with a message naming the provider, the target, the HTTP status and what to do. */
+  refusedCleanly: number
+  /** Failed without a second write and within the deadline, but the message misses a piece (the HTTP status, or what to do). */
+  refusedIncomplete: number
+  wroteTwice: number
+  hung: number
+  /** A credential in a log line, message or resource, or any request at the foreign origin. */
+  leaked: number
+  /** Anything else: past the deadline, a failure not naming provider and target, a harness error. */
+  other: number
+}
+
+export const matrixCounts: MatrixCounts = { cases: 0, survived: 0, refusedCleanly: 0, refusedIncomplete: 0, wroteTwice: 0, hung: 0, leaked: 0, other: 0 }
+
+/**
+ * Count one case. `messageGaps` lists what the failure message misses against the expectation
+ * table (empty when complete, or when the case succeeded).
+ */
+export function tally(result: CaseResult, messageGaps: readonly string[]): void {
+  matrixCounts.cases += 1
+  if (result.leaks.length > 0 || result.catcherRequests.length > 0) matrixCounts.leaked += 1
+  const outcome = result.outcome
+  if (result.hung) matrixCounts.hung += 1
+  else if (result.applied > 1) matrixCounts.wroteTwice += 1
+  else if (!outcome) matrixCounts.other += 1
+  else if (outcome.status === 'succeeded') {
+    if (result.applied === 1) matrixCounts.survived += 1
+    else matrixCounts.other += 1
+  } else if (!withinDeadline(result) || !namesProviderAndTarget(result)) matrixCounts.other += 1
+  else if (messageGaps.length > 0) matrixCounts.refusedIncomplete += 1
+  else matrixCounts.refusedCleanly += 1
+}
+
+export function namesProviderAndTarget(result: CaseResult): boolean {
+  return (result.outcome?.error?.message ?? '').startsWith(`${result.provider} ${result.target}: `)
+}
+
+/** Ended no later than its deadline, plus a little for the last answer to be handled. */
+export function withinDeadline(result: CaseResult): boolean {
+  return result.durationMs <= result.timeoutMs + 500
+}
+
+/** `fault matrix: 80 cases, 45 survived with the write applied once, 35 refused cleanly, 0 wrote twice, 0 hung, 0 leaked` */
+export function summaryLine(counts: MatrixCounts = matrixCounts): string {
+  const incomplete = counts.refusedIncomplete > 0 ? `, ${counts.refusedIncomplete} refused with an incomplete message` : ''
+  const other = counts.other > 0 ? `, ${counts.other} otherwise` : ''
+  return `fault matrix: ${counts.cases} cases, ${counts.survived} survived with the write applied once, ${counts.refusedCleanly} refused cleanly${incomplete}, ${counts.wroteTwice} wrote twice, ${counts.hung} hung, ${counts.leaked} leaked${other}`
+}
+
+/** Run `work` over `items`, at most `limit` at a time. */
+export async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length)
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const index = next++
+      results[index] = await work(items[index]!)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}
