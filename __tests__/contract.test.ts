@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { parseSettings, PROVIDERS } from '../src/settings.js'
 import { readAction, updateReadme } from '../script/docs.ts'
+import { FAULT_IDS, PROVIDER_NAMES } from './reliability/harness.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as {
@@ -82,6 +83,15 @@ describe('README', () => {
   it('has input and output tables generated from action.yml (run `npm run docs` when this fails)', () => {
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
     expect(updateReadme(readme, readAction(root))).toBe(readme)
+  })
+
+  it("states the reliability suite's case counts as the suite has them", () => {
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+    const corpus = parse(readFileSync(path.join(root, '__tests__/bad-inputs/cases.yaml'), 'utf8')) as { rejected: unknown[]; accepted: unknown[] }
+    expect(readme).toContain(`| ${PROVIDER_NAMES.length * FAULT_IDS.length} cases: `)
+    expect(readme).toContain(`every provider × ${FAULT_IDS.length} faults`)
+    expect(readme).toContain(`| ${corpus.rejected.length} bad inputs, all refused before any request`)
+    expect(readme).toContain(`; ${corpus.accepted.length} inputs accepted as intended`)
   })
 
   it('starts with the two-command quick start', () => {
