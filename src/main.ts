@@ -65,7 +65,7 @@ export async function run(): Promise<void> {
       clients.push(client)
       return { ...base, client }
     }
-    outcomes = await mapConcurrent(units, units.length > 1 ? settings.concurrency : 1, (unit) => runTarget(provider, contextFor(), unit, payload))
+    outcomes = await mapConcurrent(units, settings.concurrency, (unit) => runTarget(provider, contextFor(), unit, payload))
   } catch (caught) {
     error = describeFailure(caught)
     if (caught instanceof PayloadError) problems = caught.problems

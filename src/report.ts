@@ -92,10 +92,11 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
   if (single?.httpStatus) set('http-status', String(single.httpStatus))
   if (single?.requestId) set('request-id', single.requestId)
   if (report.githubDeployment) set('github-deployment-id', String(report.githubDeployment.id))
-  const failure = report.error ?? report.outcomes.find((o) => o.error)?.error
+  const failed = report.outcomes.flatMap((o) => (o.error ? [o.error] : []))
+  const failure = report.error ?? failed[0]
   if (failure) {
     set('error-type', failure.type)
-    set('error-message', report.outcomes.filter((o) => o.error).length > 1 ? report.outcomes.filter((o) => o.error).map((o) => o.error!.message).join(' ') : failure.message)
+    set('error-message', failed.length > 1 ? failed.map((e) => e.message).join(' ') : failure.message)
   }
 
   const withResource = report.outcomes.filter((o) => o.resource !== undefined)
