@@ -6,10 +6,11 @@
  * (ncc's own --license option found only three of them).
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { minify } from 'terser'
+import { productionPackages } from './packages.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIST = path.join(ROOT, 'dist')
@@ -25,35 +26,9 @@ for (const file of readdirSync(DIST).filter((f) => /^\d+\.index\.js$/.test(f))) 
   writeFileSync(target, result.code + '\n')
 }
 
-/** The production dependency tree, from package.json down, each package once, sorted by name. */
-function productionPackages(): { name: string; dir: string }[] {
-  const found = new Map<string, string>()
-  const visit = (name: string, from: string) => {
-    // Resolve as Node does: the nearest node_modules up from the requiring package.
-    let dir = from
-    let pkgDir: string | undefined
-    for (;;) {
-      const candidate = path.join(dir, 'node_modules', name)
-      if (existsSync(path.join(candidate, 'package.json'))) {
-        pkgDir = candidate
-        break
-      }
-      if (dir === ROOT || path.dirname(dir) === dir) break
-      dir = path.dirname(dir)
-    }
-    if (!pkgDir || found.has(pkgDir)) return
-    found.set(pkgDir, name)
-    const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }
-    for (const dependency of Object.keys(manifest.dependencies ?? {})) visit(dependency, pkgDir)
-  }
-  const root = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
-  for (const name of Object.keys(root.dependencies)) visit(name, ROOT)
-  return [...found.entries()].map(([dir, name]) => ({ name, dir })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.dir < b.dir ? -1 : 1))
-}
-
 const notices: string[] = []
 const seen = new Set<string>()
-for (const { name, dir } of productionPackages()) {
+for (const { name, dir } of productionPackages(ROOT)) {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string; license?: string }
   const key = `${name}@${manifest.version}`
   if (seen.has(key)) continue
