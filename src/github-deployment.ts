@@ -11,6 +11,7 @@ import type { getOctokit } from '@actions/github'
 import type { Deadline } from './deadline.js'
 import { messageOf, type RunStatus } from './errors.js'
 import { isLoopbackHost } from './settings.js'
+import { loadUndici } from './undici-on-demand.js'
 
 type Octokit = ReturnType<typeof getOctokit>
 
@@ -94,6 +95,8 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
   let octokit: Octokit
   try {
     // Lazy on purpose: Octokit (and its fetch) loads only for runs that record a deployment.
+    // undici first: with a proxy set, building the client builds undici's ProxyAgent at once.
+    await loadUndici()
     const github = await import('@actions/github')
     const octokitLog = {
       debug: (message: string) => log.debug(message),

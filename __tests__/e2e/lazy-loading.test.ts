@@ -1,0 +1,233 @@
+/**
+ * End to end: a run pays only for what it uses, proven on the committed dist/. The budget (from
+ * the project issue): a JSON payload does not load the YAML parser, a run without
+ * github-environment never loads Octokit, and no provider module's dependencies load for another
+ * provider. Since undici is only needed by Octokit's fetch, it loads only with Octokit.
+ *
+ * How: every lazily loaded chunk of dist/ is recognised by a string only its code has. Each
+ * scenario runs a copy of dist/ that keeps index.js, package.json and only the chunks that
+ * scenario may use. A run that imported a missing chunk would fail (or, for the GitHub record,
+ * warn), so a clean success proves the other chunks were never loaded.
+ */
+import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AieevEmulator } from '../emulators/aieev.ts'
+import { GitHubEmulator } from '../emulators/github.ts'
+import { RtsEmulator } from '../emulators/huaweicloud-rts.ts'
+import { KintoneEmulator } from '../emulators/kintone.ts'
+import { QoderEmulator } from '../emulators/qoder.ts'
+import { cleanupRuns, REPO_ROOT, runAction, type ActionRun, type RunOptions } from '../helpers/run-action.ts'
+
+const DIST = path.join(REPO_ROOT, 'dist')
+
+/**
+ * What marks each chunk: strings the code needs at run time, so minification keeps them (no
+ * comments, no local names). API paths and the signing scheme for providers; the name yaml gives
+ * its parse errors (a string literal and an export name); Octokit's user agent; undici's error codes.
+ */
+const MARKERS = {
+  qoder: '/api/v1/cloud',
+  kintone: '/preview/app/deploy.json',
+  aieev: '/external/api/v1',
+  'huaweicloud-rts': 'SDK-HMAC-SHA256',
+  yaml: 'YAMLParseError',
+  octokit: 'octokit-core.js',
+  undici: 'UND_ERR_',
+} as const
+type Kind = keyof typeof MARKERS
+const KINDS = Object.keys(MARKERS) as Kind[]
+
+/** Chunk file (e.g. `900.index.js`) of each kind, filled by the classification test. */
+const chunkOf = new Map<Kind, string>()
+const temps: string[] = []
+
+beforeAll(async () => {
+  const files = await readdir(DIST)
+  const chunks = files.filter((f) => /^\d+\.index\.js$/.test(f))
+  for (const chunk of chunks) {
+    const code = await readFile(path.join(DIST, chunk), 'utf8')
+    const kinds = KINDS.filter((kind) => code.includes(MARKERS[kind]))
+    if (kinds.length === 1) chunkOf.set(kinds[0]!, chunk)
+  }
+})
+afterAll(async () => {
+  await cleanupRuns()
+  await Promise.all(temps.map((dir) => rm(dir, { recursive: true, force: true })))
+})
+
+/** A copy of dist/ with the entry and only the chunks of `kinds`. */
+async function distWith(kinds: readonly Kind[]): Promise<string> {
+  const copy = await mkdtemp(path.join(os.tmpdir(), 'deploy-patch-lazy-'))
+  temps.push(copy)
+  const keep = ['index.js', 'package.json', ...kinds.map((kind) => chunkOf.get(kind)!)]
+  for (const file of keep) await copyFile(path.join(DIST, file), path.join(copy, file))
+  return copy
+}
+
+describe('dist/ chunks', () => {
+  it('each chunk is exactly one kind, each kind exactly one chunk, and the entry has none of them', async () => {
+    const chunks = (await readdir(DIST)).filter((f) => /^\d+\.index\.js$/.test(f)).sort()
+    const kindsOf: Record<string, Kind[]> = {}
+    for (const chunk of chunks) {
+      const code = await readFile(path.join(DIST, chunk), 'utf8')
+      kindsOf[chunk] = KINDS.filter((kind) => code.includes(MARKERS[kind]))
+    }
+    // A chunk with no kind is code something loads that no scenario below accounts for; two kinds, a split that merged.
+    expect(Object.entries(kindsOf).filter(([, kinds]) => kinds.length !== 1)).toEqual([])
+    expect(Object.values(kindsOf).flat().sort()).toEqual([...KINDS].sort())
+    const entry = await readFile(path.join(DIST, 'index.js'), 'utf8')
+    expect(KINDS.filter((kind) => entry.includes(MARKERS[kind]))).toEqual([])
+  })
+})
+
+interface Started {
+  options: RunOptions
+  /** The provider (and GitHub) state proving the run really did its work. */
+  verify(result: ActionRun): void
+  close(): Promise<void>
+}
+
+interface Scenario {
+  name: string
+  chunks: Kind[]
+  start(): Promise<Started>
+}
+
+const QODER_TOKEN = 'pt-e2e-0123456789abcdef'
+const GH_TOKEN = 'ghs_E2eDeploymentsToken00000000000000000'
+
+/** Qoder renaming a deployment, the payload inline or as a YAML workspace file; with a GitHub emulator, recording a deployment too. */
+async function qoder(payload: { inline: string } | { yamlFile: string }, github?: GitHubEmulator): Promise<Started> {
+  const emu = new QoderEmulator({ tokens: [QODER_TOKEN] })
+  await emu.start()
+  const dep = emu.seed({ name: 'nightly-report' })
+  const inputs: Record<string, string> = { provider: 'qoder', target: dep.id, token: QODER_TOKEN, 'base-url': emu.origin }
+  const options: RunOptions = { inputs }
+  if ('inline' in payload) inputs.payload = payload.inline
+  else {
+    inputs['payload-file'] = 'deploy/qoder.yaml'
+    options.files = { 'deploy/qoder.yaml': payload.yamlFile }
+  }
+  if (github) {
+    await github.start()
+    Object.assign(inputs, { 'github-environment': 'production', 'github-token': GH_TOKEN })
+    options.env = { GITHUB_API_URL: github.apiUrl }
+  }
+  return {
+    options,
+    verify: () => {
+      expect(emu.appliedUpdates(dep.id)).toBe(1)
+      expect(emu.stored(dep.id)!.name).toBe('nightly-report-v2')
+      if (github) {
+        const [deployment, ...others] = github.deployments()
+        expect(others).toEqual([])
+        expect(deployment).toMatchObject({ environment: 'production', createdWith: GH_TOKEN })
+        expect(github.states(deployment!.id)).toEqual(['in_progress', 'success'])
+      }
+    },
+    close: async () => {
+      await Promise.all([emu.close(), github?.close()])
+    },
+  }
+}
+
+const SCENARIOS: Scenario[] = [
+  {
+    name: 'Qoder with an inline JSON payload',
+    chunks: ['qoder'],
+    start: () => qoder({ inline: '{"name": "nightly-report-v2"}' }),
+  },
+  {
+    name: 'Qoder with a YAML payload file',
+    chunks: ['qoder', 'yaml'],
+    start: () => qoder({ yamlFile: 'name: nightly-report-v2\n' }),
+  },
+  {
+    name: 'kintone deploying apps 1, 2 and 3 (no payload)',
+    chunks: ['kintone'],
+    start: async () => {
+      const token = 'kTokenForApps1to3abcdef0123456789'
+      const emu = new KintoneEmulator({ apiTokens: { [token]: { apps: [1, 2, 3], appManagement: true } }, deployMs: 100 })
+      await emu.start()
+      for (const app of [1, 2, 3]) emu.addApp(app, { revision: 5 })
+      return {
+        options: { inputs: { provider: 'kintone', target: '1,2,3', token, 'base-url': emu.origin, 'poll-interval': '100ms' } },
+        verify: () => {
+          expect(emu.deploysApplied()).toBe(1)
+          for (const app of [1, 2, 3]) expect(emu.deployedRevision(app)).toBe(5)
+        },
+        close: () => emu.close(),
+      }
+    },
+  },
+  {
+    name: 'Aieev with an inline JSON payload',
+    chunks: ['aieev'],
+    start: async () => {
+      const key = 'aieev-e2e-key-0123456789'
+      const emu = new AieevEmulator({ keys: [key], startMs: 100 })
+      await emu.start()
+      const endpoint = emu.seed()
+      return {
+        options: { inputs: { provider: 'aieev', payload: '{"container_port": 9090}', target: endpoint.endpoint_id, token: key, 'base-url': emu.origin, 'poll-interval': '100ms' } },
+        verify: () => {
+          expect(emu.appliedPatches(endpoint.endpoint_id)).toBe(1)
+          expect(emu.stored(endpoint.endpoint_id)).toMatchObject({ is_active: true, container_port: 9090 })
+        },
+        close: () => emu.close(),
+      }
+    },
+  },
+  {
+    name: 'Huawei Cloud RTS with AK/SK and an inline JSON payload',
+    chunks: ['huaweicloud-rts'],
+    start: async () => {
+      const project = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e'
+      const ak = 'HPUAE2EACCESSKEY0001'
+      const sk = 'e2e/secret+key=abcdef0123456789'
+      const emu = new RtsEmulator({ projectId: project, keys: { [ak]: { sk } }, settleMs: 100 })
+      await emu.start()
+      const dep = emu.seed()
+      const configId = crypto.randomUUID()
+      const payload = JSON.stringify({ config_id: configId, status: 'IN_PROGRESS', action: 'UPDATE', input_values: { release: 'v2.0.0' } })
+      return {
+        options: {
+          inputs: { provider: 'huaweicloud-rts', payload, target: dep.id, 'access-key': ak, 'secret-key': sk, region: 'cn-north-4', 'project-id': project, 'base-url': emu.origin, 'poll-interval': '100ms' },
+        },
+        verify: () => {
+          expect(emu.authFailures).toEqual([])
+          expect(emu.appliedUpdates(dep.id)).toBe(1)
+          expect(emu.stored(dep.id)).toMatchObject({ config_id: configId, status: 'COMPLETE' })
+        },
+        close: () => emu.close(),
+      }
+    },
+  },
+  {
+    name: 'Qoder recording a GitHub deployment (github-environment)',
+    chunks: ['qoder', 'octokit', 'undici'],
+    start: () => qoder({ inline: '{"name": "nightly-report-v2"}' }, new GitHubEmulator({ tokens: [GH_TOKEN] })),
+  },
+]
+
+describe('a run loads only the chunks it needs', () => {
+  it.each(SCENARIOS)('$name: runs with only $chunks', async ({ chunks, start }) => {
+    expect(chunks.filter((kind) => !chunkOf.has(kind)), 'chunks not found in dist/ (see the classification test)').toEqual([])
+    const copy = await distWith(chunks)
+    const started = await start()
+    try {
+      const result = await runAction({ ...started.options, entry: path.join(copy, 'index.js') })
+      const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`
+      expect(result.code, context).toBe(0)
+      expect(result.stderr).toBe('')
+      expect(result.outputs.status).toBe('succeeded')
+      // A warning could be a chunk that failed to load and was tolerated (the GitHub record does that).
+      expect(result.commands.filter((c) => c.command === 'warning' || c.command === 'error')).toEqual([])
+      started.verify(result)
+    } finally {
+      await started.close()
+    }
+  })
+})
