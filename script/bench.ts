@@ -25,7 +25,7 @@ import { actionDefaults, inputEnvName } from '../__tests__/helpers/run-action.ts
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIST = path.join(ROOT, 'dist')
 const CACHE = path.join(ROOT, 'node_modules', '.cache', 'deploy-patch-bench')
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15)
+const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 21)
 const QUICK = process.argv.includes('--quick') // skips the 10 s and 30 s waits, for trying the script out
 
 interface Timed {
@@ -96,7 +96,7 @@ function buildFloor(): string {
   // empty one here keeps the project's (whose paths make undici lazy) out of the floor, which is
   // what a plain toolkit action pays.
   writeFileSync(path.join(CACHE, 'tsconfig.json'), '{}\n')
-  const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', source, '-o', out, '--minify', '--quiet'], { cwd: CACHE, encoding: 'utf8' })
+  const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', source, '-o', out, '--minify', '--quiet', '--no-cache'], { cwd: CACHE, encoding: 'utf8' })
   if (ncc.status !== 0) throw new Error(`could not build the toolkit floor: ${ncc.stderr}`)
   const floor = path.join(out, readdirSync(out).find((f) => /^index\.m?js$/.test(f))!)
   if (!readFileSync(floor, 'utf8').includes('UND_ERR_')) throw new Error('the toolkit floor has no undici in it: it is not what a plain @actions/core action loads')
@@ -155,20 +155,19 @@ function size() {
   const bytes = files.reduce((sum, f) => sum + statSync(path.join(DIST, f)).size, 0)
   const statsDir = path.join(CACHE, 'stats-build')
   const stats = path.join(CACHE, 'stats.json')
-  const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', path.join(ROOT, 'src', 'index.ts'), '-o', statsDir, '--minify', '--quiet', '--stats-out', stats], { cwd: ROOT, encoding: 'utf8' })
+  const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', path.join(ROOT, 'src', 'index.ts'), '-o', statsDir, '--minify', '--quiet', '--no-cache', '--stats-out', stats], { cwd: ROOT, encoding: 'utf8' })
+  if (ncc.status !== 0) throw new Error(`could not build the size statistics: ${ncc.stderr}`)
   const byPackage = new Map<string, number>()
-  if (ncc.status === 0) {
-    const walk = (modules: { name?: string; size?: number; modules?: unknown[] }[]) => {
-      for (const m of modules) {
-        if (m.modules) walk(m.modules as typeof modules)
-        else if (m.name && m.size) {
-          const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m.name)?.[1] ?? (m.name.includes('/src/') ? '(deploy-patch src)' : '(other)')
-          byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + m.size)
-        }
+  const walk = (modules: { name?: string; size?: number; modules?: unknown[] }[]) => {
+    for (const m of modules) {
+      if (m.modules) walk(m.modules as typeof modules)
+      else if (m.name && m.size) {
+        const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m.name)?.[1] ?? (m.name.includes('/src/') ? '(deploy-patch src)' : '(other)')
+        byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + m.size)
       }
     }
-    walk((JSON.parse(readFileSync(stats, 'utf8')) as { modules: [] }).modules)
   }
+  walk((JSON.parse(readFileSync(stats, 'utf8')) as { modules: [] }).modules)
   const top = [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, sourceBytes]) => ({ name, sourceBytes }))
   // The entry is what every run loads; the other files are chunks loaded only when a run needs them.
   return { files: files.length, bytes, entryBytes: statSync(path.join(DIST, 'index.js')).size, biggest: files.map((f) => ({ file: f, bytes: statSync(path.join(DIST, f)).size })).sort((a, b) => b.bytes - a.bytes).slice(0, 3), topPackagesBeforeMinify: top }

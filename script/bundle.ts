@@ -16,7 +16,9 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIST = path.join(ROOT, 'dist')
 
 rmSync(DIST, { recursive: true, force: true })
-const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', 'src/index.ts', '--out', 'dist', '--minify', '--quiet'], { cwd: ROOT, stdio: 'inherit' })
+// --no-cache: ncc's cache (in ~/.cache/ncc) does not notice a change of tsconfig.json's paths,
+// so a stale entry could build a dist/ that differs from CI's fresh build.
+const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', 'src/index.ts', '--out', 'dist', '--minify', '--quiet', '--no-cache'], { cwd: ROOT, stdio: 'inherit' })
 if (ncc.status !== 0) process.exit(ncc.status ?? 1)
 
 for (const file of readdirSync(DIST).filter((f) => /^\d+\.index\.js$/.test(f))) {
