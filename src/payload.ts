@@ -122,7 +122,33 @@ function parseJson(text: string, file?: string): Payload {
   // 1e400 parses as Infinity, which JSON.stringify would send as null.
   const nonJson = findNonJson(value)
   if (nonJson) throw new PayloadError([locateProblem(payload, { path: nonJson.path, message: `${nonJson.what} cannot be sent as JSON; write a number within range, or a string.` })], file)
+  const inexact: LocatedProblem[] = []
+  const walk = (node: JsonNode, where: (string | number)[]) => {
+    if (node.type === 'number') {
+      const problem = inexactInteger(text.slice(node.offset, node.offset + node.length), node.value as number, where)
+      if (problem) inexact.push({ ...problem, file, ...at(node.offset) })
+    }
+    for (const [index, child] of (node.children ?? []).entries()) {
+      if (node.type === 'object' && child.children?.[1]) walk(child.children[1], [...where, child.children[0]!.value as string])
+      else if (node.type === 'array') walk(child, [...where, index])
+    }
+  }
+  walk(tree, [])
+  if (inexact.length > 0) throw new PayloadError(inexact, file)
   return payload
+}
+
+/**
+ * An integer written beyond ±(2^53 − 1) cannot be held exactly by a JSON number as JavaScript
+ * reads and writes it: 12345678901234567890 would go out as 12345678901234567000, another
+ * number (an id, a size). Refused, with the advice to quote it, rather than sent changed.
+ */
+function inexactInteger(literal: string, value: number, at: (string | number)[]): Problem | undefined {
+  if (!/^[-+]?(0x[0-9a-f]+|0o[0-7]+|\d+)$/i.test(literal.trim()) || Number.isSafeInteger(value) || !Number.isFinite(value)) return undefined
+  return {
+    path: at,
+    message: `the integer ${literal.trim()} is beyond what a JSON number carries exactly (±${Number.MAX_SAFE_INTEGER}) and would be sent as ${JSON.stringify(value)}; write it as a string ("${literal.trim()}") if the API takes one, or a smaller number.`,
+  }
 }
 
 function describeJsonError(code: string): string {
@@ -187,6 +213,13 @@ async function parseYaml(text: string, file?: string): Promise<Payload> {
     Pair(_, pair) {
       if (isCollection(pair.key)) structural.push({ path: [], file, ...position(pair.key.range?.[0]), message: 'a list or mapping is used as a key; keys must be plain names.' })
     },
+    Scalar(key, scalar, ancestors) {
+      if (typeof scalar.value !== 'number' || !scalar.range) return
+      // A number used as a key becomes text through the same lossy number: the problem is its mapping's.
+      const where = key === 'key' ? yamlPath(ancestors.slice(0, -2), ancestors.at(-2)) : yamlPath(ancestors, scalar)
+      const problem = inexactInteger(text.slice(scalar.range[0], scalar.range[1]), scalar.value, where)
+      if (problem) structural.push({ ...problem, ...(key === 'key' ? { message: `a key: ${problem.message}` } : {}), file, ...position(scalar.range[0]) })
+    },
     Alias(_, alias) {
       if (alias.resolve(doc) === undefined) structural.push({ path: [], file, ...position(alias.range?.[0]), message: `the alias *${alias.source} refers to no anchor &${alias.source} before it; define the anchor first, or write the value out.` })
     },
@@ -222,6 +255,21 @@ async function parseYaml(text: string, file?: string): Promise<Payload> {
   }
   if (nonJson) throw new PayloadError([locateProblem(payload, { path: nonJson.path, message: `${nonJson.what} cannot be sent as JSON; write it as a string, number, boolean, list or mapping.` })], file)
   return payload
+}
+
+/** The JSON path of a YAML node from the ancestors `visit` gives (a key is located at its pair). */
+function yamlPath(ancestors: readonly unknown[], node: unknown): (string | number)[] {
+  const where: (string | number)[] = []
+  const chain = [...ancestors, node]
+  for (let i = 0; i < chain.length - 1; i++) {
+    const parent = chain[i] as { items?: unknown[]; key?: unknown }
+    const child = chain[i + 1]
+    if (!Array.isArray(parent.items)) continue
+    const item = parent.items.find((entry) => entry === child) as { key?: { value?: unknown } } | undefined
+    if (item && 'key' in item && item.key && typeof item.key === 'object') where.push(String((item.key as { value?: unknown }).value))
+    else if (item !== undefined) where.push(parent.items.indexOf(item))
+  }
+  return where
 }
 
 function findNonJson(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; what: string } | undefined {

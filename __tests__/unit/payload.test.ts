@@ -251,6 +251,45 @@ describe('YAML problems', () => {
   })
 })
 
+describe('integers past 2^53', () => {
+  it('refuses each one in JSON, at its path and line, saying what would be sent and to quote it', async () => {
+    const text = '{\n  "ticket": 12345678901234567890,\n  "ids": [1, -9007199254740992]\n}'
+    const error = await payloadError(parsePayload(text, 'p.json'))
+    expect(error.problems).toEqual([
+      expect.objectContaining({ path: ['ticket'], line: 2, column: 13 }),
+      expect.objectContaining({ path: ['ids', 1], line: 3, column: 14 }),
+    ])
+    expect(error.problems[0]!.message).toBe(
+      'the integer 12345678901234567890 is beyond what a JSON number carries exactly (±9007199254740991) and would be sent as 12345678901234567000; write it as a string ("12345678901234567890") if the API takes one, or a smaller number.',
+    )
+    expect(error.problems[1]!.message).toContain('would be sent as -9007199254740992')
+  })
+
+  it('accepts the largest safe integers, and numbers written as decimals or exponents', async () => {
+    const payload = await parsePayload('{"max": 9007199254740991, "min": -9007199254740991, "big": 1.5e300, "x": 12345678901234567890.5}', 'p.json')
+    // A decimal point or exponent says the writer meant a floating-point number: it goes as JavaScript reads it.
+    expect(payload.value).toEqual({ max: Number.MAX_SAFE_INTEGER, min: -Number.MAX_SAFE_INTEGER, big: 1.5e300, x: Number('12345678901234567890.5') })
+  })
+
+  it('refuses them in YAML as values (decimal, signed or hex) and as keys, each at its line', async () => {
+    const text = 'metadata:\n  ticket: 12345678901234567890\n  build: +9007199254740993\n  list: [1, 0x20000000000001]\n  9007199254740993: first\nok: 9007199254740991\n'
+    const error = await payloadError(parsePayload(text, 'p.yaml'))
+    expect(error.problems.map((p) => [p.path, p.line])).toEqual([
+      [['metadata', 'ticket'], 2],
+      [['metadata', 'build'], 3],
+      [['metadata', 'list', 1], 4],
+      [['metadata'], 5],
+    ])
+    expect(error.problems[2]!.message).toContain('the integer 0x20000000000001 is beyond')
+    expect(error.problems[3]!.message).toMatch(/^a key: the integer 9007199254740993 is beyond .* would be sent as 9007199254740992/)
+  })
+
+  it('leaves a quoted big number alone: it is a string', async () => {
+    const payload = await parsePayload('ticket: "12345678901234567890"\n', 'p.yaml')
+    expect(payload.value).toEqual({ ticket: '12345678901234567890' })
+  })
+})
+
 describe('top level', () => {
   it.each([
     ['[1, 2]', 'p.json', 'a list'],
