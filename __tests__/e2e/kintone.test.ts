@@ -85,6 +85,24 @@ describe('kintone end to end', () => {
     expect(emu.deploysApplied()).toBe(0)
   })
 
+  // Success is only every requested app reported SUCCESS. The first status read (before the deploy)
+  // is answered normally; the next, while waiting, is the odd answer.
+  it.each([
+    ['leaves out an app', '{"apps":[{"app":"1","status":"SUCCESS"},{"app":"2","status":"SUCCESS"}]}', "kintone's deploy status left out app 3, so whether the deploy reached it is unknown; check app 3 in kintone."],
+    ['gives a status kintone does not document', '{"apps":[{"app":"1","status":"SUCCESS"},{"app":"2","status":"SUCCESS"},{"app":"3","status":"DONE"}]}', "kintone answered the deploy status 'DONE' for app 3, not one of PROCESSING, SUCCESS, FAIL, CANCEL; check the app in kintone."],
+    ['has no apps list', '{"message":"ok"}', "kintone answered the deploy status read (HTTP 200) without an 'apps' list: {\"message\":\"ok\"}"],
+  ])('a status answer that %s fails the step as invalid-response, never as a success', async (_, body, message) => {
+    emu.inject({ method: 'GET', path: /\/preview\/app\/deploy\.json/, fault: { kind: 'delay', ms: 0 } })
+    emu.inject({ method: 'GET', path: /\/preview\/app\/deploy\.json/, fault: { kind: 'status', status: 200, body } })
+    const result = await run()
+    expect(result.code).toBe(1)
+    expect(result.outputs.status).toBe('failed')
+    expect(result.outputs['error-type']).toBe('invalid-response')
+    expect(result.outputs['error-message']).toContain(message)
+    expect(result.outputs.changed).not.toBe('true')
+    expect(emu.deploysApplied()).toBe(1)
+  })
+
   it('FAIL and CANCEL end the wait as a failure naming the failed app and the cancelled ones', async () => {
     emu.failNextDeploy(2)
     const result = await run()

@@ -5,7 +5,7 @@
  * terminal failures, which the official tools never notice. The deploy has no idempotency key,
  * so a deploy whose answer was lost is followed by a status read before it is ever resent.
  */
-import { DeployFailedError, type ApiError, type Problem } from '../errors.js'
+import { DeployFailedError, DeployPatchError, type ApiError, type Problem } from '../errors.js'
 import type { ApiResponse, ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import { isLoopbackHost, type Settings } from '../settings.js'
@@ -15,6 +15,7 @@ import { waitFor } from '../wait.js'
 import { writeOnce, type OutcomeItem, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
 type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
+const DEPLOY_STATUSES: readonly string[] = ['PROCESSING', 'SUCCESS', 'FAIL', 'CANCEL']
 interface AppStatus {
   app: string
   status: DeployStatus | string
@@ -279,9 +280,20 @@ async function readStatus(ctx: ProviderContext, apps: string[]): Promise<StatusR
       : { method: 'GET', path, query, replay: 'safe', what: 'read the deploy status' },
   )
   const body = response.json
-  if (!isPlainObject(body) || !Array.isArray(body.apps)) throw new DeployFailedError(`kintone answered the deploy status read without an 'apps' list: ${response.text.slice(0, 200)}`, 'unknown', undefined, 'invalid-response')
+  if (!isPlainObject(body) || !Array.isArray(body.apps)) throw new DeployPatchError(`kintone answered the deploy status read (HTTP ${response.status}) without an 'apps' list: ${response.text.slice(0, 200)}`, 'invalid-response')
   // kintone returns app ids as strings; normalise in case a proxy or a future version does not.
-  return { apps: body.apps.map((a) => ({ app: String((a as AppStatus).app), status: String((a as AppStatus).status) })) }
+  const status = { apps: body.apps.map((a) => ({ app: String((a as AppStatus).app), status: String((a as AppStatus).status) })) }
+  // Success is only ever every requested app reported SUCCESS: an app left out, or a status this
+  // client does not know, must not read as a finished deploy.
+  const reported = new Set(status.apps.map((a) => a.app))
+  const missing = apps.filter((app) => !reported.has(app))
+  if (missing.length > 0) {
+    const them = missing.length > 1 ? `apps ${missing.join(', ')}` : `app ${missing[0]}`
+    throw new DeployPatchError(`kintone's deploy status left out ${them}, so whether the deploy reached ${missing.length > 1 ? 'them' : 'it'} is unknown; check ${them} in kintone.`, 'invalid-response')
+  }
+  const strange = status.apps.find((a) => !DEPLOY_STATUSES.includes(a.status))
+  if (strange) throw new DeployPatchError(`kintone answered the deploy status '${strange.status.slice(0, 40)}' for app ${strange.app}, not one of ${DEPLOY_STATUSES.join(', ')}; check the app in kintone.`, 'invalid-response')
+  return status
 }
 
 /** The deploy's status as a whole: PROCESSING while any app is; FAIL or CANCEL when any app ended so; else SUCCESS. */
