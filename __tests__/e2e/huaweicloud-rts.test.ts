@@ -97,6 +97,24 @@ describe('huaweicloud-rts end to end', () => {
     expect(JSON.parse(result.outputs.changes!)).toEqual(['status_reason'])
   })
 
+  // Only COMPLETE is a success. The read before the update is answered normally; the next read,
+  // while waiting, is the odd answer.
+  it.each([
+    ['an undocumented status', { status: 'DONE' }, 'with status "DONE", not IN_PROGRESS, COMPLETE or FAILED'],
+    ['no status at all', {}, 'with status null, not IN_PROGRESS, COMPLETE or FAILED'],
+  ])('a status read with %s fails the step as invalid-response, never as a success', async (_, fields, message) => {
+    const odd = JSON.stringify({ software_deployment: { ...emu.stored(dep.id), ...ROLLOUT, status: undefined, ...fields } })
+    emu.inject({ method: 'GET', path: /\/software_deployments\//, fault: { kind: 'delay', ms: 0 } })
+    emu.inject({ method: 'GET', path: /\/software_deployments\//, fault: { kind: 'status', status: 200, body: odd } })
+    const result = await run()
+    expect(result.code).toBe(1)
+    expect(result.outputs.status).toBe('failed')
+    expect(result.outputs['error-type']).toBe('invalid-response')
+    expect(result.outputs['error-message']).toContain(message)
+    expect(result.outputs['error-message']).toContain(`check deployment ${dep.id} in the RTS console`)
+    expect(emu.appliedUpdates(dep.id)).toBe(1)
+  })
+
   it('FAILED fails the step with the reason, the exit code and the tail of deploy_stderr', async () => {
     const stderr = Array.from({ length: 30 }, (_, i) => `stderr line ${i + 1}`).join('\n')
     emu.failNext(dep.id, { statusCode: 2, stderr })

@@ -124,10 +124,12 @@ export const huaweicloudRts: Provider = {
 
   async poll(ctx, target) {
     const deployment = await getDeployment(ctx, target)
-    const status = String(deployment.status ?? 'unknown')
+    const status = deployment.status
     if (status === 'IN_PROGRESS') return { state: 'pending', providerStatus: status, value: deployment }
     if (status === 'FAILED') throw new DeployFailedError(failureMessage(deployment), status, deployment)
-    return { state: 'done', providerStatus: status, value: deployment }
+    if (status === 'COMPLETE') return { state: 'done', providerStatus: status, value: deployment }
+    // Only COMPLETE is a success: a missing or undocumented status must not read as one.
+    throw new DeployPatchError(`RTS answered the software deployment with status ${JSON.stringify(status ?? null).slice(0, 40)}, not IN_PROGRESS, COMPLETE or FAILED; check deployment ${target} in the RTS console.`, 'invalid-response')
   },
 
   preview(before, payload) {
@@ -186,9 +188,10 @@ async function getDeployment(ctx: ProviderContext, target: string): Promise<Depl
   return unwrap(response.json)
 }
 
+/** The write's answer: done only when it says COMPLETE; anything else is read again (FAILED then fails the step there). */
 function resultOf(deployment: Deployment): UpdateResult {
   const status = String(deployment.status ?? 'unknown')
-  return { resource: deployment, providerStatus: status, pending: status === 'IN_PROGRESS' }
+  return { resource: deployment, providerStatus: status, pending: status !== 'COMPLETE' }
 }
 
 /** FAILED, with the reason, the exit code and the tail of the agent's stderr. */
