@@ -7,7 +7,7 @@
 import * as core from '@actions/core'
 import { ApiClient } from './http/client.js'
 import { Deadline, cancellationSignal } from './deadline.js'
-import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem } from './errors.js'
+import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem, type RunStatus } from './errors.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
 import { loadPayload } from './payload.js'
 import { checkBeforeSending, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
@@ -91,13 +91,14 @@ export async function run(): Promise<void> {
   else log.info(`deploy-patch: ${status}.`)
 }
 
-function describeFailure(error: unknown): { type: string; message: string } {
+function describeFailure(error: unknown): { type: string; message: string; status?: RunStatus } {
   if (error instanceof PayloadError) {
     const count = error.problems.length
     return { type: 'validation', message: `${count === 1 ? 'The payload has a problem' : `The payload has ${count} problems`}; nothing was sent. ${error.message.split('\n').join(' ')}` }
   }
   if (error instanceof InputError) return { type: 'input', message: `${error.message} Nothing was sent.` }
-  if (error instanceof DeployPatchError) return { type: error.errorType, message: error.message }
+  // A cancellation or the deadline during the login (before any target) keeps its own status.
+  if (error instanceof DeployPatchError) return { type: error.errorType, message: error.message, status: error.status }
   return { type: 'internal', message: `unexpected error: ${messageOf(error)}. Please report this.` }
 }
 

@@ -41,8 +41,11 @@ export interface RunReport {
   outcomes: Outcome[]
   /** Problems found before anything was sent (inputs, payload). */
   problems: LocatedProblem[]
-  /** The failure when nothing got as far as a target (bad input, unsupported provider). */
-  error?: { type: string; message: string }
+  /**
+   * The failure when nothing got as far as a target (bad input, unsupported provider, a login
+   * cancelled or out of time); `status` when it is not a plain failure.
+   */
+  error?: { type: string; message: string; status?: RunStatus }
   dryRun: boolean
   durationMs: number
   /** The GitHub Deployment recorded for `github-environment`, when one was created. */
@@ -63,7 +66,8 @@ export const MAX_RESOURCE_OUTPUT_BYTES = 512 * 1024
 
 /** The overall status: the worst of the targets (a run with no target failed before starting). */
 export function overallStatus(report: Pick<RunReport, 'outcomes' | 'error'>): RunStatus {
-  if (report.error || report.outcomes.length === 0) return 'failed'
+  if (report.error) return report.error.status ?? 'failed'
+  if (report.outcomes.length === 0) return 'failed'
   for (const status of ['cancelled', 'timed-out', 'failed'] as const) if (report.outcomes.some((o) => o.status === status)) return status
   return report.outcomes.every((o) => o.status === 'dry-run') ? 'dry-run' : 'succeeded'
 }

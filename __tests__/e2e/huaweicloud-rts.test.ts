@@ -154,6 +154,28 @@ describe('huaweicloud-rts end to end', () => {
     expect(result.commands.some((c) => c.command === 'add-mask' && c.message === emu.issuedTokens[0])).toBe(true)
   })
 
+  it('cancelled while the IAM login hangs: status cancelled (not failed), within 2 s of the signal, nothing sent to RTS', async () => {
+    emu.inject({ method: 'POST', path: '/v3/auth/tokens', fault: { kind: 'hang' }, times: Infinity })
+    const login = { 'access-key': '', 'secret-key': '', username: USER.name, password: USER.password, domain: USER.domain, 'auth-url': emu.origin }
+    const result = await run(login, { kill: { afterMs: 1_000, signal: 'SIGTERM' }, timeoutMs: 10_000 })
+    expect(result.signal).toBeNull() // it exited by itself
+    expect(result.code).toBe(1)
+    expect(result.outputs.status).toBe('cancelled')
+    expect(result.outputs['error-type']).toBe('cancelled')
+    expect(result.durationMs).toBeLessThan(3_000 + 1_000)
+    expect(emu.requests.filter((r) => r.path.includes('software_deployments'))).toHaveLength(0)
+  })
+
+  it('a deadline passing while the IAM login hangs: status timed-out (not failed)', async () => {
+    emu.inject({ method: 'POST', path: '/v3/auth/tokens', fault: { kind: 'hang' }, times: Infinity })
+    const login = { 'access-key': '', 'secret-key': '', username: USER.name, password: USER.password, domain: USER.domain, 'auth-url': emu.origin }
+    const result = await run({ ...login, timeout: '2s' }, { timeoutMs: 10_000 })
+    expect(result.code).toBe(1)
+    expect(result.outputs.status).toBe('timed-out')
+    expect(result.outputs['error-type']).toBe('timeout')
+    expect(emu.requests.filter((r) => r.path.includes('software_deployments'))).toHaveLength(0)
+  })
+
   it('a wrong password says which login IAM refused, and sends nothing to RTS', async () => {
     const result = await run({ 'access-key': '', 'secret-key': '', username: USER.name, password: 'wrong-password-1', domain: USER.domain, 'auth-url': emu.origin })
     expect(result.code).toBe(1)

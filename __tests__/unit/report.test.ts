@@ -379,6 +379,11 @@ describe('overallStatus', () => {
     expect(overallStatus({ outcomes: [] })).toBe('failed')
     expect(overallStatus({ outcomes: [outcome()], error: { type: 'x', message: 'y' } })).toBe('failed')
   })
+
+  it('keeps the status of a run-level error that was a cancellation or the deadline (a login cut short)', () => {
+    expect(overallStatus({ outcomes: [], error: { type: 'cancelled', message: 'y', status: 'cancelled' } })).toBe('cancelled')
+    expect(overallStatus({ outcomes: [], error: { type: 'timeout', message: 'y', status: 'timed-out' } })).toBe('timed-out')
+  })
 })
 
 describe('truncateUtf8', () => {
