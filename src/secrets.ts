@@ -28,12 +28,6 @@ export class Secrets {
     return value
   }
 
-  /** True when `text` contains a registered secret. */
-  contains(text: string): boolean {
-    for (const value of this.values) if (text.includes(value)) return true
-    return false
-  }
-
   /** Replace every registered secret in `text` with `***`, longest first so overlapping secrets never leave a tail. */
   redact(text: string): string {
     let out = text
