@@ -7,13 +7,13 @@
  * Recording is best effort by design: the provider's outcome decides the step. Every GitHub
  * call is bounded in time and any failure of it becomes one warning, never an error.
  */
-import type { getOctokit } from '@actions/github'
+import type { GitHub } from '@actions/github/lib/utils'
 import type { Deadline } from './deadline.js'
 import { messageOf, type RunStatus } from './errors.js'
 import { isLoopbackHost } from './settings.js'
 import { loadUndici } from './undici-on-demand.js'
 
-type Octokit = ReturnType<typeof getOctokit>
+type Octokit = InstanceType<typeof GitHub>
 
 /** Where the record's log lines go (already redacted by the caller). */
 export interface DeploymentLog {
@@ -97,7 +97,8 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
     // Lazy on purpose: Octokit (and its fetch) loads only for runs that record a deployment.
     // undici first: with a proxy set, building the client builds undici's ProxyAgent at once.
     await loadUndici()
-    const github = await import('@actions/github')
+    // lib/utils is what getOctokit() is made of; its `defaults` are needed below, and one import keeps Octokit one chunk.
+    const { GitHub, defaults, getOctokitOptions } = await import('@actions/github/lib/utils')
     const octokitLog = {
       debug: (message: string) => log.debug(message),
       info: (message: string) => log.debug(message),
@@ -106,7 +107,10 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
     }
     // baseUrl is passed explicitly rather than left to the module's import-time default, so
     // GitHub Enterprise Server (GITHUB_API_URL = https://HOST/api/v3) always gets its own API.
-    octokit = github.getOctokit(opts.token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request: { log: octokitLog } })
+    // Octokit merges its options shallowly: a `request` of our own would replace the one in
+    // @actions/github's defaults, and with it the fetch that goes through HTTPS_PROXY.
+    const request = { ...defaults.request, log: octokitLog }
+    octokit = new GitHub(getOctokitOptions(opts.token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request }))
   } catch (error) {
     return skip(`the GitHub client could not be loaded (${messageOf(error)}).`)
   }
