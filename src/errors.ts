@@ -93,10 +93,13 @@ export class ApiError extends DeployPatchError {
 export class NetworkError extends DeployPatchError {
   readonly maybeApplied: boolean
   readonly code?: string
-  constructor(message: string, opts: { maybeApplied: boolean; code?: string }) {
+  /** Trying again cannot help (an untrusted certificate, a proxy that refuses): never retried. */
+  readonly permanent: boolean
+  constructor(message: string, opts: { maybeApplied: boolean; code?: string; permanent?: boolean }) {
     super(message, 'network')
     this.maybeApplied = opts.maybeApplied
     this.code = opts.code
+    this.permanent = opts.permanent ?? false
   }
 }
 

@@ -140,6 +140,7 @@ function fail(outcome: Outcome, provider: Provider, target: string, settings: Se
 /** What to do about a failure below the API: the network, or an answer that could not be used. */
 function adviseTransport(error: DeployPatchError, target: string, origin: string): string | undefined {
   if (mayHaveApplied(error)) return `The update may have been applied: check ${target} at the provider before running again.`
+  if (error instanceof NetworkError && error.permanent) return undefined // its message says what to do
   if (error instanceof NetworkError && error.code === 'ETIMEDOUT') return `${origin} did not answer in time: run again later, or raise 'timeout' if it is always slow.`
   if (error instanceof NetworkError) return `Check 'base-url' (${origin}) and that the runner can reach it (HTTPS_PROXY, NO_PROXY), then run again.`
   if (error instanceof ResponseError && error.errorType !== 'redirect') return `The provider's answer could not be read: run again, and check that 'base-url' (${origin}) is the provider's API.`

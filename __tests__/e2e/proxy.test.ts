@@ -17,7 +17,6 @@
  * skipped the proxy therefore fails on loopback, and shows up in the log, instead of sending a DNS
  * query for a fake name off the machine.
  */
-import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer as createHttpServer } from 'node:http'
@@ -26,11 +25,11 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Duplex } from 'node:stream'
 import tls from 'node:tls'
-import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { GitHubEmulator } from '../emulators/github.ts'
 import { QoderEmulator, type Deployment } from '../emulators/qoder.ts'
 import { cleanupRuns, findLeaks, REPO_ROOT, runAction, type ActionRun } from '../helpers/run-action.ts'
+import { selfSignedCertificate, type TestCertificate } from '../helpers/test-cert.ts'
 
 const QODER_HOST = 'qoder.test'
 const GITHUB_HOST = 'github.test'
@@ -121,6 +120,7 @@ class InterceptingProxy {
 }
 
 let dir: string
+let certificate: TestCertificate | undefined
 let certFile: string
 let keyAndCert: { key: Buffer; cert: Buffer }
 let context: tls.SecureContext
@@ -132,16 +132,10 @@ let dnsLog: string
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'deploy-patch-proxy-'))
-  certFile = path.join(dir, 'cert.pem')
-  const keyFile = path.join(dir, 'key.pem')
   // A self-signed leaf for both fake names, valid for a day; nothing of it outlives the test.
-  await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=deploy-patch-test',
-    '-addext', `subjectAltName=DNS:${QODER_HOST},DNS:${GITHUB_HOST}`,
-    '-keyout', keyFile, '-out', certFile,
-  ])
-  keyAndCert = { key: await readFile(keyFile), cert: await readFile(certFile) }
+  certificate = await selfSignedCertificate([QODER_HOST, GITHUB_HOST])
+  certFile = certificate.certFile
+  keyAndCert = { key: certificate.key, cert: certificate.cert }
   context = tls.createSecureContext(keyAndCert)
 })
 
@@ -170,6 +164,7 @@ afterEach(async () => {
 afterAll(async () => {
   await cleanupRuns()
   if (dir) await rm(dir, { recursive: true, force: true })
+  await certificate?.dispose()
 })
 
 /** A Qoder update of `dep` through the proxy; fails the test on any credential leak. */

@@ -4,12 +4,17 @@
  * No mocks: the emulator base injects the faults, a tiny server covers the rest.
  */
 import { setTimeout as delay } from 'node:timers/promises'
-import { describe, expect, it, type TestContext } from 'vitest'
+import http from 'node:http'
+import https from 'node:https'
+import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
+import { describe, expect, it, vi, type TestContext } from 'vitest'
 import { ApiClient, parseRetryAfter, type ClientOptions, type Logger, type OutgoingRequest, type RequestSpec } from '../../src/http/client.js'
 import { Deadline } from '../../src/deadline.js'
 import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../../src/errors.js'
 import { Emulator, startCatcher, type RecordedRequest, type Reply } from '../emulators/base.ts'
 import { freePort, startTinyServer, type TinyServer } from '../helpers/tiny-server.ts'
+import { selfSignedCertificate } from '../helpers/test-cert.ts'
 
 /** Timers may fire a little early relative to Date.now(); lower bounds on gaps allow this much. */
 const SLACK_MS = 30
@@ -518,6 +523,89 @@ describe.concurrent('timing: Retry-After, backoff, timeouts, deadline, cancellat
     const first = await Promise.race([outcome.then(() => 'resolved', (error: unknown) => error), delay(2_000, 'still waiting 2 s after the abort')])
     expect(first).toBeInstanceOf(CancelledError)
     expect(s.api.requests).toHaveLength(0)
+  })
+})
+
+describe('TLS and proxy failures that no retry can mend', () => {
+  it('an untrusted server certificate fails at once: one handshake, nothing sent, not "maybe applied", and says what to do', async (ctx) => {
+    const s = await setup(ctx)
+    const certificate = await selfSignedCertificate(['127.0.0.1'])
+    s.later(() => certificate.dispose())
+    let handshakes = 0
+    let requests = 0
+    const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) => {
+      requests++
+      res.end('{}')
+    })
+    server.on('connection', () => handshakes++)
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    s.later(() => new Promise((resolve) => server.close(resolve)))
+    const { port } = server.address() as AddressInfo
+    const error = await rejectionOf(s.client({ baseUrl: new URL(`https://127.0.0.1:${port}`) }).request(unsafeWrite()))
+    expect(error).toBeInstanceOf(NetworkError)
+    expect(error).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', maybeApplied: false, permanent: true, errorType: 'network' })
+    expect(error.message).toBe(
+      "Could not deploy item 1: the server's TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate). Check 'base-url'; if the API uses a private certificate authority, give the runner its certificate with NODE_EXTRA_CA_CERTS.",
+    )
+    expect(handshakes).toBe(1)
+    expect(requests).toBe(0)
+    expect(s.lines.info).toEqual([]) // no retry announced
+  })
+
+  /** A loopback HTTPS_PROXY that answers every CONNECT with `status`; records the targets. */
+  async function refusingProxy(s: Setup, status: number): Promise<string[]> {
+    const connects: string[] = []
+    const proxy = http.createServer((_req, res) => res.writeHead(405).end())
+    proxy.on('connect', (req, socket: Duplex) => {
+      connects.push(req.url ?? '')
+      socket.on('error', () => socket.destroy())
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    s.later(() => new Promise((resolve) => proxy.close(resolve)))
+    const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
+    // http-client never proxies loopback, so the API has a name; only the proxy (127.0.0.1) is ever contacted.
+    for (const [name, value] of Object.entries({ HTTPS_PROXY: url, https_proxy: url, NO_PROXY: '', no_proxy: '' })) vi.stubEnv(name, value)
+    s.later(() => vi.unstubAllEnvs())
+    return connects
+  }
+  const viaProxy = { baseUrl: new URL('https://api.deploy-patch.test') }
+
+  it('a proxy that refuses the tunnel (403) fails at once, names the host to allow, and nothing was sent', async (ctx) => {
+    const s = await setup(ctx)
+    const connects = await refusingProxy(s, 403)
+    const error = await rejectionOf(s.client(viaProxy).request(unsafeWrite()))
+    expect(error).toMatchObject({ code: 'EPROXY', maybeApplied: false, permanent: true })
+    expect(error.message).toBe('Could not deploy item 1: the proxy (HTTPS_PROXY) refused to open a tunnel to api.deploy-patch.test (HTTP 403); allow api.deploy-patch.test at the proxy, or list it in NO_PROXY.')
+    expect(connects).toEqual(['api.deploy-patch.test:443'])
+  })
+
+  it('a proxy asking for credentials (407) says where they go', async (ctx) => {
+    const s = await setup(ctx)
+    const connects = await refusingProxy(s, 407)
+    const error = await rejectionOf(s.client(viaProxy).request(read()))
+    expect(error.message).toBe('Could not read item 1: the proxy (HTTPS_PROXY) asks for credentials (HTTP 407); put them in the proxy URL, as http://user:password@proxy:port.')
+    expect(connects).toHaveLength(1)
+  })
+
+  it("a proxy's 502 may pass: retried, even for an unsafe write, since nothing reached the API", async (ctx) => {
+    const s = await setup(ctx)
+    const connects = await refusingProxy(s, 502)
+    const error = await rejectionOf(s.client({ ...viaProxy, maxRetries: 2 }).request(unsafeWrite()))
+    expect(error).toMatchObject({ code: 'EPROXY', maybeApplied: false, permanent: false })
+    expect(error.message).toContain('refused to open a tunnel to api.deploy-patch.test (HTTP 502)')
+    expect(error.message).toContain('(gave up after 2 retries)')
+    expect(connects).toHaveLength(3)
+  })
+
+  it('a proxy that cannot be reached is retried and says so', async (ctx) => {
+    const s = await setup(ctx)
+    const url = `http://127.0.0.1:${await freePort()}`
+    for (const [name, value] of Object.entries({ HTTPS_PROXY: url, https_proxy: url, NO_PROXY: '', no_proxy: '' })) vi.stubEnv(name, value)
+    s.later(() => vi.unstubAllEnvs())
+    const error = await rejectionOf(s.client({ ...viaProxy, maxRetries: 1 }).request(unsafeWrite()))
+    expect(error).toMatchObject({ code: 'EPROXY', maybeApplied: false })
+    expect(error.message).toMatch(/^Could not deploy item 1: the proxy \(HTTPS_PROXY\) could not be reached \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) \(gave up after 1 retry\)\.$/)
   })
 })
 

@@ -91,7 +91,18 @@ const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 const MAX_READ_REDIRECTS = 3
 /** Connection errors where the request never reached the server, so resending any request is safe. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT'])
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
+/**
+ * The server's certificate failed verification: the TLS handshake ended before anything was sent,
+ * and trying again meets the same certificate, so these are neither retried nor "maybe applied".
+ */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_REVOKED',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+/** How the `tunnel` package (HTTPS through HTTPS_PROXY) reports a CONNECT that did not open: before anything was sent. */
+const TUNNEL_FAILURE = /^tunneling socket could not be established, (?:statusCode=(\d+)|cause=(.*))$/s
 
 export class ApiClient {
   private readonly options: ClientOptions
@@ -281,6 +292,21 @@ export class ApiClient {
 
   private networkError(spec: RequestSpec, error: unknown): NetworkError {
     const code = (error as NodeJS.ErrnoException).code
+    const text = (error as Error).message ?? ''
+    const tunnel = TUNNEL_FAILURE.exec(text)
+    if (tunnel) {
+      // tunnel calls these ECONNRESET, which would read as "the write may have gone through".
+      const status = tunnel[1] === undefined ? undefined : Number(tunnel[1])
+      const host = new URL(this.origin).host
+      if (status === undefined) return new NetworkError(`Could not ${spec.what}: the proxy (HTTPS_PROXY) could not be reached (${tunnel[2]}).`, { maybeApplied: false, code: 'EPROXY' })
+      if (status === 407) return new NetworkError(`Could not ${spec.what}: the proxy (HTTPS_PROXY) asks for credentials (HTTP 407); put them in the proxy URL, as http://user:password@proxy:port.`, { maybeApplied: false, code: 'EPROXY', permanent: true })
+      // A 5xx from the proxy may pass (its own upstream trouble); a 4xx is its policy.
+      return new NetworkError(`Could not ${spec.what}: the proxy (HTTPS_PROXY) refused to open a tunnel to ${host} (HTTP ${status}); allow ${host} at the proxy, or list it in NO_PROXY.`, { maybeApplied: false, code: 'EPROXY', permanent: status < 500 })
+    }
+    if (code !== undefined && CERTIFICATE_CODES.has(code)) {
+      // Node adds a hint about --use-system-ca, a flag an action cannot pass: the advice below replaces it.
+      return new NetworkError(`Could not ${spec.what}: the server's TLS certificate is not trusted (${code}: ${text.split(';')[0]}). Check 'base-url'; if the API uses a private certificate authority, give the runner its certificate with NODE_EXTRA_CA_CERTS.`, { maybeApplied: false, code, permanent: true })
+    }
     const notSent = code !== undefined && NOT_SENT_CODES.has(code)
     const reason = code === 'ECONNREFUSED' ? 'the connection was refused' : code === 'ECONNRESET' ? 'the connection was reset' : (error as Error).message || String(code)
     return new NetworkError(`Could not ${spec.what}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}.`, { maybeApplied: !notSent && spec.method !== 'GET', code })
@@ -328,7 +354,7 @@ export class ApiClient {
 
 /** Whether a failed attempt may be tried again without risking a second application of a write. */
 function isRetryable(error: unknown, spec: RequestSpec): error is DeployPatchError {
-  if (error instanceof NetworkError) return !(error.maybeApplied && spec.replay === 'unsafe')
+  if (error instanceof NetworkError) return !error.permanent && !(error.maybeApplied && spec.replay === 'unsafe')
   // A garbled 2xx body: the request went through, so only a replay-safe request may be repeated.
   if (error instanceof ResponseError) return error.errorType === 'invalid-response' && spec.replay === 'safe'
   return false // ApiError (non-retryable status), timeout, cancellation
