@@ -16,11 +16,25 @@ export interface Problem {
 }
 
 /** Base class: an error with a machine-readable type for `error-type`. */
+/**
+ * Characters that change how a line reads without showing themselves: controls (but tab and line
+ * ends), bidirectional overrides and isolates, zero-width and other format characters, line and
+ * paragraph separators. A key or id that carries one is echoed with it spelled out, so `‮eman`
+ * cannot display as `name` in a message.
+ */
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g
+
+/** `text` with every invisible character written as `\u{…}`. */
+export function visible(text: string): string {
+  return text.replace(INVISIBLE, (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`)
+}
+
 export class DeployPatchError extends Error {
   readonly errorType: string
   readonly status: RunStatus
   constructor(message: string, errorType: string, status: RunStatus = 'failed') {
-    super(message)
+    super(visible(message))
     this.name = new.target.name
     this.errorType = errorType
     this.status = status
@@ -58,7 +72,7 @@ export interface LocatedProblem extends Problem {
 export function formatProblem(problem: LocatedProblem): string {
   const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ''}` : ''} ` : ''
   const path = problem.path.length > 0 ? `${formatPath(problem.path)}: ` : ''
-  return `${where}${path}${problem.message}`
+  return `${where}${path}${visible(problem.message)}`
 }
 
 /** `['schedule', 'expression']` → `$.schedule.expression`; indices as `[3]`. */
@@ -67,7 +81,7 @@ export function formatPath(path: readonly (string | number)[]): string {
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(part)) out += `.${part}`
-    else out += `[${JSON.stringify(part)}]`
+    else out += `[${visible(JSON.stringify(part))}]`
   }
   return out
 }

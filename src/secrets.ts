@@ -4,6 +4,8 @@
  * does the same for text we build ourselves (messages, the dry-run request, outputs), so a
  * secret stays hidden even where the runner's masking does not reach (demo, local runs).
  */
+import { visible } from './errors.js'
+
 export class Secrets {
   private readonly values = new Set<string>()
   private readonly mask: (value: string) => void
@@ -13,16 +15,16 @@ export class Secrets {
     this.mask = mask
   }
 
-  /** Register a secret (and its JSON-escaped form); returns it for convenient use at the point of derivation. */
+  /**
+   * Register a secret, with the forms messages may show it in (JSON-escaped; invisible characters
+   * spelled out, as error messages do); returns it for convenient use at the point of derivation.
+   */
   add(value: string | undefined): string | undefined {
     if (!value || value.length < 3) return value // masking 1–2 characters would blank out ordinary text
     if (!this.values.has(value)) {
-      this.values.add(value)
-      this.mask(value)
-      const escaped = JSON.stringify(value).slice(1, -1)
-      if (escaped !== value) {
-        this.values.add(escaped)
-        this.mask(escaped)
+      for (const form of new Set([value, JSON.stringify(value).slice(1, -1), visible(value), visible(JSON.stringify(value).slice(1, -1))])) {
+        this.values.add(form)
+        this.mask(form)
       }
     }
     return value

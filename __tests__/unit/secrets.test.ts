@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { InputError } from '../../src/errors.js'
 import { Secrets } from '../../src/secrets.js'
 
 function registry(): { secrets: Secrets; masked: string[] } {
@@ -86,5 +87,17 @@ describe('a secret with characters JSON escapes', () => {
     expect(secrets.redact('x s3cr"et y')).toBe('x *** y')
     expect(secrets.redact(JSON.stringify({ token: 's3cr"et' }))).toBe('{"token":"***"}')
     expect(secrets.redact('s3cret')).toBe('s3cret')
+  })
+})
+
+describe('a secret with an invisible character', () => {
+  it('is redacted in the spelled-out form error messages give it, too', () => {
+    const { secrets, masked } = registry()
+    const token = 'tok\u200Ben-value'
+    secrets.add(token)
+    const error = new InputError('token', `the token '${token}' was refused`)
+    expect(error.message).toBe("the token 'tok\\u{200B}en-value' was refused")
+    expect(secrets.redact(error.message)).toBe("the token '***' was refused")
+    expect(masked).toContain('tok\\u{200B}en-value')
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { InputError } from '../../src/errors.js'
+import { InputError, visible } from '../../src/errors.js'
 import { formatMs, isLoopbackHost, parseSettings, type Settings } from '../../src/settings.js'
 
 /** The least a run needs: a provider and a payload. */
@@ -278,7 +278,9 @@ describe('target', () => {
     const error = inputError({ target })
     expect(error.input).toBe('target')
     expect(error.message).toContain('control character')
-    expect(error.message).toContain(JSON.stringify(target))
+    // The id is quoted with its control character spelled out, never raw.
+    expect(error.message).toContain(visible(JSON.stringify(target)))
+    expect([...error.message].filter((c) => c < ' ' || c === '\u007f')).toEqual([])
   })
 })
 

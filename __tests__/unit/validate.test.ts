@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatPath } from '../../src/errors.js'
+import { InputError, formatPath, formatProblem, visible } from '../../src/errors.js'
 import { Problems, describe as describeValue } from '../../src/validate.js'
 
 /** The problems as `$.path: message` lines, as a user reads them. */
@@ -284,5 +284,18 @@ describe('formatPath', () => {
   it('writes identifiers with dots, indices in brackets and other keys quoted', () => {
     expect(formatPath([])).toBe('$')
     expect(formatPath(['metadata', 'a.b', 'x y', 0, 'ok_1'])).toBe('$.metadata["a.b"]["x y"][0].ok_1')
+  })
+
+  it('spells out characters that would hide or reorder text, in keys and in messages', () => {
+    expect(formatPath(['\u202Eeman'])).toBe('$["\\u{202E}eman"]')
+    expect(formatProblem({ path: ['na\u200Bme'], message: "unknown field 'na\u200Bme'; did you mean 'name'?" })).toBe(
+      `$["na\\u{200B}me"]: unknown field 'na\\u{200B}me'; did you mean 'name'?`,
+    )
+    expect(new InputError('target', "'dep_\u2066x\u2069' is not an id").message).toBe("'dep_\\u{2066}x\\u{2069}' is not an id")
+  })
+
+  it('leaves visible text alone: accents, CJK, Arabic letters, emoji, tabs and line ends', () => {
+    const text = 'Café 東京 مرحبا 🚀\tline\nnext'
+    expect(visible(text)).toBe(text)
   })
 })
