@@ -19,8 +19,8 @@ export interface Problem {
 /**
  * Characters that change how a line reads without showing themselves: controls (but tab and line
  * ends), bidirectional overrides and isolates, zero-width and other format characters, line and
- * paragraph separators. A key or id that carries one is echoed with it spelled out, so `‮eman`
- * cannot display as `name` in a message.
+ * paragraph separators. A key or id that carries one is echoed with it spelled out, so a key of U+202E
+ * followed by 'eman' cannot display as 'name' in a message.
  */
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g
