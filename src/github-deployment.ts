@@ -97,7 +97,8 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
     // Lazy on purpose: Octokit (and its fetch) loads only for runs that record a deployment.
     // undici first: with a proxy set, building the client builds undici's ProxyAgent at once.
     await loadUndici()
-    // lib/utils is what getOctokit() is made of; its `defaults` are needed below, and one import keeps Octokit one chunk.
+    // lib/utils is what getOctokit() is made of. Its `defaults` are needed below, and importing
+    // only it keeps Octokit in one chunk.
     const { GitHub, defaults, getOctokitOptions } = await import('@actions/github/lib/utils')
     const octokitLog = {
       debug: (message: string) => log.debug(message),
