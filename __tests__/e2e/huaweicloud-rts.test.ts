@@ -61,6 +61,8 @@ async function run(inputs: Record<string, string> = {}, options: Partial<RunOpti
 }
 
 const puts = () => emu.requestsTo('PUT', /\/software_deployments\//)
+/** Inputs for IAM password login against the emulator (no AK/SK). */
+const passwordLogin = (password = USER.password) => ({ 'access-key': '', 'secret-key': '', username: USER.name, password, domain: USER.domain, 'auth-url': emu.origin })
 
 describe('huaweicloud-rts end to end', () => {
   it('AK/SK: signs every request, PUTs the update and waits for COMPLETE', async () => {
@@ -144,7 +146,7 @@ describe('huaweicloud-rts end to end', () => {
   })
 
   it('password login: one IAM token request scoped to the project, the token masked and reused', async () => {
-    const result = await run({ 'access-key': '', 'secret-key': '', username: USER.name, password: USER.password, domain: USER.domain, 'auth-url': emu.origin })
+    const result = await run(passwordLogin())
     expect(result.code).toBe(0)
     const logins = emu.requestsTo('POST', '/v3/auth/tokens')
     expect(logins).toHaveLength(1)
@@ -156,7 +158,7 @@ describe('huaweicloud-rts end to end', () => {
 
   it('cancelled while the IAM login hangs: status cancelled (not failed), within 2 s of the signal, nothing sent to RTS', async () => {
     emu.inject({ method: 'POST', path: '/v3/auth/tokens', fault: { kind: 'hang' }, times: Infinity })
-    const login = { 'access-key': '', 'secret-key': '', username: USER.name, password: USER.password, domain: USER.domain, 'auth-url': emu.origin }
+    const login = passwordLogin()
     const result = await run(login, { kill: { afterMs: 1_000, signal: 'SIGTERM' }, timeoutMs: 10_000 })
     expect(result.signal).toBeNull() // it exited by itself
     expect(result.code).toBe(1)
@@ -168,7 +170,7 @@ describe('huaweicloud-rts end to end', () => {
 
   it('a deadline passing while the IAM login hangs: status timed-out (not failed)', async () => {
     emu.inject({ method: 'POST', path: '/v3/auth/tokens', fault: { kind: 'hang' }, times: Infinity })
-    const login = { 'access-key': '', 'secret-key': '', username: USER.name, password: USER.password, domain: USER.domain, 'auth-url': emu.origin }
+    const login = passwordLogin()
     const result = await run({ ...login, timeout: '2s' }, { timeoutMs: 10_000 })
     expect(result.code).toBe(1)
     expect(result.outputs.status).toBe('timed-out')
@@ -177,7 +179,7 @@ describe('huaweicloud-rts end to end', () => {
   })
 
   it('a wrong password says which login IAM refused, and sends nothing to RTS', async () => {
-    const result = await run({ 'access-key': '', 'secret-key': '', username: USER.name, password: 'wrong-password-1', domain: USER.domain, 'auth-url': emu.origin })
+    const result = await run(passwordLogin('wrong-password-1'))
     expect(result.code).toBe(1)
     expect(emu.requestsTo('POST', '/v3/auth/tokens')).toHaveLength(1)
     expect(emu.requests.filter((r) => r.path.includes('software_deployments'))).toHaveLength(0)

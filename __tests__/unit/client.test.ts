@@ -552,6 +552,12 @@ describe('TLS and proxy failures that no retry can mend', () => {
     expect(s.lines.info).toEqual([]) // no retry announced
   })
 
+  /** Send this test's requests through the proxy at `url` (restored when the test ends). */
+  function useProxy(s: Setup, url: string): void {
+    for (const [name, value] of Object.entries({ HTTPS_PROXY: url, https_proxy: url, NO_PROXY: '', no_proxy: '' })) vi.stubEnv(name, value)
+    s.later(() => vi.unstubAllEnvs())
+  }
+
   /** A loopback HTTPS_PROXY that answers every CONNECT with `status`; records the targets. */
   async function refusingProxy(s: Setup, status: number): Promise<string[]> {
     const connects: string[] = []
@@ -565,8 +571,7 @@ describe('TLS and proxy failures that no retry can mend', () => {
     s.later(() => new Promise((resolve) => proxy.close(resolve)))
     const url = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`
     // http-client never proxies loopback, so the API has a name; only the proxy (127.0.0.1) is ever contacted.
-    for (const [name, value] of Object.entries({ HTTPS_PROXY: url, https_proxy: url, NO_PROXY: '', no_proxy: '' })) vi.stubEnv(name, value)
-    s.later(() => vi.unstubAllEnvs())
+    useProxy(s, url)
     return connects
   }
   const viaProxy = { baseUrl: new URL('https://api.deploy-patch.test') }
@@ -601,8 +606,7 @@ describe('TLS and proxy failures that no retry can mend', () => {
   it('a proxy that cannot be reached is retried and says so', async (ctx) => {
     const s = await setup(ctx)
     const url = `http://127.0.0.1:${await freePort()}`
-    for (const [name, value] of Object.entries({ HTTPS_PROXY: url, https_proxy: url, NO_PROXY: '', no_proxy: '' })) vi.stubEnv(name, value)
-    s.later(() => vi.unstubAllEnvs())
+    useProxy(s, url)
     const error = await rejectionOf(s.client({ ...viaProxy, maxRetries: 1 }).request(unsafeWrite()))
     expect(error).toMatchObject({ code: 'EPROXY', maybeApplied: false })
     expect(error.message).toMatch(/^Could not deploy item 1: the proxy \(HTTPS_PROXY\) could not be reached \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) \(gave up after 1 retry\)\.$/)
