@@ -13,9 +13,18 @@ import { waitFor } from './wait.js'
 /** Every problem with the inputs, the targets and the payload, located in the payload file. Pure. */
 export function checkBeforeSending(provider: Provider, settings: Settings, payload: Payload): LocatedProblem[] {
   const problems: LocatedProblem[] = provider.checkInputs(settings)
+  // Ids are compared as the provider compares them: one resource listed twice would be written twice.
+  const seen = new Map<string, string>()
   for (const target of settings.targets) {
     const problem = provider.checkTarget(target)
-    if (problem) problems.push({ path: [], input: 'target', message: `Invalid input 'target': ${problem}` })
+    if (problem) {
+      problems.push({ path: [], input: 'target', message: `Invalid input 'target': ${problem}` })
+      continue
+    }
+    const id = provider.canonicalTarget?.(target) ?? target
+    const earlier = seen.get(id)
+    if (earlier === undefined) seen.set(id, target)
+    else problems.push({ path: [], input: 'target', message: `Invalid input 'target': '${target}' and '${earlier}' are the same ${provider.name} resource (its ids ignore letter case); list it once.` })
   }
   return [...problems, ...provider.validate(payload.value, settings).map((p: Problem) => locateProblem(payload, p))]
 }
@@ -23,7 +32,8 @@ export function checkBeforeSending(provider: Provider, settings: Settings, paylo
 /** Run one target through the provider; never throws, every failure becomes the Outcome's error. */
 /** The units of work: one per target, unless the provider groups them (kintone deploys all its apps in one call). */
 export function unitsOf(provider: Provider, targets: readonly string[], payload: Payload): string[] {
-  return provider.units?.(targets, payload.value) ?? [...targets]
+  // Each target in the provider's canonical spelling (RTS: a lower-case UUID), as the API names it.
+  return provider.units?.(targets, payload.value) ?? targets.map((target) => provider.canonicalTarget?.(target) ?? target)
 }
 
 export async function runTarget(provider: Provider, ctx: ProviderContext, target: string, payload: Payload): Promise<Outcome> {

@@ -62,8 +62,8 @@ export abstract class Emulator {
   #timers = new Set<ReturnType<typeof setTimeout>>()
   #faults: ActiveRule[] = []
 
-  /** Starts listening on 127.0.0.1 with an ephemeral port and returns the origin. */
-  async start(): Promise<string> {
+  /** Starts listening on 127.0.0.1 (or `host`, such as the IPv6 loopback ::1) with an ephemeral port and returns the origin. */
+  async start(host: string = LOOPBACK): Promise<string> {
     if (this.#server) return this.origin
     const server = createServer((req, res) => {
       void this.#onRequest(req, res)
@@ -75,14 +75,14 @@ export abstract class Emulator {
     this.#server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(0, LOOPBACK, () => {
+      server.listen(0, host, () => {
         server.off('error', reject)
         resolve()
       })
     })
     const address = server.address()
     if (address === null || typeof address === 'string') throw new Error('emulator: unexpected server address')
-    this.origin = `http://${LOOPBACK}:${address.port}`
+    this.origin = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
     return this.origin
   }
 

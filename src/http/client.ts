@@ -7,6 +7,7 @@
  * It knows no provider: auth headers, error parsing and request ids come from its options.
  */
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
+import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import type { IncomingHttpHeaders } from 'node:http'
 import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
 import { cancelled, sleep, type Deadline } from '../deadline.js'
@@ -338,7 +339,7 @@ export class ApiClient {
   }
 
   private newHttp(): HttpClient {
-    return new HttpClient(this.options.userAgent ?? 'deploy-patch', [], {
+    return new HttpClient(this.options.userAgent ?? 'deploy-patch', [BARE_IPV6_HOST], {
       allowRedirects: false, // followed (or refused) above, so credential headers never cross origins
       allowRetries: false, // the retry policy is ours
       keepAlive: true, // polls reuse the connection; the agent is disposed when a request is abandoned
@@ -350,6 +351,19 @@ export class ApiClient {
   dispose(): void {
     this.http.dispose()
   }
+}
+
+/**
+ * http-client hands Node the URL's hostname, which for an IPv6 literal keeps its brackets
+ * (`[::1]`), and Node then looks `[::1]` up as a name (ENOTFOUND). Node wants the bare address
+ * for the connection and puts the brackets back in the Host header itself.
+ */
+const BARE_IPV6_HOST: RequestHandler = {
+  prepareRequest(options) {
+    if (typeof options.host === 'string' && options.host.startsWith('[') && options.host.endsWith(']')) options.host = options.host.slice(1, -1)
+  },
+  canHandleAuthentication: () => false,
+  handleAuthentication: () => Promise.reject(new Error('not an authentication handler')),
 }
 
 /** Whether a failed attempt may be tried again without risking a second application of a write. */

@@ -54,6 +54,10 @@ export const huaweicloudRts: Provider = {
     return UUID.test(target) ? undefined : `'${target}' is not a software deployment id; expected a UUID such as 3d5ec2a8-7004-43b6-a7f6-542bdbe9d434.`
   },
 
+  canonicalTarget(target) {
+    return target.toLowerCase() // a UUID's hex digits mean the same in either case
+  },
+
   validate(payload) {
     const p = new Problems()
     p.knownKeys(payload, [], FIELDS, { id: "the id is the 'target' input, not a payload field.", server_id: 'read-only: a deployment stays on its server.', stack_user_project_id: 'create-only; remove it.' })

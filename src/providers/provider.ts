@@ -57,6 +57,11 @@ export interface Provider {
   checkInputs(settings: Settings): Problem[]
   /** A problem with one target id, or undefined when it has the provider's id shape. Pure. */
   checkTarget(target: string): string | undefined
+  /**
+   * A valid id as the provider compares ids (RTS: a UUID, in lower case), so one resource listed
+   * twice in two spellings is refused rather than updated twice. By default the id as written.
+   */
+  canonicalTarget?(target: string): string
   /** Every problem of the payload, each with its JSON path. Pure. */
   validate(payload: PayloadObject, settings: Settings): Problem[]
   /** A hook that adds credentials to each request; may derive (and register) secrets or fetch a token. */
