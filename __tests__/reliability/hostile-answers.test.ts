@@ -107,6 +107,8 @@ describe('class 2: Aieev success comes from the poll answer itself', () => {
     it(`${name} while the endpoint still deploys → not RUNNING, the wait goes on until it really serves`, async (ctx) => {
       // A slow start: the endpoint is DEPLOYING for 3 s after the start call.
       const { emu, id, path, run } = await aieev(ctx, { startMs: 3_000 })
+      // The PATCH answered as the patch page's example does: is_active true (the endpoint is in fact stopped).
+      emu.inject({ method: 'PATCH', path, fault: { kind: 'reply-after', status: 200, contentType: 'application/json', body: JSON.stringify({ endpoint_id: id, name: 'llm-chat-api', is_active: true, container_port: 9090, updated_at: new Date().toISOString() }) } })
       // The hostile answers begin once the start call has arrived: every read after it, three times.
       const started = new Promise<void>((resolve) => {
         const timer = setInterval(() => {
