@@ -237,7 +237,7 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
 
 describe('class 4: payload keys named like Object.prototype members', () => {
   it('Qoder metadata {constructor, toString, valueOf, hasOwnProperty, __proto__}: applied once, succeeded, every key listed as changed', async (ctx) => {
-    const { emu, dep, run } = await qoder(ctx)
+    const { emu, dep } = await qoder(ctx)
     const metadata = Object.fromEntries(PROTO_KEYS.map((key, i) => [key, `v${i}`]))
     // JSON text, so "__proto__" is an ordinary key (JSON.parse keeps it as an own property).
     const payload = `{"metadata":{${PROTO_KEYS.map((key, i) => `"${key}":"v${i}"`).join(',')}}}`

@@ -112,7 +112,10 @@ export const huaweicloudRts: Provider = {
       ctx,
       () => ctx.client.request({ method: 'PUT', path: deploymentPath(target), body: payload, replay: 'unsafe', what: 'update the software deployment', expect: (json) => notDeployment(json, target) }),
       async () => appliedState(await getDeployment(ctx, target), isPlainObject(before) ? before : {}, payload, target),
-      { applied: 'The update had been applied (the deployment has the fields sent): not sending it again.', notApplied: 'The update had not been applied (the deployment does not have the fields sent): sending it once more.' },
+      {
+        applied: (now) => `The update had been applied (${typeof now.updated_time === 'string' && now.updated_time !== (before as Deployment).updated_time ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
+        notApplied: 'The update had not been applied (the deployment does not have the fields sent): sending it once more.',
+      },
     )
     if ('state' in sent) return { ...resultOf(sent.state), notes: droppedKeys(before, payload) }
     const response = sent.response

@@ -135,7 +135,7 @@ export async function writeOnce<W, S>(
   ctx: ProviderContext,
   write: () => Promise<W>,
   applied: () => Promise<S | undefined>,
-  words: { applied: string; notApplied: string },
+  words: { applied: string | ((state: S) => string); notApplied: string },
 ): Promise<{ response: W } | { state: S }> {
   for (let round = 0; ; round++) {
     try {
@@ -145,7 +145,7 @@ export async function writeOnce<W, S>(
       ctx.log.warning(`${(error as Error).message} Reading the state before sending it again.`)
       const state = await applied()
       if (state !== undefined) {
-        ctx.log.info(words.applied)
+        ctx.log.info(typeof words.applied === 'string' ? words.applied : words.applied(state))
         return { state }
       }
       const maxRetries = ctx.settings.maxRetries
