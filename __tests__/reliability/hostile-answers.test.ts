@@ -184,6 +184,31 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
     })
   }
 
+  it('any 5xx after applying (a CDN 520, a 507): read, found applied, succeeded; not a failure of a write that took effect', async (ctx) => {
+    for (const status of [520, 507]) {
+      const rts = new RtsEmulator({ projectId: RTS_PROJECT, keys: { [RTS_AK]: { sk: RTS_SK } }, settleMs: 150 })
+      await rts.start()
+      ctx.onTestFinished(() => rts.close())
+      const dep = rts.seed()
+      rts.inject({ method: 'PUT', fault: { kind: 'status-after', status } })
+      const run = await runAction({ inputs: { provider: 'huaweicloud-rts', 'access-key': RTS_AK, 'secret-key': RTS_SK, region: 'cn-north-4', 'project-id': RTS_PROJECT, target: dep.id, 'base-url': rts.origin, 'poll-interval': '100ms', payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS' }) } })
+      consistent(run)
+      expect(rts.appliedUpdates(dep.id)).toBe(1)
+      expect(rts.requestsTo('PUT', /software_deployments/)).toHaveLength(1)
+      expect(run.code, run.stdout).toBe(0)
+    }
+  })
+
+  it('a 5xx that is never retried, NOT applied: read, not applied, not resent; fails naming the status', async (ctx) => {
+    const a = await aieev(ctx)
+    a.emu.inject({ method: 'PATCH', fault: { kind: 'status', status: 507, body: '{"detail":"Insufficient Storage"}' } })
+    const run = await a.run()
+    expect(a.emu.appliedPatches(a.id)).toBe(0)
+    expect(a.emu.requestsTo('PATCH', /endpoints/)).toHaveLength(1)
+    expect(run.code).toBe(1)
+    expect(run.outputs['error-message']).toContain('HTTP 507')
+  })
+
   it('RTS answers without updated_time: a lost PUT answer is decided from the fields sent (applied once)', async (ctx) => {
     const rts = new RtsEmulator({ projectId: RTS_PROJECT, keys: { [RTS_AK]: { sk: RTS_SK } }, settleMs: 150, omitUpdatedTime: true })
     await rts.start()

@@ -166,7 +166,11 @@ export class ApiClient {
           continue
         }
         failure = this.apiError(spec, response)
-        if (!RETRYABLE_STATUSES.has(response.status)) throw failure
+        if (!RETRYABLE_STATUSES.has(response.status)) {
+          // Any 5xx after a write without a key may come after it was acted on: the caller reads.
+          if (spec.replay === 'unsafe' && response.status >= 500) (failure as ApiError).maybeApplied = true
+          throw failure
+        }
         retryAfterMs = parseRetryAfter(response.headers['retry-after'])
         // Any of these may come after the server (or a gateway in front of it, after an upstream
         // reset) acted on the write: the caller reads before it resends, waiting as asked.

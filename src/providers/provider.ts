@@ -4,7 +4,7 @@
  * Providers never import @actions/core, main or report: they get everything through the
  * context, and so run the same in tests, in the demo and on a runner.
  */
-import type { ApiClient, ErrorDetails, Logger, OutgoingRequest } from '../http/client.js'
+import { RETRYABLE_STATUSES, type ApiClient, type ErrorDetails, type Logger, type OutgoingRequest } from '../http/client.js'
 import type { Deadline } from '../deadline.js'
 import { ApiError, mayHaveApplied, type Problem } from '../errors.js'
 import { sleep } from '../deadline.js'
@@ -148,6 +148,8 @@ export async function writeOnce<W, S>(
         ctx.log.info(typeof words.applied === 'string' ? words.applied : words.applied(state))
         return { state }
       }
+      // A status that is never retried (501, 505 …): it was not applied, and sending it again gets the same answer.
+      if (error instanceof ApiError && !RETRYABLE_STATUSES.has(error.httpStatus)) throw error
       const maxRetries = ctx.settings.maxRetries
       if (round >= maxRetries) {
         ;(error as Error).message = `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
