@@ -223,7 +223,8 @@ async function getEndpoint(ctx: ProviderContext, target: string): Promise<Endpoi
 /** Why an answer is not endpoint `target` (with its status, for a read), or undefined. */
 function notEndpoint(json: unknown, target: string, read: boolean): string | undefined {
   if (!isPlainObject(json)) return json === undefined ? 'with no body, not the endpoint' : 'with something other than the endpoint object'
-  if (json.endpoint_id !== target) return typeof json.endpoint_id === 'string' ? 'with another endpoint, not the one asked for' : 'without the endpoint id'
+  if (typeof json.endpoint_id !== 'string') return 'without the endpoint id'
+  if (json.endpoint_id.toLowerCase() !== target.toLowerCase()) return 'with another endpoint, not the one asked for'
   if (read && typeof json.status !== 'string') return 'the endpoint without its status'
   return undefined
 }
