@@ -21,7 +21,7 @@ export function diff(before: unknown, after: unknown, volatile: readonly string[
     if (path !== '' && patterns.some((p) => p.test(path))) return
     if (isEqual(a, b)) return
     if (isPlainObject(a) && isPlainObject(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(a[key], b[key], joinKey(path, key), [...segments, key])
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(own(a, key), own(b, key), joinKey(path, key), [...segments, key])
       return
     }
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
@@ -40,7 +40,7 @@ export function valueAt(value: unknown, segments: readonly (string | number)[]):
   let current = value
   for (const segment of segments) {
     if (current === null || typeof current !== 'object') return undefined
-    current = (current as Record<string | number, unknown>)[segment]
+    current = own(current as Record<string | number, unknown>, segment)
   }
   return current
 }
@@ -51,7 +51,7 @@ export function isEqual(a: unknown, b: unknown): boolean {
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((item, i) => isEqual(item, b[i]))
   if (isPlainObject(a) && isPlainObject(b)) {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)])
-    for (const key of keys) if (!isEqual(a[key], b[key])) return false
+    for (const key of keys) if (!isEqual(own(a, key), own(b, key))) return false
     return true
   }
   return false
@@ -59,6 +59,14 @@ export function isEqual(a: unknown, b: unknown): boolean {
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+/**
+ * `object[key]` only when the object has that key itself: a payload or a server may use any
+ * name (constructor, toString, __proto__), which must never read what Object.prototype has.
+ */
+export function own(object: Record<string | number, unknown>, key: string | number): unknown {
+  return Object.hasOwn(object, key) ? object[key] : undefined
 }
 
 function joinKey(path: string, key: string): string {
@@ -84,7 +92,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const result: Record<string, unknown> = isPlainObject(target) ? structuredClone(target) : {}
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key]
-    else Object.defineProperty(result, key, { value: mergePatch(result[key], value), writable: true, enumerable: true, configurable: true })
+    else Object.defineProperty(result, key, { value: mergePatch(own(result, key), value), writable: true, enumerable: true, configurable: true })
   }
   return result
 }

@@ -88,8 +88,10 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 /** The provider answered with an error status (after any retries). */
 export class ApiError extends DeployPatchError {
-  /** Set for a write without an idempotency key answered 500/502/504: it may have been applied. */
+  /** Set for a write without an idempotency key answered 408, 429 or 5xx: it may have been applied. */
   maybeApplied = false
+  /** The wait the server asked for (Retry-After), for a caller that reads before it resends. */
+  retryAfterMs?: number
   readonly httpStatus: number
   readonly requestId?: string
   readonly providerMessage: string

@@ -26,6 +26,8 @@ export interface AieevEmulatorOptions {
    * (container_start_command … container_metric_path), for clients that want to test both.
    */
   getIncludesSettings?: boolean
+  /** A PATCH leaves updated_at where it was (the read after a lost answer cannot use it). Default false. */
+  patchKeepsUpdatedAt?: boolean
 }
 
 /** One container environment variable, as sent in and returned by PATCH. */
@@ -131,6 +133,7 @@ export class AieevEmulator extends Emulator {
   #startMs: number
   #startRoute: 'start' | 'missing' | 'method-not-allowed'
   #getIncludesSettings: boolean
+  #patchKeepsUpdatedAt: boolean
   #records = new Map<string, EndpointRecord>()
   #pendingFailures = new Map<string, string>()
   #patches = new Map<string, number>()
@@ -143,6 +146,7 @@ export class AieevEmulator extends Emulator {
     this.#startMs = options.startMs ?? 300
     this.#startRoute = options.startRoute ?? 'start'
     this.#getIncludesSettings = options.getIncludesSettings ?? false
+    this.#patchKeepsUpdatedAt = options.patchKeepsUpdatedAt ?? false
   }
 
   /**
@@ -372,7 +376,9 @@ export class AieevEmulator extends Emulator {
     const endpoint = record.endpoint as unknown as Record<SettingName, unknown>
     // container_env_vars is replaced as a whole, never merged with the stored list.
     for (const [field, value] of Object.entries(patch)) endpoint[field as SettingName] = structuredClone(value)
+    const updatedAt = record.endpoint.updated_at
     this.#deactivate(record)
+    if (this.#patchKeepsUpdatedAt) record.endpoint.updated_at = updatedAt
     this.#patches.set(record.endpoint.endpoint_id, (this.#patches.get(record.endpoint.endpoint_id) ?? 0) + 1)
     const e = record.endpoint
     const body: Record<string, unknown> = { endpoint_id: e.endpoint_id, name: e.name, is_active: e.is_active }

@@ -20,6 +20,8 @@ export interface RecordedRequest {
 /** What to do to a matching request instead of (or around) the normal handling. */
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string } // answer with this status WITHOUT applying
+  | { kind: 'status-after'; status: number; retryAfter?: string; body?: string; contentType?: string } // apply the request (run the handler fully), then answer this status instead (a gateway after an upstream reset)
+  | { kind: 'reply-after'; status: number; body?: string; contentType?: string; headers?: Record<string, string>; raw?: Buffer } // apply the request, then answer with exactly this (a hostile 2xx: empty, wrong shape, another id, encoded)
   | { kind: 'reset-before' } // destroy the socket without applying the request and without answering
   | { kind: 'reset-after' } // apply the request (run the handler fully), then destroy the socket without answering
   | { kind: 'hang' } // never answer (socket stays open until the client gives up or the server closes)
@@ -162,7 +164,9 @@ export abstract class Emulator {
       case undefined:
         send(res, await this.#run(recorded))
         return
+      case 'status-after':
       case 'status': {
+        if (fault.kind === 'status-after') await this.#run(recorded)
         const headers: Record<string, string> = {}
         if (fault.retryAfter !== undefined) headers['retry-after'] = fault.retryAfter
         if (fault.body === undefined) {
@@ -172,6 +176,16 @@ export abstract class Emulator {
           headers['content-type'] = fault.contentType ?? (isJson(fault.body) ? 'application/json' : 'text/plain; charset=utf-8')
           send(res, { status: fault.status, text: fault.body, headers })
         }
+        return
+      }
+      case 'reply-after': {
+        await this.#run(recorded)
+        const headers: Record<string, string> = { ...fault.headers }
+        if (fault.contentType !== undefined) headers['content-type'] = fault.contentType
+        if (fault.raw !== undefined) {
+          res.writeHead(fault.status, { ...headers, 'content-length': String(fault.raw.length) })
+          res.end(fault.raw)
+        } else send(res, { status: fault.status, text: fault.body ?? '', headers })
         return
       }
       case 'reset-before':

@@ -49,6 +49,8 @@ export interface RtsEmulatorOptions {
   errorShape?: 'heat' | 'huawei'
   /** An AK is locked (5 min) after MORE than this many consecutive signature failures. Default 5. */
   lockAfterFailures?: number
+  /** Answers leave out `updated_time` (a gateway or version that does not return it). Default false. */
+  omitUpdatedTime?: boolean
 }
 
 /** One rejected gateway authentication, for debugging client signers. */
@@ -110,7 +112,15 @@ export class RtsEmulator extends Emulator {
   #runs = new Map<string, Run>()
   #failNext = new Map<string, PlannedFailure>()
   #applied = new Map<string, number>()
+  #omitUpdatedTime: boolean
   #locks = new Map<string, LockState>()
+
+  /** A deployment as answered: without updated_time when so configured. */
+  #shown(deployment: SoftwareDeployment): Partial<SoftwareDeployment> {
+    if (!this.#omitUpdatedTime) return deployment
+    const { updated_time: _omitted, ...rest } = deployment
+    return rest
+  }
 
   constructor(options: RtsEmulatorOptions = {}) {
     super()
@@ -122,6 +132,7 @@ export class RtsEmulator extends Emulator {
     this.#settleMs = options.settleMs ?? 300
     this.#errorShape = options.errorShape ?? 'heat'
     this.#lockAfter = options.lockAfterFailures ?? 5
+    this.#omitUpdatedTime = options.omitUpdatedTime ?? false
   }
 
   /** Creates a deployment (COMPLETE, realistic Heat fields; overrides replace top-level fields) and returns a copy. */
@@ -243,7 +254,7 @@ export class RtsEmulator extends Emulator {
     const deployment = this.#deployments.get(id)
     if (!deployment) return this.#notFound(id, requestId)
     this.#settle(deployment)
-    return { status: 200, body: { software_deployment: view(deployment) } }
+    return { status: 200, body: { software_deployment: this.#shown(view(deployment)) } }
   }
 
   #update(id: string, rawBody: string, requestId: string): Reply {
@@ -286,7 +297,7 @@ export class RtsEmulator extends Emulator {
     if (body.status_reason) deployment.status_reason = body.status_reason as string
     deployment.updated_time = zoneless(now)
     this.#applied.set(id, (this.#applied.get(id) ?? 0) + 1)
-    return { status: 200, body: { software_deployment: view(deployment) } }
+    return { status: 200, body: { software_deployment: this.#shown(view(deployment)) } }
   }
 
   /** Heat's show with TEMP_URL_SIGNAL: a finished agent run is picked up when the deployment is read. */

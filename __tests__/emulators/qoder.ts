@@ -494,7 +494,8 @@ function mergeMetadata(target: Deployment['metadata'], patch: Record<string, unk
       continue
     }
     if (value === null) delete target[key]
-    else target[key] = value
+    // defineProperty: a key "__proto__" is an ordinary metadata key on a real server.
+    else Object.defineProperty(target, key, { value, writable: true, enumerable: true, configurable: true })
   }
 }
 

@@ -72,10 +72,10 @@ const fails = (status: Fails['status'], http: number | undefined, pieces: Fails[
 
 /** Shared by every provider: the client's own answers. */
 const COMMON = {
-  '429 Retry-After seconds': once('429 means "not acted on": retried after exactly the Retry-After (1 s)'),
+  '429 Retry-After seconds': once('retried after exactly the Retry-After (1 s); without an idempotency key, after a read'),
   '429 Retry-After date': once('retried no earlier than the HTTP date (1–2 s ahead)'),
   '429 no Retry-After': once('retried with backoff (zero here: random() = 0)'),
-  '503': once('503 means "not acted on": retried'),
+  '503': once('retried; without an idempotency key, after a read shows it was not applied (a 503 may come after the write)'),
   'connection refused': fails('failed', undefined, ['the connection was refused', 'gave up after 5 retries', WHAT_TO_DO]),
   '3xx other origin (write)': fails('failed', 307, ['writes are never redirected', "Check 'base-url'"], 1),
   '3xx other origin (read)': fails('failed', 302, ['another origin', 'does not send credentials there', "Check 'base-url'"], 0),
@@ -107,14 +107,39 @@ const READ_FIRST = (read: string) => ({
   // A 2xx whose body cannot be used: the write may have gone through, so it is read before any resend.
   'malformed JSON 200': once(`an unreadable 200 may mean applied: ${read}, then sent once more`, true),
   'oversize body': once(`an unreadable 200 may mean applied: ${read}, then sent once more`, true),
-  // Both attempts (the second after the read) hang: the step ends well within the deadline.
-  'hang always': fails(['failed', 'timed-out'], undefined, [/no answer within 300ms|timeout/, WHAT_TO_DO], 2),
+  // Every attempt hangs; each resend comes only after a read showed the write not applied (checked
+  // below), up to max-retries: the step ends within the deadline. (Was exactly 2 writes when a
+  // lost write was resent at most once; issue 12 bounds the resends by max-retries instead.)
+  'hang always': fails(['failed', 'timed-out'], undefined, [/no answer within 300ms|timeout/, WHAT_TO_DO]),
+  // Issue 12: any 408/429/5xx or an unusable 2xx after a write without a key means "maybe applied".
+  '503 after applied, Retry-After 0': once(`503 may come after the write: ${read} shows it was applied: not sent again`, true),
+  '429 after applied, Retry-After 0': once(`429 may come after the write: ${read} shows it was applied: not sent again`, true),
+  '408 after applied': once(`408 may come after the write: ${read} shows it was applied: not sent again`, true),
+  '500 after applied': once(`500 may come after the write: ${read} shows it was applied: not sent again`, true),
+  '204 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
+  'empty 200 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
+  'null 200 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
+  'error envelope 200 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
+  'another resource 200 after applied': once(`a 2xx about another resource may mean applied: ${read} shows it was: not sent again`, true),
+  '204 not applied': once(`a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`, true),
+  'empty 200 not applied': once(`a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`, true),
+  'error envelope 200 not applied': once(`a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`, true),
+  'another resource 200 not applied': once(`a 2xx about another resource is no success: ${read} shows it was not applied: sent once more`, true),
 })
+
+/** Qoder: the write carries one Idempotency-Key, so an answer that is not the deployment is retried and replayed. */
+const QODER_AFTER_APPLIED = Object.fromEntries(
+  (['503 after applied, Retry-After 0', '429 after applied, Retry-After 0', '408 after applied', '500 after applied', '204 after applied', 'empty 200 after applied', 'null 200 after applied', 'error envelope 200 after applied', 'another resource 200 after applied', '204 not applied', 'empty 200 not applied', 'error envelope 200 not applied', 'another resource 200 not applied'] as const).map((fault) => [
+    fault,
+    once('never read as success: retried with the same Idempotency-Key, Qoder replays the first answer'),
+  ]),
+) as Record<'204 not applied' | 'empty 200 not applied' | 'error envelope 200 not applied' | 'another resource 200 not applied' | '503 after applied, Retry-After 0' | '429 after applied, Retry-After 0' | '408 after applied' | '500 after applied' | '204 after applied' | 'empty 200 after applied' | 'null 200 after applied' | 'error envelope 200 after applied' | 'another resource 200 after applied', AppliedOnce>
 
 const EXPECTED: Record<ProviderName, Record<FaultId, Expected>> = {
   qoder: {
     ...COMMON,
     ...REPLAYED('with the same Idempotency-Key'),
+    ...QODER_AFTER_APPLIED,
     'reset after applied': once('retried with the same Idempotency-Key: Qoder replays the first answer'),
     '401': fails('failed', 401, ['authentication_error', 'Create a new personal access token'], 1),
     '403': fails('failed', 403, ['permission_error', 'use a token of the account that owns the deployment'], 1),
@@ -214,6 +239,12 @@ describe('fault matrix (in-process, real HTTP)', () => {
           expect(result.catcherRequests, `the foreign origin received a request\n${context}`).toEqual([])
           expect(result.applied, `the write was applied ${result.applied} times\n${context}`).toBeLessThanOrEqual(1)
           if (result.starts !== undefined) expect(result.starts, context).toBeLessThanOrEqual(1)
+          // Without an idempotency key, every resend follows a read that showed the write not applied.
+          if (provider !== 'qoder') {
+            for (let i = 1; i < result.writes.length; i++) {
+              expect(readBetween(result, result.requests.indexOf(result.writes[i - 1]!), result.requests.indexOf(result.writes[i]!)), `write ${i + 1} was sent without a read before it\n${context}`).toBe(true)
+            }
+          }
 
           const outcome = result.outcome!
           if (expected.outcome === 'applied once') {

@@ -79,6 +79,10 @@ export interface ProviderSetup {
   applied(): number
   /** Write requests on the wire. */
   writes(): RecordedRequest[]
+  /** A well-formed answer to the write, but about another resource (a hostile or misrouted 2xx). */
+  otherAnswer: string
+  /** The provider's error body, answered with a 200. */
+  errorEnvelope: string
 }
 
 export const PROVIDER_NAMES: readonly ProviderName[] = ['qoder', 'kintone', 'huaweicloud-rts', 'aieev']
@@ -101,6 +105,8 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
         read: { method: 'GET', path },
         applied: () => emu.appliedUpdates(dep.id),
         writes: () => emu.requestsTo('POST', path),
+        otherAnswer: JSON.stringify({ ...dep, id: `dep_${'0'.repeat(32)}` }),
+        errorEnvelope: '{"type":"error","error":{"type":"api_error","message":"Internal error"}}',
       }
     }
     case 'kintone': {
@@ -118,6 +124,8 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
         read: { method: 'GET', path },
         applied: () => emu.deploysApplied(),
         writes: () => emu.requestsTo('POST', path).filter((r) => !r.headers['x-http-method-override']),
+        otherAnswer: JSON.stringify({ apps: [{ app: '2', status: 'PROCESSING' }] }),
+        errorEnvelope: '{"code":"CB_IJ01","id":"1505999166-897850006","message":"Internal error"}',
       }
     }
     case 'huaweicloud-rts': {
@@ -136,6 +144,8 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
         read: { method: 'GET', path },
         applied: () => emu.appliedUpdates(dep.id),
         writes: () => emu.requestsTo('PUT', path),
+        otherAnswer: JSON.stringify({ software_deployment: { ...dep, id: randomUUID(), status: 'COMPLETE' } }),
+        errorEnvelope: '{"error_code":"RTS.0001","error_msg":"Internal error","request_id":"x"}',
       }
     }
     case 'aieev': {
@@ -153,6 +163,8 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
         read: { method: 'GET', path },
         applied: () => emu.appliedPatches(endpoint.endpoint_id),
         writes: () => emu.requestsTo('PATCH', path),
+        otherAnswer: JSON.stringify({ ...endpoint, endpoint_id: randomUUID() }),
+        errorEnvelope: '{"detail":"Internal error"}',
       }
     }
   }
@@ -182,6 +194,21 @@ export const FAULT_IDS = [
   '401',
   '403',
   '404',
+  // Applied, then answered as if not (a gateway after an upstream reset), or with a 2xx that is not the resource.
+  '503 after applied, Retry-After 0',
+  '429 after applied, Retry-After 0',
+  '408 after applied',
+  '500 after applied',
+  '204 after applied',
+  'empty 200 after applied',
+  'null 200 after applied',
+  'error envelope 200 after applied',
+  'another resource 200 after applied',
+  // A 2xx that is not the resource, and the write NOT applied: must never read as success.
+  '204 not applied',
+  'empty 200 not applied',
+  'error envelope 200 not applied',
+  'another resource 200 not applied',
 ] as const
 export type FaultId = (typeof FAULT_IDS)[number]
 
@@ -221,6 +248,32 @@ async function arrange(fault: FaultId, setup: ProviderSetup): Promise<Arrangemen
       return { ...plain, rules: [onWrite({ kind: 'status', status: Number(fault) })] }
     case 'connection refused':
       return { ...plain, rules: [], refused: true }
+    case '503 after applied, Retry-After 0':
+      return { ...plain, rules: [onWrite({ kind: 'status-after', status: 503, retryAfter: '0' })] }
+    case '429 after applied, Retry-After 0':
+      return { ...plain, rules: [onWrite({ kind: 'status-after', status: 429, retryAfter: '0' })] }
+    case '408 after applied':
+      return { ...plain, rules: [onWrite({ kind: 'status-after', status: 408 })] }
+    case '500 after applied':
+      return { ...plain, rules: [onWrite({ kind: 'status-after', status: 500 })] }
+    case '204 after applied':
+      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 204 })] }
+    case 'empty 200 after applied':
+      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, contentType: 'application/json' })] }
+    case 'null 200 after applied':
+      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, body: 'null', contentType: 'application/json' })] }
+    case 'error envelope 200 after applied':
+      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, body: setup.errorEnvelope, contentType: 'application/json' })] }
+    case '204 not applied':
+      return { ...plain, rules: [onWrite({ kind: 'status', status: 204, body: '' })] }
+    case 'empty 200 not applied':
+      return { ...plain, rules: [onWrite({ kind: 'status', status: 200, body: '', contentType: 'application/json' })] }
+    case 'error envelope 200 not applied':
+      return { ...plain, rules: [onWrite({ kind: 'status', status: 200, body: setup.errorEnvelope })] }
+    case 'another resource 200 not applied':
+      return { ...plain, rules: [onWrite({ kind: 'status', status: 200, body: setup.otherAnswer })] }
+    case 'another resource 200 after applied':
+      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, body: setup.otherAnswer, contentType: 'application/json' })] }
     case 'reset before applied':
       return { ...plain, rules: [onWrite({ kind: 'reset-before' })] }
     case 'reset after applied':

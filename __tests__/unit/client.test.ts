@@ -203,12 +203,17 @@ describe('retries', () => {
     expect(new Set(s.api.requests.map((r) => r.body))).toEqual(new Set(['{"name":"new"}']))
   })
 
-  it.for([408, 429, 503])('resends an unsafe write answered %i (the server declined it before doing anything)', async (status, ctx) => {
+  // Issue 12 (was: "resends an unsafe write answered 408/429/503"): a gateway answers these after
+  // the backend acted (an upstream reset), so the client no longer resends blindly; the caller
+  // (writeOnce) reads first, and gets the Retry-After to wait before any resend.
+  it.for([408, 429, 503])('does not resend an unsafe write answered %i: maybe applied, with the Retry-After for the caller', async (status, ctx) => {
     const s = await setup(ctx)
-    s.api.inject({ fault: { kind: 'status', status } })
-    const res = await s.client().request(unsafeWrite())
-    expect(res.status).toBe(200)
-    expect(s.api.requests).toHaveLength(2)
+    s.api.inject({ fault: { kind: 'status', status, retryAfter: '2' } })
+    const error = await rejectionOf(s.client().request(unsafeWrite()))
+    expect(error).toBeInstanceOf(ApiError)
+    expect((error as ApiError).maybeApplied).toBe(true)
+    expect((error as ApiError).retryAfterMs).toBe(2_000)
+    expect(s.api.requests).toHaveLength(1)
   })
 
   // BUG (src/http/client.ts, request(): `if (!RETRYABLE_STATUSES.has(response.status)) throw failure`

@@ -9,6 +9,7 @@
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import type { IncomingHttpHeaders } from 'node:http'
+import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
 import { cancelled, sleep, type Deadline } from '../deadline.js'
 import { formatMs, isLoopbackHost } from '../settings.js'
@@ -46,6 +47,12 @@ export interface RequestSpec {
   replay: 'safe' | 'unsafe'
   /** Short words for logs and messages: 'update deployment dep_…'. */
   what: string
+  /**
+   * What a 2xx answer must be: returns why the parsed body is not what was asked for (the
+   * wrong shape, another resource, an error envelope), or undefined when it is. Such an answer
+   * is an `invalid-response` like an unparsable one: retried when replay-safe, "maybe applied" for a write.
+   */
+  expect?: (json: unknown) => string | undefined
 }
 
 export interface ApiResponse {
@@ -84,8 +91,6 @@ export interface ClientOptions {
 
 /** Statuses worth another try: the server or a gateway said "not now". */
 export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504])
-/** Retryable statuses that say the request was not acted on, so even a write without an idempotency key may be resent. */
-const NOT_APPLIED_STATUSES = new Set([408, 429, 503])
 const BACKOFF_BASE_MS = 1_000
 const BACKOFF_CAP_MS = 30_000
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
@@ -150,7 +155,11 @@ export class ApiClient {
       let retryAfterMs: number | undefined
       try {
         const response = await this.once(spec, url)
-        if (response.status >= 200 && response.status < 300) return response
+        if (response.status >= 200 && response.status < 300) {
+          const reason = spec.expect?.(response.json)
+          if (reason === undefined) return response
+          throw this.unreadable(spec, new ResponseError(`Could not ${spec.what}: HTTP ${response.status} answered ${reason}.`, 'invalid-response', response.status))
+        }
         if (response.status >= 300 && response.status < 400) {
           url = this.redirectTarget(spec, url, response)
           if (++redirects > MAX_READ_REDIRECTS) throw new ResponseError(`Could not ${spec.what}: more than ${MAX_READ_REDIRECTS} redirects.`, 'redirect', response.status)
@@ -158,13 +167,19 @@ export class ApiClient {
           continue
         }
         failure = this.apiError(spec, response)
-        if (!RETRYABLE_STATUSES.has(response.status)) throw failure
-        // 500/502/504 may come after the server (or a gateway in front of it) acted on the write.
-        if (spec.replay === 'unsafe' && !NOT_APPLIED_STATUSES.has(response.status)) {
-          ;(failure as ApiError).maybeApplied = true
+        if (!RETRYABLE_STATUSES.has(response.status)) {
+          // Any 5xx after a write without a key may come after it was acted on: the caller reads.
+          if (spec.replay === 'unsafe' && response.status >= 500) (failure as ApiError).maybeApplied = true
           throw failure
         }
         retryAfterMs = parseRetryAfter(response.headers['retry-after'])
+        // Any of these may come after the server (or a gateway in front of it, after an upstream
+        // reset) acted on the write: the caller reads before it resends, waiting as asked.
+        if (spec.replay === 'unsafe') {
+          ;(failure as ApiError).maybeApplied = true
+          ;(failure as ApiError).retryAfterMs = retryAfterMs
+          throw failure
+        }
       } catch (error) {
         if (!isRetryable(error, spec)) throw error
         failure = error
@@ -173,7 +188,7 @@ export class ApiClient {
         if (maxRetries > 0) failure.message = `${failure.message.replace(/\.$/, '')} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
         throw failure
       }
-      const backoffMs = Math.round(this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
+      const backoffMs = this.backoffMs(attempt)
       const waitMs = retryAfterMs ?? backoffMs
       if (waitMs >= deadline.remainingMs()) {
         failure.message = `${failure.message.replace(/\.$/, '')} (no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())}).`
@@ -182,6 +197,11 @@ export class ApiClient {
       log.info(`${capitalize(spec.what)}: ${failure.message} Retry ${attempt + 1} of ${maxRetries} in ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''}.`)
       await sleep(waitMs, signal)
     }
+  }
+
+  /** The backoff before retry `attempt + 1` (exponential, full jitter), for callers that retry by themselves. */
+  backoffMs(attempt: number): number {
+    return Math.round(this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
   }
 
   /** One attempt: send, read the capped body, parse JSON. Never retries. */
@@ -282,7 +302,15 @@ export class ApiClient {
       // The server sent the head and closed mid-body: it did receive (and may have applied) the request.
       throw new NetworkError(`Could not ${spec.what}: the connection closed before the whole answer arrived (HTTP ${response.message.statusCode}).`, { maybeApplied: true, code: 'ETRUNCATED' })
     }
-    return Buffer.concat(chunks).toString('utf8')
+    const raw = Buffer.concat(chunks)
+    const decoded = decode(raw, response.message.headers['content-encoding'], cap)
+    if (decoded === 'too-large') throw tooLarge()
+    if (decoded === undefined) {
+      const error = new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with a ${String(response.message.headers['content-encoding'])}-encoded body that could not be decoded.`, 'invalid-response', status)
+      throw status >= 200 && status < 300 ? this.unreadable(spec, error) : error
+    }
+    // A UTF-8 byte order mark is not part of the JSON text.
+    return decoded.toString('utf8').replace(/^\uFEFF/, '')
   }
 
   /** A 2xx whose body cannot be used: for a write, the server did act on it. */
@@ -384,6 +412,29 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   const date = Date.parse(text)
   if (Number.isNaN(date)) return undefined
   return Math.max(0, date - now)
+}
+
+/**
+ * The body as sent before any Content-Encoding (gzip, deflate, br; a server may use one that was
+ * not asked for), capped on the DECODED size so a small bomb cannot fill the memory;
+ * 'too-large' past the cap, undefined when it cannot be decoded.
+ */
+function decode(raw: Buffer, header: string | string[] | undefined, cap: number): Buffer | 'too-large' | undefined {
+  const codings = String(header ?? '').toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity')
+  let body = raw
+  try {
+    for (const coding of codings.reverse()) {
+      const options = { maxOutputLength: cap + 1 }
+      if (coding === 'gzip' || coding === 'x-gzip') body = gunzipSync(body, options)
+      else if (coding === 'br') body = brotliDecompressSync(body, options)
+      else if (coding === 'deflate') body = body[0] !== undefined && (body[0] & 0x0f) === 8 ? inflateSync(body, options) : inflateRawSync(body, options)
+      else return undefined
+      if (body.length > cap) return 'too-large'
+    }
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : undefined
+  }
+  return body
 }
 
 const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-openstack-request-id', 'x-compute-request-id', 'x-amzn-requestid']

@@ -6,10 +6,11 @@
  * plus a margin, after which Aieev itself calls the deploy failed.
  * Every env var value is a secret: masked before anything is logged and shown as `***`.
  */
-import { ApiError, DeployFailedError, type Problem } from '../errors.js'
+import { ApiError, DeployFailedError, DeployPatchError, type Problem } from '../errors.js'
+import { sleep } from '../deadline.js'
 import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
-import { diff, isPlainObject, type Change } from '../diff.js'
+import { diff, isEqual, isPlainObject, type Change } from '../diff.js'
 import { Problems } from '../validate.js'
 import { apiBase, bearerAuth, writeOnce, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
 
@@ -134,12 +135,9 @@ export const aieev: Provider = {
     // No idempotency key: a PATCH whose answer was lost took effect if the endpoint's updated_at moved.
     const sent = await writeOnce(
       ctx,
-      () => ctx.client.request({ method: 'PATCH', path: endpointPath(target), body: payload, replay: 'unsafe', what: 'save the endpoint settings' }),
-      async () => {
-        const now = await getEndpoint(ctx, target)
-        return now.updated_at !== (before as Endpoint).updated_at ? now : undefined
-      },
-      { applied: 'The settings had been saved (updated_at moved): not sending them again.', notApplied: 'The settings had not been saved: sending them once more.' },
+      () => ctx.client.request({ method: 'PATCH', path: endpointPath(target), body: payload, replay: 'unsafe', what: 'save the endpoint settings', expect: (json) => notEndpoint(json, target, false) }),
+      async () => savedState(await getEndpoint(ctx, target), isPlainObject(before) ? before : {}, payload, target),
+      { applied: 'The settings had been saved (the endpoint shows it): not sending them again.', notApplied: 'The settings had not been saved (the endpoint is unchanged and still active): sending them once more.' },
     )
     const saved = { ...(before as Endpoint), ...('state' in sent ? sent.state : (sent.response.json as Endpoint)) }
     const result = 'state' in sent ? {} : { httpStatus: sent.response.status, requestId: sent.response.requestId }
@@ -154,16 +152,7 @@ export const aieev: Provider = {
         notes: ["The endpoint is inactive: saving settings stops it, and 'restart' is false, so it was not started. Start it from the Aieev console (or run again with restart: true) before it serves again."],
       }
     }
-    try {
-      // Starting twice is harmless: an endpoint already started answers 409, which means "started".
-      await ctx.client.request({ method: 'POST', path: `${endpointPath(target)}/start`, replay: 'safe', what: 'start the endpoint' })
-    } catch (error) {
-      if (error instanceof ApiError && error.httpStatus === 409) ctx.log.info('The endpoint was already starting.')
-      else if (error instanceof ApiError && (error.httpStatus === 404 || error.httpStatus === 405)) {
-        error.message = `The settings were saved, but the endpoint could not be started: the start call answered HTTP ${error.httpStatus}, so this Aieev API has no start operation. The endpoint is inactive: start it from the Aieev console, or run with restart: false to only save settings.`
-        throw error
-      } else throw error
-    }
+    await startEndpoint(ctx, target)
     const healthCheckSeconds = Number(saved.health_check_timeout)
     return {
       ...result,
@@ -175,9 +164,13 @@ export const aieev: Provider = {
   },
 
   async poll(ctx, target, last) {
-    const endpoint = { ...(last.resource as Endpoint), ...(await getEndpoint(ctx, target)) }
-    const status = String(endpoint.status ?? 'unknown')
-    const starting = isPlainObject(endpoint.replica_status_summary) ? Number(endpoint.replica_status_summary.STARTING ?? 0) : 0
+    // Success comes from this read alone; the settings the PATCH answered are kept only to show them.
+    const read = await getEndpoint(ctx, target)
+    const endpoint = { ...(last.resource as Endpoint), ...read }
+    if (!Object.hasOwn(read, 'replica_status_summary')) delete endpoint.replica_status_summary
+    const status = String(read.status)
+    const summary = isPlainObject(read.replica_status_summary) ? read.replica_status_summary : {}
+    const starting = Object.hasOwn(summary, 'STARTING') ? Number(summary.STARTING) : 0
     if (/FAIL/i.test(status) || status === 'UNHEALTHY') {
       throw new DeployFailedError(
         `The endpoint did not come up: its status is ${status}. The settings were saved; check the container's start command, port and health check path in the Aieev console, fix the payload, and run again.`,
@@ -185,7 +178,7 @@ export const aieev: Provider = {
         endpoint,
       )
     }
-    const serving = endpoint.is_active === true && status === 'RUNNING' && starting === 0
+    const serving = read.is_active === true && status === 'RUNNING' && starting === 0
     return serving ? { state: 'done', providerStatus: status, value: endpoint } : { state: 'pending', providerStatus: status, value: endpoint }
   },
 
@@ -223,8 +216,75 @@ function endpointPath(target: string): string {
 }
 
 async function getEndpoint(ctx: ProviderContext, target: string): Promise<Endpoint> {
-  const response = await ctx.client.request({ method: 'GET', path: endpointPath(target), replay: 'safe', what: 'read the endpoint' })
-  return isPlainObject(response.json) ? response.json : {}
+  const response = await ctx.client.request({ method: 'GET', path: endpointPath(target), replay: 'safe', what: 'read the endpoint', expect: (json) => notEndpoint(json, target, true) })
+  return response.json as Endpoint
+}
+
+/** Why an answer is not endpoint `target` (with its status, for a read), or undefined. */
+function notEndpoint(json: unknown, target: string, read: boolean): string | undefined {
+  if (!isPlainObject(json)) return json === undefined ? 'with no body, not the endpoint' : 'with something other than the endpoint object'
+  if (typeof json.endpoint_id !== 'string') return 'without the endpoint id'
+  if (json.endpoint_id.toLowerCase() !== target.toLowerCase()) return 'with another endpoint, not the one asked for'
+  if (read && typeof json.status !== 'string') return 'the endpoint without its status'
+  return undefined
+}
+
+/**
+ * After a PATCH whose answer was lost: the endpoint when the settings were saved, undefined when
+ * they were not, an error when that cannot be told. The documented GET has no settings, so it
+ * decides from what it has: settings sent when it shows them, updated_at moving, or the endpoint
+ * going inactive (a saved PATCH always stops it).
+ */
+function savedState(now: Endpoint, before: Endpoint, payload: PayloadObject, target: string): Endpoint | undefined {
+  const shown = FIELDS.filter((field) => Object.hasOwn(payload, field) && Object.hasOwn(now, field))
+  const matches = (field: string, value: unknown) => (field === 'container_env_vars' ? isEqual(envKeys(value), envKeys(payload[field])) : isEqual(value, payload[field]))
+  if (!shown.every((field) => matches(field, now[field]))) return undefined
+  if (shown.some((field) => !Object.hasOwn(before, field) || !matches(field, before[field]))) return now
+  if (typeof now.updated_at === 'string' && now.updated_at !== before.updated_at) return now
+  if (before.is_active === true && now.is_active === false) return now
+  if (before.is_active === true && now.is_active === true) return undefined
+  throw new DeployPatchError(
+    `The settings of endpoint ${target} may have been saved, and reading it cannot tell (it was already inactive and its updated_at did not move). They were not sent again: check the endpoint's settings in the Aieev console, then run again if needed.`,
+    'maybe-applied',
+  )
+}
+
+/** The keys of a container_env_vars list (values may be hidden in a read). */
+function envKeys(value: unknown): unknown {
+  return Array.isArray(value) ? value.map((entry) => (isPlainObject(entry) ? entry.key : entry)) : value
+}
+
+/**
+ * Start the endpoint. A 409 normally means "already started"; but when a read shows it still
+ * STOPPED and inactive, it is started once more, and a second 409 fails the step at once
+ * instead of waiting to the deadline for an endpoint that will not come up.
+ */
+async function startEndpoint(ctx: ProviderContext, target: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await ctx.client.request({ method: 'POST', path: `${endpointPath(target)}/start`, replay: 'safe', what: 'start the endpoint' })
+      return
+    } catch (error) {
+      if (error instanceof ApiError && error.httpStatus === 409) {
+        const now = await getEndpoint(ctx, target)
+        if (now.is_active !== false || now.status !== 'STOPPED') {
+          ctx.log.info('The endpoint was already starting.')
+          return
+        }
+        if (attempt === 0) {
+          ctx.log.info('The start call answered HTTP 409, yet the endpoint is STOPPED: starting it once more.')
+          await sleep(ctx.settings.pollIntervalMs, ctx.signal)
+          continue
+        }
+        error.message = `The settings were saved, but the endpoint could not be started: the start call answered HTTP 409 twice while the endpoint stayed STOPPED (inactive). Start it from the Aieev console and check why it does not start.`
+        throw error
+      }
+      if (error instanceof ApiError && (error.httpStatus === 404 || error.httpStatus === 405)) {
+        error.message = `The settings were saved, but the endpoint could not be started: the start call answered HTTP ${error.httpStatus}, so this Aieev API has no start operation. The endpoint is inactive: start it from the Aieev console, or run with restart: false to only save settings.`
+      }
+      throw error
+    }
+  }
 }
 
 function statusOf(resource: unknown): string | undefined {

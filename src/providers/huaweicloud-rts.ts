@@ -11,7 +11,7 @@ import { ApiClient, type ErrorDetails, type OutgoingRequest } from '../http/clie
 import { ApiError, DeployFailedError, DeployPatchError, type Problem } from '../errors.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
-import { isPlainObject } from '../diff.js'
+import { isEqual, isPlainObject, own } from '../diff.js'
 import { Problems } from '../validate.js'
 import { authorization, sdkDate } from './huaweicloud-sign.js'
 import { apiBase, writeOnce, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
@@ -114,12 +114,12 @@ export const huaweicloudRts: Provider = {
     // A PUT with status IN_PROGRESS starts the server's agent again: never send it twice blindly.
     const sent = await writeOnce(
       ctx,
-      () => ctx.client.request({ method: 'PUT', path: deploymentPath(target), body: payload, replay: 'unsafe', what: 'update the software deployment' }),
-      async () => {
-        const now = await getDeployment(ctx, target)
-        return now.updated_time !== (before as Deployment).updated_time ? now : undefined
+      () => ctx.client.request({ method: 'PUT', path: deploymentPath(target), body: payload, replay: 'unsafe', what: 'update the software deployment', expect: (json) => notDeployment(json, target) }),
+      async () => appliedState(await getDeployment(ctx, target), isPlainObject(before) ? before : {}, payload, target),
+      {
+        applied: (now) => `The update had been applied (${typeof now.updated_time === 'string' && now.updated_time !== (before as Deployment).updated_time ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
+        notApplied: 'The update had not been applied (the deployment does not have the fields sent): sending it once more.',
       },
-      { applied: 'The update had been applied (updated_time moved): not sending it again.', notApplied: 'The update had not been applied: sending it once more.' },
     )
     if ('state' in sent) return { ...resultOf(sent.state), notes: droppedKeys(before, payload) }
     const response = sent.response
@@ -138,7 +138,7 @@ export const huaweicloudRts: Provider = {
 
   preview(before, payload) {
     const after: Deployment = { ...(isPlainObject(before) ? before : {}) }
-    for (const [key, value] of Object.entries(payload)) if (value) after[key] = value // Heat writes truthy fields only
+    for (const [key, value] of Object.entries(payload)) if (value) Object.defineProperty(after, key, { value, writable: true, enumerable: true, configurable: true }) // Heat writes truthy fields only
     return after
   },
 
@@ -182,13 +182,39 @@ function deploymentPath(target: string): string {
   return `/software_deployments/${encodeURIComponent(target)}`
 }
 
+/**
+ * After a write whose answer was lost: the deployment when the PUT took effect, undefined when it
+ * did not, and an error when that cannot be told. Decided from the fields that were sent (Heat
+ * writes exactly those), not only from updated_time, which may be missing or have whole seconds.
+ */
+function appliedState(now: Deployment, before: Deployment, payload: PayloadObject, target: string): Deployment | undefined {
+  const sent = FIELDS.filter((field) => field !== 'status' && Object.hasOwn(payload, field))
+  if (!sent.every((field) => isEqual(own(now, field), payload[field]))) return undefined // a field sent is not there: not applied
+  if (typeof now.updated_time === 'string' && now.updated_time !== before.updated_time) return now
+  if (sent.some((field) => !isEqual(own(before, field), payload[field]))) return now // the fields sent are new
+  // Only the status, or values the deployment already had: the status tells, unless the agent already moved it on.
+  if (payload.status === undefined || now.status === payload.status) return now
+  throw new DeployPatchError(
+    `The update of software deployment ${target} may have been applied, and reading it cannot tell (its fields already had the values sent and its status is ${JSON.stringify(now.status ?? null).slice(0, 40)}). It was not sent again, so the agent is not run twice: check the deployment in the RTS console, then run again if needed.`,
+    'maybe-applied',
+  )
+}
+
+/** Why an answer is not `{software_deployment: {…}}` of `target`, or undefined. */
+function notDeployment(json: unknown, target: string): string | undefined {
+  if (!isPlainObject(json) || !isPlainObject(json.software_deployment)) return 'without a software_deployment object'
+  const id = json.software_deployment.id
+  if (typeof id === 'string' && id.toLowerCase() !== target.toLowerCase()) return 'with another software deployment, not the one asked for'
+  return undefined
+}
+
 function unwrap(body: unknown): Deployment {
   if (isPlainObject(body) && isPlainObject(body.software_deployment)) return body.software_deployment
   throw new DeployPatchError('RTS answered without a software_deployment object.', 'invalid-response')
 }
 
 async function getDeployment(ctx: ProviderContext, target: string): Promise<Deployment> {
-  const response = await ctx.client.request({ method: 'GET', path: deploymentPath(target), replay: 'safe', what: 'read the software deployment' })
+  const response = await ctx.client.request({ method: 'GET', path: deploymentPath(target), replay: 'safe', what: 'read the software deployment', expect: (json) => notDeployment(json, target) })
   return unwrap(response.json)
 }
 

@@ -156,12 +156,14 @@ export const kintone: Provider = {
   async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
     const apps = appsOfUnit(target)
     // Settings cannot change while a deploy runs: wait for one already under way instead of colliding with it.
-    if (overall(before as StatusResource) === 'PROCESSING') {
+    let prior = overall(before as StatusResource)
+    if (prior === 'PROCESSING') {
       ctx.log.info(`A deploy of apps ${target} is already in progress; waiting for it to finish before deploying.`)
-      await waitFor(async () => {
+      const waited = await waitFor(async () => {
         const status = await readStatus(ctx, apps)
         return overall(status) === 'PROCESSING' ? { state: 'pending', providerStatus: 'PROCESSING' } : { state: 'done', providerStatus: overall(status), value: status }
       }, { firstDelayMs: ctx.settings.pollIntervalMs, deadline: ctx.deadline, signal: ctx.signal, what: `waiting for the deploy already in progress for apps ${target}` })
+      prior = overall(waited.value)
     }
     const body = deployBody(payload, apps)
     // No idempotency key: a deploy whose answer was lost is running if the status says PROCESSING.
@@ -170,7 +172,10 @@ export const kintone: Provider = {
       () => sendDeploy(ctx, body),
       async () => {
         const status = await readStatus(ctx, apps)
-        return overall(status) === 'PROCESSING' ? status : undefined
+        // PROCESSING: it runs. A state other than before's (a fast deploy that already failed or
+        // succeeded): it ran. The same finished state: not told apart from "not sent", and a
+        // second deploy of the same preview settings changes nothing.
+        return overall(status) === 'PROCESSING' || overall(status) !== prior ? status : undefined
       },
       { applied: 'The deploy had started: waiting for it, without sending it again.', notApplied: 'The deploy had not started: sending it once more (deploying unchanged preview settings again is harmless).' },
     )
@@ -266,7 +271,16 @@ function deployBody(payload: PayloadObject, apps: string[]): { apps: { app: numb
 }
 
 function sendDeploy(ctx: ProviderContext, body: object): Promise<ApiResponse> {
-  return ctx.client.request({ method: 'POST', path: '/preview/app/deploy.json', body, replay: 'unsafe', what: 'start the deploy' })
+  return ctx.client.request({
+    method: 'POST',
+    path: '/preview/app/deploy.json',
+    body,
+    replay: 'unsafe',
+    what: 'start the deploy',
+    // kintone answers `{}`; nothing else (no body, null, an error body in a 200) says the deploy
+    // started. Anything else is read before it is resent, and resending the same deploy is harmless.
+    expect: (json) => (isPlainObject(json) && Object.keys(json).length === 0 ? undefined : 'with something other than the empty object kintone answers a deploy with'),
+  })
 }
 
 /** One deploy-status read of `apps`; as POST + X-HTTP-Method-Override when the URL would pass kintone's limit. */

@@ -4,11 +4,12 @@
  * Providers never import @actions/core, main or report: they get everything through the
  * context, and so run the same in tests, in the demo and on a runner.
  */
-import type { ApiClient, ErrorDetails, Logger, OutgoingRequest } from '../http/client.js'
+import { RETRYABLE_STATUSES, type ApiClient, type ErrorDetails, type Logger, type OutgoingRequest } from '../http/client.js'
 import type { Deadline } from '../deadline.js'
-import { mayHaveApplied, type ApiError, type Problem } from '../errors.js'
+import { ApiError, mayHaveApplied, type Problem } from '../errors.js'
+import { sleep } from '../deadline.js'
 import type { PayloadObject } from '../payload.js'
-import type { ProviderName, Settings } from '../settings.js'
+import { formatMs, type ProviderName, type Settings } from '../settings.js'
 import type { PollResult } from '../wait.js'
 import type { Change } from '../diff.js'
 
@@ -130,27 +131,44 @@ export async function bearerAuth(ctx: Omit<ProviderContext, 'client'>): Promise<
 
 /**
  * Send a write that has no idempotency key, and never twice blindly: when its outcome is unknown
- * (a lost answer, a 5xx after sending, an unreadable 2xx), `applied()` reads the resource and
- * returns what it found if the write took effect; only when it did not is the write sent again.
+ * (a lost answer, a 408/429/5xx after sending, an unreadable 2xx), `applied()` reads the resource
+ * and returns what it found if the write took effect (or throws when that cannot be told); only
+ * when it did not is the write sent again, after the wait the server asked for (or a backoff),
+ * at most `max-retries` times and never past the step's deadline.
  */
 export async function writeOnce<W, S>(
   ctx: ProviderContext,
   write: () => Promise<W>,
   applied: () => Promise<S | undefined>,
-  words: { applied: string; notApplied: string },
+  words: { applied: string | ((state: S) => string); notApplied: string },
 ): Promise<{ response: W } | { state: S }> {
-  try {
-    return { response: await write() }
-  } catch (error) {
-    if (!mayHaveApplied(error)) throw error
-    ctx.log.warning(`${(error as Error).message} Reading the state before sending it again.`)
-    const state = await applied()
-    if (state !== undefined) {
-      ctx.log.info(words.applied)
-      return { state }
+  for (let round = 0; ; round++) {
+    try {
+      return { response: await write() }
+    } catch (error) {
+      if (!mayHaveApplied(error)) throw error
+      ctx.log.warning(`${(error as Error).message} Reading the state before sending it again.`)
+      const state = await applied()
+      if (state !== undefined) {
+        ctx.log.info(typeof words.applied === 'string' ? words.applied : words.applied(state))
+        return { state }
+      }
+      // A status that is never retried (501, 505 …): it was not applied, and sending it again gets the same answer.
+      if (error instanceof ApiError && !RETRYABLE_STATUSES.has(error.httpStatus)) throw error
+      const maxRetries = ctx.settings.maxRetries
+      if (round >= maxRetries) {
+        ;(error as Error).message = `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
+        throw error
+      }
+      const retryAfterMs = error instanceof ApiError ? error.retryAfterMs : undefined
+      const waitMs = retryAfterMs ?? ctx.client.backoffMs(round)
+      if (waitMs >= ctx.deadline.remainingMs()) {
+        ;(error as Error).message = `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; no retry: the step's timeout leaves ${formatMs(ctx.deadline.remainingMs())}).`
+        throw error
+      }
+      ctx.log.info(`${words.notApplied}${waitMs > 0 ? ` Waiting ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''} first.` : ''}`)
+      await sleep(waitMs, ctx.signal)
     }
-    ctx.log.info(words.notApplied)
-    return { response: await write() }
   }
 }
 

@@ -104,7 +104,7 @@ export const qoder: Provider = {
   },
 
   async read(ctx, target) {
-    const response = await ctx.client.request({ method: 'GET', path: deploymentPath(target), replay: 'safe', what: 'read the deployment' })
+    const response = await ctx.client.request({ method: 'GET', path: deploymentPath(target), replay: 'safe', what: 'read the deployment', expect: (json) => notDeployment(json, target) })
     return response.json
   },
 
@@ -118,6 +118,8 @@ export const qoder: Provider = {
       body: payload,
       replay: 'safe',
       what: 'update the deployment',
+      // Success is the deployment that was asked for, never an empty answer or an error envelope.
+      expect: (json) => notDeployment(json, target),
     })
     return { resource: response.json, providerStatus: statusOf(response.json) ?? 'unknown', httpStatus: response.status, requestId: response.requestId, pending: false }
   },
@@ -163,6 +165,15 @@ function region(settings: Settings): 'global' | 'cn' {
 
 function deploymentPath(target: string): string {
   return `/deployments/${encodeURIComponent(target)}`
+}
+
+/** Why an answer is not the Deployment `target` (empty, another shape, an error envelope, another id), or undefined. */
+function notDeployment(json: unknown, target: string): string | undefined {
+  if (json === undefined) return 'with no body, not the deployment'
+  if (!isPlainObject(json)) return `with ${json === null ? 'null' : Array.isArray(json) ? 'a list' : `a ${typeof json}`}, not the deployment`
+  if (json.type === 'error' || isPlainObject(json.error)) return 'with an error, not the deployment'
+  if (json.id !== target) return typeof json.id === 'string' ? 'with another deployment, not the one asked for' : 'without the deployment id'
+  return undefined
 }
 
 function statusOf(resource: unknown): string | undefined {
