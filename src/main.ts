@@ -49,7 +49,7 @@ export async function run(): Promise<void> {
       const { githubEnvironment: environment, githubToken: token, dryRun } = settings
       record = await startDeploymentRecord({ environment, token, provider: provider.name, targets: units, dryRun, log, deadline, signal: cancellation.signal })
     }
-    const base = { settings, deadline, signal: cancellation.signal, log, secret: (value: string) => secrets.add(value) ?? value }
+    const base = { settings, deadline, signal: cancellation.signal, log, secret: (value: string) => secrets.add(value) ?? value, redact: (text: string) => secrets.redact(text) }
     const authorize = await provider.authorize(base)
     const contextFor = (): ProviderContext => {
       const client = new ApiClient({
@@ -60,6 +60,7 @@ export async function run(): Promise<void> {
         log,
         authorize,
         parseError: provider.parseError.bind(provider),
+        redact: base.redact,
         userAgent: `deploy-patch (${process.env.GITHUB_REPOSITORY ?? 'local'})`,
       })
       clients.push(client)

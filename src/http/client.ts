@@ -11,6 +11,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
 import { cancelled, sleep, type Deadline } from '../deadline.js'
 import { formatMs, isLoopbackHost } from '../settings.js'
+import { redactValue } from '../secrets.js'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -77,6 +78,8 @@ export interface ClientOptions {
   requestTimeoutMs?: number
   maxBodyBytes?: number
   userAgent?: string
+  /** Hides credentials in server text; applied before any excerpt of an answer is cut or parsed for a message. */
+  redact?: (text: string) => string
   /** For tests: the jitter source, default Math.random. */
   random?: () => number
 }
@@ -326,8 +329,11 @@ export class ApiClient {
   }
 
   private apiError(spec: RequestSpec, response: ApiResponse): ApiError {
-    const parsed = this.options.parseError?.(response.status, response.json, response.text)
-    const fallback = response.text.trim().slice(0, 300) || 'no details in the answer'
+    // Redact first, then cut: an excerpt cut inside a credential would show its first characters.
+    const redact = this.options.redact ?? ((text: string) => text)
+    const text = redact(response.text)
+    const parsed = this.options.parseError?.(response.status, redactValue(response.json, redact), text)
+    const fallback = text.trim().slice(0, 300) || 'no details in the answer'
     return new ApiError({
       httpStatus: response.status,
       errorType: parsed?.type || `http-${response.status}`,
