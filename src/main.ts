@@ -103,17 +103,33 @@ function describeFailure(error: unknown): { type: string; message: string; statu
   return { type: 'internal', message: `unexpected error: ${messageOf(error)}. Please report this.` }
 }
 
-/** The runner's log with every line redacted; collapsible groups only when one target runs, as groups cannot interleave. */
+/** The runner's log with every line redacted and inert; collapsible groups only when one target runs, as groups cannot interleave. */
 function runnerLog(secrets: Secrets, grouped: boolean): ProviderContext['log'] {
+  const text = (message: string) => inert(secrets.redact(message))
   return {
-    info: (message) => core.info(secrets.redact(message)),
+    info: (message) => core.info(text(message)),
     warning: (message) => core.warning(secrets.redact(message)),
     debug: (message) => core.debug(secrets.redact(message)),
     group: grouped
       ? (title, work) => core.group(secrets.redact(title), work)
       : (title, work) => {
-          core.info(secrets.redact(`${title}…`))
+          core.info(text(`${title}…`))
           return work()
         },
   }
+}
+
+/**
+ * A plain log line can carry server or payload text. The runner reads every line of stdout as a
+ * workflow command when, after leading whitespace, it starts with `::` (`::add-mask::x`,
+ * `::stop-commands::x`), or when it contains `##[` anywhere (the old `##[cmd]` form); so in each
+ * line such a start gets a zero-width space (U+200B) after its first character, which the runner
+ * does not count as whitespace. Lines are split as the runner splits them (CR, LF), and also at
+ * the Unicode line breaks, to be safe. (`core.warning`, `error`, `debug` and group titles escape
+ * CR and LF into one command line themselves, and that line is the command, so they need nothing.)
+ */
+export function inert(text: string): string {
+  return text
+    .replace(/(^|[\r\n\u0085\u2028\u2029])([\s\u0085]*):(?=:)/g, '$1$2:\u200B')
+    .replace(/##\[/g, '#\u200B#[')
 }
