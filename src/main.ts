@@ -5,7 +5,7 @@
  * With `github-environment`, a GitHub Deployment record brackets the provider's work (best effort).
  */
 import * as core from '@actions/core'
-import { ApiClient } from './http/client.js'
+import { ApiClient, type CredentialState } from './http/client.js'
 import { Deadline, cancellationSignal } from './deadline.js'
 import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem, type RunStatus } from './errors.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
   let error: { type: string; message: string } | undefined
   const cancellation = cancellationSignal()
   const clients: ApiClient[] = []
+  const credential: CredentialState = {}
   let record: DeploymentRecord | undefined
   try {
     settings = parseSettings((name) => core.getInput(name), (value) => void secrets.add(value))
@@ -61,6 +62,7 @@ export async function run(): Promise<void> {
         authorize,
         parseError: provider.parseError.bind(provider),
         redact: base.redact,
+        credential,
         userAgent: `deploy-patch (${process.env.GITHUB_REPOSITORY ?? 'local'})`,
       })
       clients.push(client)

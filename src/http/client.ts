@@ -80,8 +80,20 @@ export interface ClientOptions {
   userAgent?: string
   /** Hides credentials in server text; applied before any excerpt of an answer is cut or parsed for a message. */
   redact?: (text: string) => string
+  /** Shared by every client of a run: once the provider refuses the credential, no request carries it again. */
+  credential?: CredentialState
   /** For tests: the jitter source, default Math.random. */
   random?: () => number
+}
+
+/** Whether the provider has refused the run's credential; one object shared by every client of a run. */
+export interface CredentialState {
+  /** The first refusal (HTTP 401, or Huawei's APIGW.0301): the requests after it are not sent. */
+  refused?: { type: string; message: string }
+  /** An answer showed that the credential works: requests may then go out side by side. */
+  accepted?: boolean
+  /** The one request in flight while the credential is not known to work. */
+  probe?: Promise<void>
 }
 
 /** Statuses worth another try: the server or a gateway said "not now". */
@@ -151,7 +163,7 @@ export class ApiClient {
       let failure: DeployPatchError
       let retryAfterMs: number | undefined
       try {
-        const response = await this.once(spec, url)
+        const response = await this.guarded(() => this.once(spec, url))
         if (response.status >= 200 && response.status < 300) return response
         if (response.status >= 300 && response.status < 400) {
           url = this.redirectTarget(spec, url, response)
@@ -183,6 +195,35 @@ export class ApiClient {
       }
       log.info(`${capitalize(spec.what)}: ${failure.message} Retry ${attempt + 1} of ${maxRetries} in ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''}.`)
       await sleep(waitMs, signal)
+    }
+  }
+
+  /**
+   * Sends one attempt under the run's credential state: nothing is sent once the provider has
+   * refused the credential, and until an answer shows that it works, one request at a time is in
+   * flight (so a wrong key fails once, not once per target: Huawei locks an AK/SK after 5 failures).
+   */
+  private async guarded(send: () => Promise<ApiResponse>): Promise<ApiResponse> {
+    const state = this.options.credential
+    if (!state) return send()
+    while (!state.accepted && state.probe) await state.probe
+    if (state.refused) {
+      throw new DeployPatchError(`Not sent: the provider refused the credential earlier in this run (${state.refused.message.replace(/\.$/, '')}); deploy-patch sends no more requests with it, as repeated failures can lock it. Fix the credential and run again.`, state.refused.type)
+    }
+    let release: (() => void) | undefined
+    if (!state.accepted) state.probe = new Promise<void>((resolve) => (release = resolve))
+    try {
+      const response = await send()
+      const parsed = response.status >= 400 ? this.options.parseError?.(response.status, response.json, response.text) : undefined
+      if (response.status === 401 || /^APIG(?:W)?\.0301$/.test(parsed?.type ?? '')) {
+        state.refused ??= { type: parsed?.type || `http-${response.status}`, message: `HTTP ${response.status}${parsed?.message ? `: ${(this.options.redact ?? String)(parsed.message).slice(0, 200)}` : ''}` }
+      } else if (response.status < 500) state.accepted = true
+      return response
+    } finally {
+      if (release) {
+        state.probe = undefined
+        release()
+      }
     }
   }
 
