@@ -11,6 +11,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { QoderEmulator, type Deployment } from '../emulators/qoder.ts'
 import { KintoneEmulator } from '../emulators/kintone.ts'
 import { RtsEmulator } from '../emulators/huaweicloud-rts.ts'
+import { AieevEmulator } from '../emulators/aieev.ts'
 import { cleanupRuns, findLeaks, runAction, type ActionRun } from '../helpers/run-action.ts'
 
 const TOKEN = 'pt-hostile-0123456789abcdef'
@@ -82,6 +83,26 @@ describe('class 5: no server byte starts a workflow command', () => {
     const run = await runQoder(emu, dep)
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('pwned-v1')
+    expect(injected(run)).toEqual([])
+  })
+})
+
+describe('class 5 (Aieev): a status with command lines', () => {
+  it('is logged by the wait as plain text', async () => {
+    const key = 'aieev-hostile-key-0123456789'
+    const emu = new AieevEmulator({ keys: [key], startMs: 200 })
+    await emu.start()
+    emulators.push(emu)
+    const endpoint = emu.seed()
+    const hostile = { ...emu.stored(endpoint.endpoint_id), status: `DEPLOYING\n::add-mask::succeeded\n::error ::pwned-aieev` }
+    // The read before the update and the first poll answer the hostile status; later polls the real one.
+    emu.inject({ method: 'GET', path: `/external/api/v1/endpoints/${endpoint.endpoint_id}`, times: 2, fault: { kind: 'status', status: 200, body: JSON.stringify(hostile) } })
+    const run = await runAction({
+      inputs: { provider: 'aieev', 'payload-file': 'deploy/aieev.json', target: endpoint.endpoint_id, token: key, 'base-url': emu.origin, 'poll-interval': '100ms' },
+      files: { 'deploy/aieev.json': JSON.stringify({ container_port: 9090 }) },
+    })
+    expectConsistent(run)
+    expect(run.stdout).toContain('pwned-aieev')
     expect(injected(run)).toEqual([])
   })
 })
