@@ -85,7 +85,7 @@ export async function run(): Promise<void> {
     status = await writeReport(report, sink, { runnerTemp: settings?.runnerTemp ?? process.env.RUNNER_TEMP ?? '/tmp', summary: settings?.summary ?? true })
   } catch (reportError) {
     // No output may contradict the exit code: whatever the work did, a run without its report failed.
-    const message = secrets.redact(`deploy-patch: could not write the report: ${messageOf(reportError)}. The work itself ended as ${overallStatus(report)}; check the target at the provider.`)
+    const message = secrets.redact(`deploy-patch: could not write the report: ${messageOf(reportError).replace(/\.$/, '')}. The work itself ended as ${overallStatus(report)}; check the target at the provider.`)
     for (const [name, value] of [['status', 'failed'], ['error-type', 'internal'], ['error-message', message]] as const) {
       try {
         core.setOutput(name, value)
