@@ -26,6 +26,8 @@ const SPEC_INPUTS = [
 const SPEC_OUTPUTS = [
   'resource', 'resource-file', 'resource-id', 'status', 'provider-status', 'changed', 'changes', 'results', 'http-status',
   'request-id', 'error-type', 'error-message', 'github-deployment-id',
+  // SPEC.md: "the whole results go to a file" when they pass GitHub's limits; this output names it (issue 12).
+  'results-file',
 ]
 
 /** The input names parseSettings reads for a given provider. */

@@ -5,7 +5,7 @@
  * With `github-environment`, a GitHub Deployment record brackets the provider's work (best effort).
  */
 import * as core from '@actions/core'
-import { ApiClient } from './http/client.js'
+import { ApiClient, type CredentialState } from './http/client.js'
 import { Deadline, cancellationSignal } from './deadline.js'
 import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem, type RunStatus } from './errors.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
   let error: { type: string; message: string } | undefined
   const cancellation = cancellationSignal()
   const clients: ApiClient[] = []
+  const credential: CredentialState = {}
   let record: DeploymentRecord | undefined
   try {
     settings = parseSettings((name) => core.getInput(name), (value) => void secrets.add(value))
@@ -49,7 +50,7 @@ export async function run(): Promise<void> {
       const { githubEnvironment: environment, githubToken: token, dryRun } = settings
       record = await startDeploymentRecord({ environment, token, provider: provider.name, targets: units, dryRun, log, deadline, signal: cancellation.signal })
     }
-    const base = { settings, deadline, signal: cancellation.signal, log, secret: (value: string) => secrets.add(value) ?? value }
+    const base = { settings, deadline, signal: cancellation.signal, log, secret: (value: string) => secrets.add(value) ?? value, redact: (text: string) => secrets.redact(text) }
     const authorize = await provider.authorize(base)
     const contextFor = (): ProviderContext => {
       const client = new ApiClient({
@@ -60,6 +61,8 @@ export async function run(): Promise<void> {
         log,
         authorize,
         parseError: provider.parseError.bind(provider),
+        redact: base.redact,
+        credential,
         userAgent: `deploy-patch (${process.env.GITHUB_REPOSITORY ?? 'local'})`,
       })
       clients.push(client)
@@ -81,7 +84,16 @@ export async function run(): Promise<void> {
   try {
     status = await writeReport(report, sink, { runnerTemp: settings?.runnerTemp ?? process.env.RUNNER_TEMP ?? '/tmp', summary: settings?.summary ?? true })
   } catch (reportError) {
-    core.setFailed(`deploy-patch: could not write the report: ${secrets.redact(messageOf(reportError))}`)
+    // No output may contradict the exit code: whatever the work did, a run without its report failed.
+    const message = secrets.redact(`deploy-patch: could not write the report: ${messageOf(reportError).replace(/\.$/, '')}. The work itself ended as ${overallStatus(report)}; check the target at the provider.`)
+    for (const [name, value] of [['status', 'failed'], ['error-type', 'internal'], ['error-message', message]] as const) {
+      try {
+        core.setOutput(name, value)
+      } catch {
+        // GITHUB_OUTPUT itself cannot be written: the failed step still says it.
+      }
+    }
+    core.setFailed(message)
     return
   } finally {
     await recorded
@@ -102,17 +114,33 @@ function describeFailure(error: unknown): { type: string; message: string; statu
   return { type: 'internal', message: `unexpected error: ${messageOf(error)}. Please report this.` }
 }
 
-/** The runner's log with every line redacted; collapsible groups only when one target runs, as groups cannot interleave. */
+/** The runner's log with every line redacted and inert; collapsible groups only when one target runs, as groups cannot interleave. */
 function runnerLog(secrets: Secrets, grouped: boolean): ProviderContext['log'] {
+  const text = (message: string) => inert(secrets.redact(message))
   return {
-    info: (message) => core.info(secrets.redact(message)),
+    info: (message) => core.info(text(message)),
     warning: (message) => core.warning(secrets.redact(message)),
     debug: (message) => core.debug(secrets.redact(message)),
     group: grouped
       ? (title, work) => core.group(secrets.redact(title), work)
       : (title, work) => {
-          core.info(secrets.redact(`${title}…`))
+          core.info(text(`${title}…`))
           return work()
         },
   }
+}
+
+/**
+ * A plain log line can carry server or payload text. The runner reads every line of stdout as a
+ * workflow command when, after leading whitespace, it starts with `::` (`::add-mask::x`,
+ * `::stop-commands::x`), or when it contains `##[` anywhere (the old `##[cmd]` form); so in each
+ * line such a start gets a zero-width space (U+200B) after its first character, which the runner
+ * does not count as whitespace. Lines are split as the runner splits them (CR, LF), and also at
+ * the Unicode line breaks, to be safe. (`core.warning`, `error`, `debug` and group titles escape
+ * CR and LF into one command line themselves, and that line is the command, so they need nothing.)
+ */
+export function inert(text: string): string {
+  return text
+    .replace(/(^|[\r\n\u0085\u2028\u2029])([\s\u0085]*):(?=:)/g, '$1$2:\u200B')
+    .replace(/##\[/g, '#\u200B#[')
 }

@@ -63,6 +63,12 @@ export interface ReportSink {
 
 /** Outputs larger than this are cut (with a warning); the resource file always has everything. */
 export const MAX_RESOURCE_OUTPUT_BYTES = 512 * 1024
+/** The most `results` holds; past it, whole entries are left out (with a warning) and `results-file` has them all. */
+export const MAX_RESULTS_OUTPUT_BYTES = 200_000
+/** The most `changes`, `resource-id` and `error-message` each hold. With the above, all outputs stay under GitHub's 1 MB per job. */
+export const MAX_LIST_OUTPUT_BYTES = 50_000
+/** GitHub refuses a step summary over 1 MiB: past this, the summary lists only the targets that did not succeed. */
+export const MAX_SUMMARY_BYTES = 1_000_000
 
 /** The overall status: the worst of the targets (a run with no target failed before starting). */
 export function overallStatus(report: Pick<RunReport, 'outcomes' | 'error'>): RunStatus {
@@ -72,11 +78,80 @@ export function overallStatus(report: Pick<RunReport, 'outcomes' | 'error'>): Ru
   return report.outcomes.every((o) => o.status === 'dry-run') ? 'dry-run' : 'succeeded'
 }
 
-/** Write outputs, resource file, annotations and (optionally) the summary. Returns the overall status. */
+/**
+ * Write outputs, resource and results files, annotations and (optionally) the summary. Returns the
+ * overall status. Every value is built first; the outputs are set last, after the files and the
+ * summary are written, so when anything throws no output has claimed a status yet (main then
+ * reports the failure).
+ */
 export async function writeReport(report: RunReport, sink: ReportSink, options: { runnerTemp: string; summary: boolean }): Promise<RunStatus> {
   const status = overallStatus(report)
-  const set = (name: string, value: string) => sink.setOutput(name, sink.redact(value))
+  const outputs = new Map<string, string>()
+  const warnings: string[] = []
+  const set = (name: string, value: string) => outputs.set(name, sink.redact(value))
   const single = report.outcomes.length === 1 ? report.outcomes[0] : undefined
+  const stamp = Date.now()
+  const fileName = (kind: string) => path.join(options.runnerTemp, 'deploy-patch', `${report.provider ?? 'deploy-patch'}-${fileSafe(single?.target ?? 'targets')}-${kind}${stamp}.json`)
+
+  set('status', status)
+  const ids = report.outcomes.map((o) => o.target)
+  const shownIds = keepWithin(ids, MAX_LIST_OUTPUT_BYTES, (kept) => sink.redact(kept.join(',')))
+  set('resource-id', shownIds.join(','))
+  set('changed', String(report.outcomes.some((o) => o.changed)))
+  const changes = single ? single.changes.map((c) => c.path) : report.outcomes.flatMap((o) => o.changes.map((c) => `${o.target}: ${c.path}`))
+  const shownChanges = keepWithin(changes, MAX_LIST_OUTPUT_BYTES, (kept) => sink.redact(JSON.stringify(kept)))
+  set('changes', JSON.stringify(shownChanges))
+  const results = report.outcomes.flatMap(resultsOf)
+  const shownResults = keepWithin(results, MAX_RESULTS_OUTPUT_BYTES, (kept) => sink.redact(JSON.stringify(kept)))
+  set('results', JSON.stringify(shownResults))
+  const cut: string[] = []
+  if (shownIds.length < ids.length) cut.push(`'resource-id' lists the first ${shownIds.length} of ${ids.length} targets`)
+  if (shownChanges.length < changes.length) cut.push(`'changes' lists the first ${shownChanges.length} of ${changes.length} changes`)
+  if (shownResults.length < results.length) cut.push(`'results' holds the first ${shownResults.length} of ${results.length} entries`)
+  if (single?.providerStatus) set('provider-status', single.providerStatus)
+  if (single?.httpStatus) set('http-status', String(single.httpStatus))
+  if (single?.requestId) set('request-id', single.requestId)
+  if (report.githubDeployment) set('github-deployment-id', String(report.githubDeployment.id))
+  const failed = report.outcomes.flatMap((o) => (o.error ? [o.error] : []))
+  const failure = report.error ?? failed[0]
+  if (failure) {
+    set('error-type', failure.type)
+    // Redacted before it is cut, so a cut never leaves part of a secret.
+    const message = sink.redact(failed.length > 1 ? failed.map((e) => e.message).join(' ') : failure.message)
+    if (Buffer.byteLength(message) > MAX_LIST_OUTPUT_BYTES) cut.push(`'error-message' holds the first ${Math.round(MAX_LIST_OUTPUT_BYTES / 1000)} KB of the messages`)
+    set('error-message', Buffer.byteLength(message) > MAX_LIST_OUTPUT_BYTES ? `${truncateUtf8(message, MAX_LIST_OUTPUT_BYTES - 3)}…` : message)
+  }
+
+  const withResource = report.outcomes.filter((o) => o.resource !== undefined)
+  let resourceFile: { file: string; content: string } | undefined
+  if (withResource.length > 0) {
+    const fileContent = single ? single.resource : withResource.map((o) => ({ target: o.target, resource: o.resource }))
+    resourceFile = { file: fileName(''), content: sink.redact(JSON.stringify(fileContent, null, 2)) + '\n' }
+    set('resource-file', resourceFile.file)
+    if (single) {
+      const compact = sink.redact(JSON.stringify(single.resource))
+      if (Buffer.byteLength(compact) > MAX_RESOURCE_OUTPUT_BYTES) {
+        warnings.push(`The resource is ${Math.round(Buffer.byteLength(compact) / 1024)} KB; the 'resource' output holds its first 512 KB only (not valid JSON). Read the whole resource from the file named by the 'resource-file' output.`)
+        set('resource', truncateUtf8(compact, MAX_RESOURCE_OUTPUT_BYTES))
+      } else set('resource', compact)
+    }
+  }
+  const resultsFile = results.length > 0 ? { file: fileName('results-'), content: sink.redact(JSON.stringify(results, null, 2)) + '\n' } : undefined
+  if (resultsFile) set('results-file', resultsFile.file)
+  if (cut.length > 0) warnings.push(`GitHub keeps at most 1 MB of outputs per job, so ${cut.join(', ')}. Every result is in the file named by the 'results-file' output.`)
+
+  let summary: string | undefined
+  if (options.summary) {
+    summary = sink.redact(renderSummary(report, status, { redact: sink.redact }))
+    if (Buffer.byteLength(summary) > MAX_SUMMARY_BYTES) {
+      warnings.push(`The job summary would be ${Math.round(Buffer.byteLength(summary) / 1024)} KB, over GitHub's 1 MB; it lists only the targets that did not succeed. Every result is in the file named by the 'results-file' output.`)
+      summary = sink.redact(renderSummary(report, status, { redact: sink.redact, collapsed: true }))
+      if (Buffer.byteLength(summary) > MAX_SUMMARY_BYTES) {
+        const kept = truncateUtf8(summary, MAX_SUMMARY_BYTES - 200)
+        summary = `${kept.slice(0, kept.lastIndexOf('\n') + 1)}\n… (cut at 1 MB, GitHub's limit for a step summary; every result is in the file named by the \`results-file\` output)\n`
+      }
+    }
+  }
 
   for (const problem of report.problems) {
     sink.error(sink.redact(formatProblem({ ...problem, file: undefined, line: undefined, column: undefined })), {
@@ -86,41 +161,28 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
       startColumn: problem.column,
     })
   }
-
-  set('status', status)
-  set('resource-id', report.outcomes.map((o) => o.target).join(','))
-  set('changed', String(report.outcomes.some((o) => o.changed)))
-  set('changes', JSON.stringify(single ? single.changes.map((c) => c.path) : report.outcomes.flatMap((o) => o.changes.map((c) => `${o.target}: ${c.path}`))))
-  set('results', JSON.stringify(report.outcomes.flatMap(resultsOf)))
-  if (single?.providerStatus) set('provider-status', single.providerStatus)
-  if (single?.httpStatus) set('http-status', String(single.httpStatus))
-  if (single?.requestId) set('request-id', single.requestId)
-  if (report.githubDeployment) set('github-deployment-id', String(report.githubDeployment.id))
-  const failed = report.outcomes.flatMap((o) => (o.error ? [o.error] : []))
-  const failure = report.error ?? failed[0]
-  if (failure) {
-    set('error-type', failure.type)
-    set('error-message', failed.length > 1 ? failed.map((e) => e.message).join(' ') : failure.message)
+  for (const file of [resourceFile, resultsFile]) {
+    if (!file) continue
+    await mkdir(path.dirname(file.file), { recursive: true })
+    await writeFile(file.file, file.content, { mode: 0o600 })
   }
-
-  const withResource = report.outcomes.filter((o) => o.resource !== undefined)
-  if (withResource.length > 0) {
-    const fileContent = single ? single.resource : withResource.map((o) => ({ target: o.target, resource: o.resource }))
-    const file = path.join(options.runnerTemp, 'deploy-patch', `${report.provider ?? 'deploy-patch'}-${fileSafe(single?.target ?? 'targets')}-${Date.now()}.json`)
-    await mkdir(path.dirname(file), { recursive: true })
-    await writeFile(file, sink.redact(JSON.stringify(fileContent, null, 2)) + '\n', { mode: 0o600 })
-    set('resource-file', file)
-    if (single) {
-      const compact = sink.redact(JSON.stringify(single.resource))
-      if (Buffer.byteLength(compact) > MAX_RESOURCE_OUTPUT_BYTES) {
-        sink.warning(`The resource is ${Math.round(Buffer.byteLength(compact) / 1024)} KB; the 'resource' output holds its first 512 KB only (not valid JSON). Read the whole resource from the file named by the 'resource-file' output.`)
-        set('resource', truncateUtf8(compact, MAX_RESOURCE_OUTPUT_BYTES))
-      } else set('resource', compact)
-    }
-  }
-
-  if (options.summary) await sink.writeSummary(sink.redact(renderSummary(report, status)))
+  if (summary !== undefined) await sink.writeSummary(summary)
+  for (const warning of warnings) sink.warning(warning)
+  for (const [name, value] of outputs) sink.setOutput(name, value)
   return status
+}
+
+/** The longest head of `items` whose rendering fits in `bytes`, by halving (rendering is linear, so this stays fast). */
+function keepWithin<T>(items: T[], bytes: number, render: (kept: T[]) => string): T[] {
+  if (Buffer.byteLength(render(items)) <= bytes) return items
+  let low = 0
+  let high = items.length
+  while (low < high) {
+    const mid = Math.ceil((low + high) / 2)
+    if (Buffer.byteLength(render(items.slice(0, mid))) <= bytes) low = mid
+    else high = mid - 1
+  }
+  return items.slice(0, low)
 }
 
 /** The `results` entries of one outcome: one per item when it has items (kintone apps), else one. */
@@ -136,9 +198,15 @@ function resultsOf(o: Outcome): object[] {
   }))
 }
 
-/** The job summary as Markdown. */
-export function renderSummary(report: RunReport, status: RunStatus = overallStatus(report)): string {
+/**
+ * The job summary as Markdown. `redact` hides secrets in values before they are shortened;
+ * `collapsed` (for a summary too large for GitHub) shows counts and only the targets that did not succeed.
+ */
+export function renderSummary(report: RunReport, status: RunStatus = overallStatus(report), options: { redact?: (text: string) => string; collapsed?: boolean } = {}): string {
   const lines: string[] = []
+  const value = (v: unknown) => shown(v, options.redact)
+  const all = report.outcomes
+  const outcomes = options.collapsed ? all.filter((o) => o.status !== 'succeeded' && o.status !== 'dry-run') : all
   const icon = { succeeded: '✅', 'dry-run': '🔎', failed: '❌', 'timed-out': '⏱️', cancelled: '⏹️' }[status]
   lines.push(`### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`, '')
   if (report.error) lines.push(`**${cell(report.error.message)}**`, '')
@@ -147,15 +215,20 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
     for (const p of report.problems) lines.push(`| ${cell(`${p.file ?? 'payload'}${p.line ? `:${p.line}` : ''}`)} | ${cell(formatProblem({ ...p, file: undefined }))} |`)
     lines.push('')
   }
-  if (report.outcomes.length > 0) {
+  if (options.collapsed) {
+    const counts = new Map<string, number>()
+    for (const o of all) counts.set(o.status, (counts.get(o.status) ?? 0) + 1)
+    lines.push(`**${all.length} targets: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.** The summary would pass GitHub's 1 MB, so it lists only the targets that did not succeed; every result is in the file named by the \`results-file\` output.`, '')
+  }
+  if (outcomes.length > 0) {
     lines.push('| Target | Status | Provider status | Changed | Duration |', '| --- | --- | --- | --- | --- |')
-    for (const o of report.outcomes) {
+    for (const o of outcomes) {
       lines.push(`| ${code(o.target)} | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`)
     }
     lines.push('')
   }
-  for (const o of report.outcomes) {
-    const heading = report.outcomes.length > 1 ? ` — ${code(o.target)}` : ''
+  for (const o of outcomes) {
+    const heading = all.length > 1 ? ` — ${code(o.target)}` : ''
     if (o.error) lines.push(`> [!CAUTION]`, `> ${cell(o.error.message)}`, '')
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
     if (o.consoleUrl) lines.push(`[Open ${cell(o.target)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`, '')
@@ -196,10 +269,10 @@ function cell(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 }
 
-/** A value for the before/after table: JSON, shortened to 80 characters (never inside a character). */
-function value(v: unknown): string {
+/** A value for the before/after table: JSON, redacted, then shortened to 80 characters (never inside a character). */
+function shown(v: unknown, redact: (text: string) => string = (text) => text): string {
   if (v === undefined) return '*(none)*'
-  const chars = Array.from(JSON.stringify(v))
+  const chars = Array.from(redact(JSON.stringify(v)))
   return code(chars.length > 80 ? `${chars.slice(0, 77).join('')}…` : chars.join(''))
 }
 

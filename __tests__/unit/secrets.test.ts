@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InputError } from '../../src/errors.js'
-import { Secrets } from '../../src/secrets.js'
+import { Secrets, formsOf } from '../../src/secrets.js'
 
 function registry(): { secrets: Secrets; masked: string[] } {
   const masked: string[] = []
@@ -12,20 +12,23 @@ describe('Secrets.add', () => {
     const { secrets, masked } = registry()
     expect(secrets.add('tok-123456')).toBe('tok-123456')
     expect(secrets.add('tok-123456')).toBe('tok-123456')
-    expect(masked).toEqual(['tok-123456'])
+    // issue 12: every spelling is registered (here the base64 pieces), each once.
+    expect(masked).toEqual(formsOf('tok-123456'))
+    expect(masked[0]).toBe('tok-123456')
+    expect(new Set(masked).size).toBe(masked.length)
   })
 
   it('masks the JSON-escaped form too when it differs', () => {
     const { secrets, masked } = registry()
     secrets.add('pa"ss\\word\n')
-    expect(masked).toEqual(['pa"ss\\word\n', 'pa\\"ss\\\\word\\n'])
+    expect(masked.slice(0, 2)).toEqual(['pa"ss\\word\n', 'pa\\"ss\\\\word\\n'])
     expect(secrets.redact(JSON.stringify({ password: 'pa"ss\\word\n' }))).toBe('{"password":"***"}')
   })
 
-  it('masks nothing extra for a value JSON leaves alone', () => {
+  it('masks no other plain spelling for a value JSON and URLs leave alone, only its base64 pieces (issue 12)', () => {
     const { secrets, masked } = registry()
     secrets.add('plain-value')
-    expect(masked).toEqual(['plain-value'])
+    expect(masked).toEqual(['plain-value', 'cGxhaW4tdmFsdWU=', 'cGxhaW4tdmFsdWU', 'cGxhaW4tdmFsdW', 'bGFpbi12YWx1Z', 'YWluLXZhbHVl'])
   })
 
   it.each([undefined, '', 'a', 'ab'])('ignores %j (too short to mask without blanking ordinary text)', (value) => {
@@ -99,5 +102,48 @@ describe('a secret with an invisible character', () => {
     expect(error.message).toBe("the token 'tok\\u{200B}en-value' was refused")
     expect(secrets.redact(error.message)).toBe("the token '***' was refused")
     expect(masked).toContain('tok\\u{200B}en-value')
+  })
+})
+
+describe('encoded forms (issue 12)', () => {
+  const b64 = (text: string) => Buffer.from(text).toString('base64')
+
+  it('hides the URL-encoded and form-encoded password, in either hex case', () => {
+    const { secrets } = registry()
+    const password = 'p@ss w/rd+1&ok'
+    secrets.add(password)
+    for (const echo of [encodeURIComponent(password), encodeURIComponent(password).toLowerCase(), new URLSearchParams({ p: password }).toString().slice(2)]) {
+      expect(secrets.redact(`got ${echo}!`)).toBe('got ***!')
+    }
+  })
+
+  it('hides base64 of user:password alone, and inside a longer base64 text at every byte alignment', () => {
+    const { secrets } = registry()
+    secrets.add('siteuser:s1te/pa$$+word')
+    expect(secrets.redact(b64('siteuser:s1te/pa$$+word'))).toBe('***')
+    for (const offset of [0, 1, 2]) {
+      const text = b64(`${'k'.repeat(offset)}Authorization: siteuser:s1te/pa$$+word; tail`)
+      const out = secrets.redact(text)
+      expect(out).toContain('***')
+      // At most the 2 characters on either side that mix secret and other bits remain.
+      const inner = b64('siteuser:s1te/pa$$+word').slice(4, -4)
+      expect(out).not.toContain(inner.slice(0, 8))
+    }
+  })
+
+  it("registers the credential of an Authorization value on its own, and base64url forms", () => {
+    const { secrets } = registry()
+    secrets.add('Bearer tok_abcdef0123456789')
+    expect(secrets.redact('token tok_abcdef0123456789 echoed')).toBe('token *** echoed')
+    secrets.add('??>>??>>??>>') // base64 has '+' and '/' here
+    const url = b64('??>>??>>??>>').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')
+    expect(secrets.redact(`x ${url} y`)).toBe('x *** y')
+  })
+
+  it('masks no encoded form shorter than 6 characters', () => {
+    const r = registry()
+    r.secrets.add('abc')
+    expect(r.masked.every((form) => form === 'abc' || form.length >= 6)).toBe(true)
+    expect(r.secrets.redact('ordinary words like YWJj stay')).toBe('ordinary words like YWJj stay')
   })
 })

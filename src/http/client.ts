@@ -13,6 +13,7 @@ import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'n
 import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
 import { cancelled, sleep, type Deadline } from '../deadline.js'
 import { formatMs, isLoopbackHost } from '../settings.js'
+import { redactValue } from '../secrets.js'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -85,8 +86,22 @@ export interface ClientOptions {
   requestTimeoutMs?: number
   maxBodyBytes?: number
   userAgent?: string
+  /** Hides credentials in server text; applied before any excerpt of an answer is cut or parsed for a message. */
+  redact?: (text: string) => string
+  /** Shared by every client of a run: once the provider refuses the credential, no request carries it again. */
+  credential?: CredentialState
   /** For tests: the jitter source, default Math.random. */
   random?: () => number
+}
+
+/** Whether the provider has refused the run's credential; one object shared by every client of a run. */
+export interface CredentialState {
+  /** The first refusal (HTTP 401, or Huawei's APIGW.0301): the requests after it are not sent. */
+  refused?: { type: string; message: string }
+  /** An answer showed that the credential works: requests may then go out side by side. */
+  accepted?: boolean
+  /** The one request in flight while the credential is not known to work. */
+  probe?: Promise<void>
 }
 
 /** Statuses worth another try: the server or a gateway said "not now". */
@@ -154,7 +169,7 @@ export class ApiClient {
       let failure: DeployPatchError
       let retryAfterMs: number | undefined
       try {
-        const response = await this.once(spec, url)
+        const response = await this.guarded(() => this.once(spec, url))
         if (response.status >= 200 && response.status < 300) {
           const reason = spec.expect?.(response.json)
           if (reason === undefined) return response
@@ -202,6 +217,35 @@ export class ApiClient {
   /** The backoff before retry `attempt + 1` (exponential, full jitter), for callers that retry by themselves. */
   backoffMs(attempt: number): number {
     return Math.round(this.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt))
+  }
+
+  /**
+   * Sends one attempt under the run's credential state: nothing is sent once the provider has
+   * refused the credential, and until an answer shows that it works, one request at a time is in
+   * flight (so a wrong key fails once, not once per target: Huawei locks an AK/SK after 5 failures).
+   */
+  private async guarded(send: () => Promise<ApiResponse>): Promise<ApiResponse> {
+    const state = this.options.credential
+    if (!state) return send()
+    while (!state.accepted && state.probe) await state.probe
+    if (state.refused) {
+      throw new DeployPatchError(`Not sent: the provider refused the credential earlier in this run (${state.refused.message.replace(/\.$/, '')}); deploy-patch sends no more requests with it, as repeated failures can lock it. Fix the credential and run again.`, state.refused.type)
+    }
+    let release: (() => void) | undefined
+    if (!state.accepted) state.probe = new Promise<void>((resolve) => (release = resolve))
+    try {
+      const response = await send()
+      const parsed = response.status >= 400 ? this.options.parseError?.(response.status, response.json, response.text) : undefined
+      if (response.status === 401 || /^APIG(?:W)?\.0301$/.test(parsed?.type ?? '')) {
+        state.refused ??= { type: parsed?.type || `http-${response.status}`, message: `HTTP ${response.status}${parsed?.message ? `: ${(this.options.redact ?? String)(parsed.message).slice(0, 200)}` : ''}` }
+      } else if (response.status < 500) state.accepted = true
+      return response
+    } finally {
+      if (release) {
+        state.probe = undefined
+        release()
+      }
+    }
   }
 
   /** One attempt: send, read the capped body, parse JSON. Never retries. */
@@ -355,8 +399,11 @@ export class ApiClient {
   }
 
   private apiError(spec: RequestSpec, response: ApiResponse): ApiError {
-    const parsed = this.options.parseError?.(response.status, response.json, response.text)
-    const fallback = response.text.trim().slice(0, 300) || 'no details in the answer'
+    // Redact first, then cut: an excerpt cut inside a credential would show its first characters.
+    const redact = this.options.redact ?? ((text: string) => text)
+    const text = redact(response.text)
+    const parsed = this.options.parseError?.(response.status, redactValue(response.json, redact), text)
+    const fallback = text.trim().slice(0, 300) || 'no details in the answer'
     return new ApiError({
       httpStatus: response.status,
       errorType: parsed?.type || `http-${response.status}`,
