@@ -105,7 +105,7 @@ export async function parsePayload(raw: string, file?: string, control: ParseCon
   if (text.trim() === '') throw new PayloadError([{ path: [], file, message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.' }], file)
   const ext = file ? path.extname(file).toLowerCase() : ''
   const isJson = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*[{[]/.test(text))
-  const payload = isJson ? parseJson(text, file) : await parseYaml(text, file, checkpoint)
+  const payload = isJson ? await parseJson(text, file, checkpoint) : await parseYaml(text, file, checkpoint)
   await checkpoint(true)
   if (payload.value === null || typeof payload.value !== 'object' || Array.isArray(payload.value)) {
     const kind = Array.isArray(payload.value) ? 'a list' : payload.value === null ? 'null' : `a ${typeof payload.value}`
@@ -140,11 +140,13 @@ export const MAX_NESTING = 256
 /** How many YAML syntax errors are reported before the rest are summed up. */
 const MAX_SHOWN_YAML_ERRORS = 10
 
-function parseJson(text: string, file?: string): Payload {
+async function parseJson(text: string, file: string | undefined, checkpoint: (now?: boolean) => Promise<void>): Promise<Payload> {
   const { max: depth, overAt } = jsonDepth(text)
   if (depth > MAX_NESTING) throw new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), overAt ?? 0).line, message: `the payload nests objects and lists ${depth} levels deep; at most ${MAX_NESTING} are accepted.` }], file)
   const errors: ParseError[] = []
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+  // Between phases, a look at the deadline and the signal (each phase is linear in the text).
+  await checkpoint(true)
   const lines = lineStarts(text)
   const at = (offset: number) => positionOf(lines, offset)
   if (errors.length > 0 || !tree) {
@@ -157,8 +159,10 @@ function parseJson(text: string, file?: string): Payload {
   if (duplicate) {
     throw new PayloadError([{ path: duplicate.path, file, ...at(duplicate.offset), message: `the key '${duplicate.key}' appears twice in the same object; keep one.` }], file)
   }
+  await checkpoint(true)
   // JSON.parse gives exact JSON semantics for the value (and own "__proto__" keys); jsonc-parser gave the positions.
   const value = JSON.parse(text) as PayloadObject
+  await checkpoint(true)
   const payload: Payload = {
     value,
     format: 'json',
