@@ -234,10 +234,12 @@ function findDuplicateKey(node: JsonNode, at: (string | number)[] = []): { key: 
 
 async function parseYaml(text: string, file: string | undefined, checkpoint: (now?: boolean) => Promise<void>): Promise<Payload> {
   // Loaded only for YAML payloads: a JSON payload never pays for the YAML parser.
-  const { Composer, Lexer, Parser, YAMLParseError, LineCounter, isMap, isNode, isPair, isScalar, isSeq, isCollection, visit } = await import('yaml')
+  const { Composer, Lexer, Parser, LineCounter, isMap, isNode, isPair, isScalar, isSeq, isCollection, visit } = await import('yaml')
   const lineCounter = new LineCounter()
   const tooDeep = () => new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), jsonDepth(text).overAt ?? 0).line, message: `the payload nests objects and lists too deeply; at most ${MAX_NESTING} levels are accepted.` }], file)
   let parsed: import('yaml').Document.Parsed | undefined
+  // Problems found here rather than by yaml (a second document, duplicate keys), as yaml words them.
+  const found: { pos: [number, number]; message: string }[] = []
   try {
     // yaml's parseDocument, taken apart: the text is lexed and parsed in slices with checkpoints
     // between them, so neither the deadline nor a signal waits for a multi-megabyte payload.
@@ -256,7 +258,7 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
     for (const next of new Composer({ uniqueKeys: false, strict: true }).compose(tokens, true, text.length)) {
       if (!parsed) parsed = next
       else {
-        parsed.errors.push(new YAMLParseError(next.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'))
+        found.push({ pos: [next.range[0], next.range[1]], message: 'Source contains multiple documents; please use YAML.parseAllDocuments()' })
         break
       }
     }
@@ -268,7 +270,6 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
   const doc = parsed
   await checkpoint(true)
   // Every key seen twice in one mapping (scalar keys equal by value, as yaml's uniqueKeys compares them), one Set per mapping.
-  const duplicates: { pos: [number, number]; message: string }[] = []
   const pending: unknown[] = [doc.contents]
   while (pending.length > 0) {
     const node = pending.pop()
@@ -277,7 +278,7 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
       for (const pair of node.items) {
         const key = pair.key
         if (isScalar(key) && !(typeof key.value === 'number' && Number.isNaN(key.value))) {
-          if (seen.has(key.value)) duplicates.push({ pos: [key.range?.[0] ?? -1, key.range?.[1] ?? -1], message: 'Map keys must be unique' })
+          if (seen.has(key.value)) found.push({ pos: [key.range?.[0] ?? -1, key.range?.[1] ?? -1], message: 'Map keys must be unique' })
           else seen.add(key.value)
         }
         pending.push(pair.key, pair.value)
@@ -285,7 +286,7 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
     } else if (isSeq(node)) pending.push(...node.items)
     else if (isPair(node)) pending.push(node.key, node.value)
   }
-  const errors = duplicates.length > 0 ? [...doc.errors, ...duplicates].sort((a, b) => a.pos[0] - b.pos[0]) : doc.errors
+  const errors = found.length > 0 ? [...doc.errors, ...found].sort((a, b) => a.pos[0] - b.pos[0]) : doc.errors
   const issues = [...errors, ...doc.warnings]
   if (issues.length > 0) {
     if (issues.some((issue) => /call stack/i.test(issue.message))) throw tooDeep()
