@@ -69,7 +69,11 @@ function expectConsistent(result: ActionRun, expect: import('vitest').ExpectStat
   expect(findLeaks(result, [TOKEN, GH_TOKEN])).toEqual([])
 }
 
-afterAll(() => cleanupRuns())
+const figures: string[] = []
+afterAll(async () => {
+  await cleanupRuns()
+  console.log(`hostile inputs: ${figures.join('; ')}`)
+})
 
 describe('a multi-megabyte YAML payload', () => {
   const yaml = bigYaml(190_000)
@@ -84,6 +88,7 @@ describe('a multi-megabyte YAML payload', () => {
     expect(result.outputs['error-type']).toBe('timeout')
     expect(result.outputs['error-message']).toContain("The step's timeout (1s) passed while reading the payload")
     // The deadline (1 s, started before the payload is read) plus one parsing slice, the start of Node and the report.
+    figures.push(`4 MB YAML with timeout 1s: step ${result.durationMs} ms`)
     expect(result.durationMs).toBeLessThan(1_000 + 4_000)
   })
 
@@ -102,7 +107,22 @@ describe('a multi-megabyte YAML payload', () => {
     expect(result.outputs['error-type']).toBe('cancelled')
     expect(result.outputs['error-message']).toContain(`The run was cancelled (${signal})`)
     expect(requests).toBe(0)
+    figures.push(`${signal} while parsing 4 MB YAML: exit ${Math.round(exitedAt - trigger.matchedAt!)} ms after it`)
     expect(exitedAt - trigger.matchedAt!, `exit after ${signal}`).toBeLessThan(SIGNAL_BUDGET_MS)
+  })
+
+  it('SIGTERM 0.7 s into the run (the parse of 4 MB takes seconds): ends within 2 s of it, cancelled, outputs written', async ({ expect }) => {
+    const SIGNAL_AT_MS = 700
+    const { result, requests } = await withQoder(async (emu, id) => {
+      const result = await runAction({ inputs: { provider: 'qoder', 'payload-file': 'deploy/big.yaml', target: id, token: TOKEN, 'base-url': emu.origin }, files: { 'deploy/big.yaml': yaml }, kill: { afterMs: SIGNAL_AT_MS, signal: 'SIGTERM' }, timeoutMs: 30_000 })
+      return { result, requests: emu.requests.length }
+    })
+    expectConsistent(result, expect)
+    expect(result.outputs.status).toBe('cancelled')
+    expect(requests).toBe(0)
+    figures.push(`SIGTERM 0.7 s into a 4 MB YAML run: step ${result.durationMs} ms`)
+    // durationMs counts from the spawn, the signal from SIGNAL_AT_MS after it.
+    expect(result.durationMs - SIGNAL_AT_MS).toBeLessThan(SIGNAL_BUDGET_MS)
   })
 })
 
@@ -113,6 +133,7 @@ describe('a second signal within milliseconds (^C^C)', () => {
       return runAction({ inputs: { provider: 'qoder', payload: '{"name": "nightly-report-v2"}', target: id, token: TOKEN, 'base-url': emu.origin }, kill: { onStdout: /Update qoder dep_/, signal, again: [0, 1, 5, 20] }, timeoutMs: 10_000 })
     })
     expectConsistent(result, expect, signal)
+    figures.push(`${signal}×5: ${result.signal === null ? `exit code ${result.code}` : `ended by the late ${result.signal} after its outputs`}`)
     expect(result.outputs.status).toBe('cancelled')
     expect(result.outputs['error-type']).toBe('cancelled')
     expect(result.commands.find((c) => c.command === 'error')?.message).toContain('The run was cancelled')
@@ -146,6 +167,7 @@ describe('SIGTERM while the final GitHub deployment status hangs', () => {
     expect(result.outputs.status).toBe('succeeded')
     expect(result.outputs.changed).toBe('true')
     expect(result.code).toBe(0)
+    figures.push(`SIGTERM while GitHub hangs: exit ${Math.round(exitedAt - trigger.matchedAt!)} ms after it`)
     expect(exitedAt - trigger.matchedAt!, 'exit after SIGTERM').toBeLessThan(SIGNAL_BUDGET_MS + 500)
     const warnings = result.commands.filter((c) => c.command === 'warning').map((c) => c.message)
     expect(warnings.join('\n')).toMatch(/Could not record the GitHub deployment: (the run was cancelled while|GitHub did not answer within)/)
