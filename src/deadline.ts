@@ -53,13 +53,17 @@ export function cancelled(signal: AbortSignal, providerStatus?: string): Cancell
 
 /**
  * An AbortSignal fired by the runner's SIGINT/SIGTERM. The first signal aborts the work so the
- * step can report within 2 s; `dispose` removes the handlers.
+ * step can report within 2 s; later ones (^C^C) change nothing: the handlers stay until `dispose`,
+ * so no further signal reaches Node's default handler, which would end the process before the
+ * outputs are written.
  */
 export function cancellationSignal(): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController()
-  const onSignal = (name: NodeJS.Signals) => controller.abort(new CancelledError(`The run was cancelled (${name}).`))
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  const onSignal = (name: NodeJS.Signals) => {
+    if (!controller.signal.aborted) controller.abort(new CancelledError(`The run was cancelled (${name}).`))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   return {
     signal: controller.signal,
     dispose: () => {

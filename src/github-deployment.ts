@@ -221,11 +221,22 @@ class Calls {
     return this.#bounded(Math.min(CALL_TIMEOUT_MS, remaining), this.#opts.signal)
   }
 
-  /** The final status: the run is over, so the cancellation no longer aborts it; only time bounds it. */
+  /**
+   * The final status: the run is over, so the cancellation no longer aborts it at once; only time
+   * bounds it. A SIGINT/SIGTERM that comes while it is still out leaves it CANCELLED_FINISH_MS more,
+   * so the step still ends within about 2 s of the signal.
+   */
   finishSignal(status: RunStatus): AbortSignal {
-    if (status === 'cancelled' || this.#opts.signal?.aborted) return this.#bounded(CANCELLED_FINISH_MS)
+    const signal = this.#opts.signal
+    if (status === 'cancelled' || signal?.aborted) return this.#bounded(CANCELLED_FINISH_MS)
     const remaining = this.#opts.deadline?.remainingMs() ?? CALL_TIMEOUT_MS
-    return this.#bounded(Math.min(CALL_TIMEOUT_MS, Math.max(FINISH_GRACE_MS, remaining)))
+    const bounded = this.#bounded(Math.min(CALL_TIMEOUT_MS, Math.max(FINISH_GRACE_MS, remaining)))
+    if (!signal) return bounded
+    const cut = new AbortController()
+    const onCancel = () => setTimeout(() => cut.abort(signal.reason), CANCELLED_FINISH_MS).unref()
+    signal.addEventListener('abort', onCancel, { once: true })
+    bounded.addEventListener('abort', () => signal.removeEventListener('abort', onCancel), { once: true })
+    return AbortSignal.any([bounded, cut.signal])
   }
 
   #bounded(ms: number, signal?: AbortSignal): AbortSignal {

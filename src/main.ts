@@ -31,21 +31,25 @@ export async function run(): Promise<void> {
   let outcomes: Outcome[] = []
   let problems: LocatedProblem[] = []
   let error: { type: string; message: string } | undefined
+  // Never disposed: the handlers stay for the life of the process, so no SIGINT/SIGTERM (a second
+  // one included) can end it before the outputs and the exit code are written. They do not keep it alive.
   const cancellation = cancellationSignal()
   const clients: ApiClient[] = []
   const credential: CredentialState = {}
   let record: DeploymentRecord | undefined
   try {
     settings = parseSettings((name) => core.getInput(name), (value) => void secrets.add(value))
+    // The deadline starts before the payload is read: a large payload counts against `timeout`.
+    const deadline = new Deadline(settings.timeoutMs)
     const provider = await loadProvider(settings.provider)
-    const payload = await loadPayload(settings)
+    // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
+    const payload = await loadPayload({ ...settings, runnerTemp: process.env.RUNNER_TEMP || undefined }, process.env, { deadline, signal: cancellation.signal })
     for (const value of provider.secretsIn?.(payload.value) ?? []) secrets.add(value)
     problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
 
     const units = unitsOf(provider, settings.targets, payload)
     if (units.length > 1) log = runnerLog(secrets, false)
-    const deadline = new Deadline(settings.timeoutMs)
     if (settings.githubEnvironment) {
       const { githubEnvironment: environment, githubToken: token, dryRun } = settings
       record = await startDeploymentRecord({ environment, token, provider: provider.name, targets: units, dryRun, log, deadline, signal: cancellation.signal })
@@ -73,7 +77,6 @@ export async function run(): Promise<void> {
     error = describeFailure(caught)
     if (caught instanceof PayloadError) problems = caught.problems
   } finally {
-    cancellation.dispose()
     for (const client of clients) client.dispose()
   }
 

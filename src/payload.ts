@@ -3,9 +3,10 @@
  * and `${NAME}` substituted after parsing, so a variable's value can never change the
  * document's structure. Problems carry the file's line so they can be annotated there.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { parseTree, findNodeAtLocation, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser'
+import { cancelled, type Deadline } from './deadline.js'
 import { InputError, PayloadError, type LocatedProblem, type Problem } from './errors.js'
 
 /** The largest payload accepted, file or inline. */
@@ -28,33 +29,60 @@ export interface PayloadSource {
   payloadFile?: string
   payloadInline?: string
   workspace: string
+  /** RUNNER_TEMP: the other directory a payload file may be in (earlier steps write generated payloads there). */
+  runnerTemp?: string
   substituteEnv: boolean
 }
 
-/** Read, parse and (optionally) substitute the payload; throws PayloadError or InputError. */
-export async function loadPayload(source: PayloadSource, env: NodeJS.ProcessEnv = process.env): Promise<Payload> {
-  const { text, file } = source.payloadFile ? await readPayloadFile(source.payloadFile, source.workspace) : { text: source.payloadInline ?? '', file: undefined }
+/**
+ * The step's deadline and cancellation while the payload is parsed: a large payload is parsed in
+ * slices, and between slices (and between phases) an expired deadline or a signal ends the work.
+ */
+export interface ParseControl {
+  deadline?: Deadline
+  signal?: AbortSignal
+}
+
+/** Read, parse and (optionally) substitute the payload; throws PayloadError or InputError (or TimeoutError/CancelledError under `control`). */
+export async function loadPayload(source: PayloadSource, env: NodeJS.ProcessEnv = process.env, control: ParseControl = {}): Promise<Payload> {
+  const { text, file } = source.payloadFile ? await readPayloadFile(source.payloadFile, source.workspace, source.runnerTemp) : { text: source.payloadInline ?? '', file: undefined }
   if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw tooLarge(file, Buffer.byteLength(text))
-  const payload = await parsePayload(text, file)
+  const payload = await parsePayload(text, file, control)
   if (source.substituteEnv) substituteEnv(payload, env)
   return payload
 }
 
-async function readPayloadFile(name: string, workspace: string): Promise<{ text: string; file: string }> {
+/** Whether `inner` is `outer` or inside it (both absolute, already resolved). */
+function isWithin(outer: string, inner: string): boolean {
+  const relative = path.relative(outer, inner)
+  return relative === '' || (!relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative))
+}
+
+async function readPayloadFile(name: string, workspace: string, runnerTemp?: string): Promise<{ text: string; file: string }> {
   const absolute = path.resolve(workspace, name)
   const relative = path.relative(workspace, absolute)
   const file = relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative
   let size: number
+  let real: string
   try {
-    const info = await stat(absolute)
+    // Symlinks resolved on both sides: a link in the repository that leads out of it is outside.
+    real = await realpath(absolute)
+    const info = await stat(real)
     if (!info.isFile()) throw new InputError('payload-file', `Input 'payload-file': '${name}' is not a file. Name a JSON or YAML file in the repository.`)
     size = info.size
   } catch (error) {
     if (error instanceof InputError) throw error
     throw new InputError('payload-file', `Input 'payload-file': '${name}' was not found in the workspace. Check the path, and that actions/checkout ran before this step.`)
   }
+  const allowed = await Promise.all([workspace, runnerTemp].filter((dir): dir is string => !!dir).map((dir) => realpath(path.resolve(dir)).catch(() => undefined)))
+  if (!allowed.some((dir) => dir !== undefined && isWithin(dir, real))) {
+    throw new InputError(
+      'payload-file',
+      `Input 'payload-file': '${name}' is outside the workspace${real !== absolute ? ' (after following symbolic links)' : ''}; only files in GITHUB_WORKSPACE or RUNNER_TEMP are read. Name a file in the repository, or have an earlier step write it to RUNNER_TEMP.`,
+    )
+  }
   if (size > MAX_PAYLOAD_BYTES) throw tooLarge(file, size)
-  const bytes = await readFile(absolute)
+  const bytes = await readFile(real)
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(bytes), file }
   } catch {
@@ -70,12 +98,15 @@ function tooLarge(file: string | undefined, bytes: number): PayloadError {
 }
 
 /** Parse text as JSON or YAML: by the file's extension, else by its first character. */
-export async function parsePayload(raw: string, file?: string): Promise<Payload> {
+export async function parsePayload(raw: string, file?: string, control: ParseControl = {}): Promise<Payload> {
+  const checkpoint = checkpoints(control)
+  await checkpoint(true)
   const text = raw.replace(/^\uFEFF/, '') // editors on Windows add a BOM; it is not content
   if (text.trim() === '') throw new PayloadError([{ path: [], file, message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.' }], file)
   const ext = file ? path.extname(file).toLowerCase() : ''
   const isJson = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*[{[]/.test(text))
-  const payload = isJson ? parseJson(text, file) : await parseYaml(text, file)
+  const payload = isJson ? await parseJson(text, file, checkpoint) : await parseYaml(text, file, checkpoint)
+  await checkpoint(true)
   if (payload.value === null || typeof payload.value !== 'object' || Array.isArray(payload.value)) {
     const kind = Array.isArray(payload.value) ? 'a list' : payload.value === null ? 'null' : `a ${typeof payload.value}`
     throw new PayloadError([locateProblem(payload, { path: [], message: `the payload is ${kind}; expected an object (a JSON object or YAML mapping) of fields to update.` })], file)
@@ -83,16 +114,39 @@ export async function parsePayload(raw: string, file?: string): Promise<Payload>
   return payload
 }
 
+/** Longest stretch of parsing between two looks at the deadline and the runner's signals. */
+const SLICE_MS = 50
+
+/**
+ * A checkpoint for CPU-bound parsing: at most every SLICE_MS (or always, when `now`), it yields
+ * to the event loop, so a SIGINT/SIGTERM handler can run, then throws if the run was cancelled
+ * or the step's deadline passed.
+ */
+function checkpoints(control: ParseControl): (now?: boolean) => Promise<void> {
+  const { deadline, signal } = control
+  let last = Date.now()
+  return async (now = false) => {
+    if (!deadline && !signal) return
+    if (!now && Date.now() - last < SLICE_MS) return
+    await new Promise((resolve) => setImmediate(resolve))
+    last = Date.now()
+    if (signal?.aborted) throw cancelled(signal)
+    if (deadline?.expired()) throw deadline.error('reading the payload')
+  }
+}
+
 /** Deeper than this is no real payload, and recursive parsers would run out of stack. */
 export const MAX_NESTING = 256
 /** How many YAML syntax errors are reported before the rest are summed up. */
 const MAX_SHOWN_YAML_ERRORS = 10
 
-function parseJson(text: string, file?: string): Payload {
+async function parseJson(text: string, file: string | undefined, checkpoint: (now?: boolean) => Promise<void>): Promise<Payload> {
   const { max: depth, overAt } = jsonDepth(text)
   if (depth > MAX_NESTING) throw new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), overAt ?? 0).line, message: `the payload nests objects and lists ${depth} levels deep; at most ${MAX_NESTING} are accepted.` }], file)
   const errors: ParseError[] = []
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
+  // Between phases, a look at the deadline and the signal (each phase is linear in the text).
+  await checkpoint(true)
   const lines = lineStarts(text)
   const at = (offset: number) => positionOf(lines, offset)
   if (errors.length > 0 || !tree) {
@@ -105,8 +159,10 @@ function parseJson(text: string, file?: string): Payload {
   if (duplicate) {
     throw new PayloadError([{ path: duplicate.path, file, ...at(duplicate.offset), message: `the key '${duplicate.key}' appears twice in the same object; keep one.` }], file)
   }
+  await checkpoint(true)
   // JSON.parse gives exact JSON semantics for the value (and own "__proto__" keys); jsonc-parser gave the positions.
   const value = JSON.parse(text) as PayloadObject
+  await checkpoint(true)
   const payload: Payload = {
     value,
     format: 'json',
@@ -176,29 +232,69 @@ function findDuplicateKey(node: JsonNode, at: (string | number)[] = []): { key: 
   return undefined
 }
 
-async function parseYaml(text: string, file?: string): Promise<Payload> {
+async function parseYaml(text: string, file: string | undefined, checkpoint: (now?: boolean) => Promise<void>): Promise<Payload> {
   // Loaded only for YAML payloads: a JSON payload never pays for the YAML parser.
-  const { parseDocument, LineCounter, isNode, isPair, isCollection, visit } = await import('yaml')
+  const { Composer, Lexer, Parser, LineCounter, isMap, isNode, isPair, isScalar, isSeq, isCollection, visit } = await import('yaml')
   const lineCounter = new LineCounter()
   const tooDeep = () => new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), jsonDepth(text).overAt ?? 0).line, message: `the payload nests objects and lists too deeply; at most ${MAX_NESTING} levels are accepted.` }], file)
-  let doc: ReturnType<typeof parseDocument>
+  let parsed: import('yaml').Document.Parsed | undefined
+  // Problems found here rather than by yaml (a second document, duplicate keys), as yaml words them.
+  const found: { pos: [number, number]; message: string }[] = []
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: true, strict: true })
+    // yaml's parseDocument, taken apart: the text is lexed and parsed in slices with checkpoints
+    // between them, so neither the deadline nor a signal waits for a multi-megabyte payload.
+    // Duplicate keys are found below in linear time: yaml's own check (uniqueKeys) compares
+    // each key with every key before it, quadratic in the keys of one mapping.
+    const parser = new Parser(lineCounter.addNewLine)
+    lineCounter.addNewLine(0)
+    const tokens: import('yaml').CST.Token[] = []
+    let count = 0
+    for (const lexeme of new Lexer().lex(text, false)) {
+      for (const token of parser.next(lexeme)) tokens.push(token)
+      if (++count % 1024 === 0) await checkpoint()
+    }
+    for (const token of parser.end()) tokens.push(token)
+    await checkpoint(true)
+    for (const next of new Composer({ uniqueKeys: false, strict: true }).compose(tokens, true, text.length)) {
+      if (!parsed) parsed = next
+      else {
+        found.push({ pos: [next.range[0], next.range[1]], message: 'Source contains multiple documents; please use YAML.parseAllDocuments()' })
+        break
+      }
+    }
   } catch (error) {
     if (error instanceof RangeError) throw tooDeep() // the parser recursed past the stack
     throw error
   }
-  const issues = [...doc.errors, ...doc.warnings]
+  if (!parsed) throw new PayloadError([{ path: [], file, message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.' }], file)
+  const doc = parsed
+  await checkpoint(true)
+  // Every key seen twice in one mapping (scalar keys equal by value, as yaml's uniqueKeys compares them), one Set per mapping.
+  const pending: unknown[] = [doc.contents]
+  while (pending.length > 0) {
+    const node = pending.pop()
+    if (isMap(node)) {
+      const seen = new Set<unknown>()
+      for (const pair of node.items) {
+        const key = pair.key
+        if (isScalar(key) && !(typeof key.value === 'number' && Number.isNaN(key.value))) {
+          if (seen.has(key.value)) found.push({ pos: [key.range?.[0] ?? -1, key.range?.[1] ?? -1], message: 'Map keys must be unique' })
+          else seen.add(key.value)
+        }
+        pending.push(pair.key, pair.value)
+      }
+    } else if (isSeq(node)) pending.push(...node.items)
+    else if (isPair(node)) pending.push(node.key, node.value)
+  }
+  const errors = found.length > 0 ? [...doc.errors, ...found].sort((a, b) => a.pos[0] - b.pos[0]) : doc.errors
+  const issues = [...errors, ...doc.warnings]
   if (issues.length > 0) {
     if (issues.some((issue) => /call stack/i.test(issue.message))) throw tooDeep()
     // One broken bracket can cascade into hundreds of errors: the first few say what to fix.
-    const shown = issues.slice(0, MAX_SHOWN_YAML_ERRORS).map((issue): LocatedProblem => ({
-      path: [],
-      file,
-      line: issue.linePos?.[0]?.line,
-      column: issue.linePos?.[0]?.col,
-      message: `invalid YAML: ${issue.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}.`,
-    }))
+    const shown = issues.slice(0, MAX_SHOWN_YAML_ERRORS).map((issue): LocatedProblem => {
+      const at = issue.pos[0] >= 0 ? lineCounter.linePos(issue.pos[0]) : undefined
+      return { path: [], file, line: at?.line, column: at?.col, message: `invalid YAML: ${issue.message.split('\n')[0]}.` }
+    })
     if (issues.length > shown.length) shown.push({ path: [], file, message: `${issues.length - shown.length} more YAML errors follow from these; fix these first.` })
     throw new PayloadError(shown, file)
   }
@@ -225,6 +321,7 @@ async function parseYaml(text: string, file?: string): Promise<Payload> {
     },
   })
   if (structural.length > 0) throw new PayloadError(structural, file)
+  await checkpoint(true)
   let value: unknown
   try {
     value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
@@ -232,6 +329,7 @@ async function parseYaml(text: string, file?: string): Promise<Payload> {
     if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep()
     throw new PayloadError([{ path: [], file, message: `the YAML expands too far through aliases (more than ${MAX_YAML_ALIASES}); write the values out. (${(error as Error).message})` }], file)
   }
+  await checkpoint(true)
   if (valueDepth(value) > MAX_NESTING) throw tooDeep()
   const nonJson = findNonJson(value)
   const payload: Payload = {

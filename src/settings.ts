@@ -60,6 +60,14 @@ export function parseSettings(
     const value = read(name)
     if (value === '') return undefined
     registerSecret(value)
+    // A line break inside a credential would end a header line, or be masked only in part on the
+    // runner: refused before any request. The value is never echoed, not even in part.
+    // eslint-disable-next-line no-control-regex
+    if (/[\u0000-\u001f\u007f]/.test(value)) {
+      // eslint-disable-next-line no-control-regex
+      for (const part of value.split(/[\u0000-\u001f\u007f]+/)) if (part !== '') registerSecret(part)
+      throw new InputError(name, `Invalid input '${name}': it contains a line break or another control character. Set it to the credential alone, on one line (check the secret for a trailing newline or a pasted second line).`)
+    }
     return value
   }
   // Credentials first: nothing below may echo one before it is masked.

@@ -21,9 +21,13 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 /** What `${{ github.token }}` evaluates to in these runs: shaped like an installation token, fake. */
 export const FAKE_GITHUB_TOKEN = 'ghs_FakeRunnerToken000000000000000000000'
 
-export type KillOption =
+export type KillOption = (
   | { afterMs: number; signal: NodeJS.Signals }
   | { onStdout: RegExp; signal: NodeJS.Signals }
+) & {
+  /** Send the same signal again this many ms after the first, once per entry (^C^C), while the child runs. */
+  again?: number[]
+}
 
 export interface RunOptions {
   /** Kebab-case input names as in action.yml; an undeclared name is an error. */
@@ -289,6 +293,9 @@ function spawnAndCollect(
       if (signalSent || child.exitCode !== null || child.signalCode !== null) return
       signalSent = true
       child.kill(signal)
+      for (const ms of opts.kill?.again ?? []) {
+        timers.push(setTimeout(() => void (child.exitCode === null && child.signalCode === null && child.kill(signal)), ms))
+      }
     }
     const kill = opts.kill
     if (kill && 'afterMs' in kill) timers.push(setTimeout(() => sendKill(kill.signal), kill.afterMs))
