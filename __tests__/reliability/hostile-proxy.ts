@@ -14,7 +14,8 @@ import { createServer, request as httpRequest, type IncomingHttpHeaders, type In
 import type { Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
 
-export type Role = 'write' | 'start' | 'read' | 'login'
+/** `read` is a read before the first write, `poll` one after it. */
+export type Role = 'write' | 'start' | 'read' | 'poll' | 'login'
 
 /** What to put in place of a 2xx body (after the backend applied the request). */
 export type BodyKind =
@@ -28,6 +29,7 @@ export type BodyKind =
   | 'other-id' // the real body with another resource's id
   | 'no-status' // the real body without its status field(s)
   | 'hostile-status' // the real body with hostile text as its status field(s)
+  | 'no-timestamps' // the real body without updated_time / updated_at
 
 export type TextForm =
   | 'none'
@@ -39,15 +41,18 @@ export type TextForm =
   | 'cut200' // a credential straddling character 200 of the message
   | 'cut300' // … character 300
 
-export type Step =
-  | { on: Role; kind: 'pass' }
-  | { on: Role; kind: 'status'; status: number; retryAfter?: 'none' | '0' | '1' | 'date'; phase: 'before' | 'after'; text: TextForm; inject: boolean }
-  | { on: Role; kind: 'body'; body: BodyKind; text: TextForm; inject: boolean }
-  | { on: Role; kind: 'truncate'; at: number }
-  | { on: Role; kind: 'reset'; phase: 'before' | 'after' }
-  | { on: Role; kind: 'delay'; ms: number }
-  | { on: Role; kind: 'gzip' }
-  | { on: Role; kind: 'bom' }
+/** `times`: how many matching requests the step applies to (default 1). */
+export type Step = { on: Role; times?: number } & (
+  | { kind: 'pass' }
+  | { kind: 'status'; status: number; retryAfter?: 'none' | '0' | '1' | 'date'; phase: 'before' | 'after'; text: TextForm; inject: boolean }
+  // `instead`: the request is NOT forwarded (nothing applied), the answer is made up from the last read.
+  | { kind: 'body'; body: BodyKind; phase?: 'after' | 'instead'; text: TextForm; inject: boolean }
+  | { kind: 'truncate'; at: number }
+  | { kind: 'reset'; phase: 'before' | 'after' }
+  | { kind: 'delay'; ms: number }
+  | { kind: 'gzip' }
+  | { kind: 'bom' }
+)
 
 /** What the proxy knows about the provider behind it. */
 export interface ProxyTarget {
@@ -75,6 +80,8 @@ export interface ProxyRecord {
   answeredAt?: number
   /** The step applied to it, if any. */
   step?: Step
+  /** The answer body sent (first 200 characters). */
+  answer?: string
 }
 
 /** A nonce that must never start or name a workflow command. */
@@ -88,14 +95,17 @@ export class HostileProxy {
   origin = ''
   #server: Server | undefined
   #sockets = new Set<Socket>()
-  #steps: { step: Step; used: boolean }[]
+  #steps: { step: Step; left: number }[]
+  #wrote = false
+  /** The last 2xx read answer, the base of a made-up answer. */
+  #lastRead: Upstream | undefined
   #target: ProxyTarget
   /** Credentials the hostile text echoes (raw); user:password pairs for base64-userpass. */
   #echo: { secrets: string[]; userPass?: string }
 
   constructor(target: ProxyTarget, steps: Step[], echo: { secrets: string[]; userPass?: string }) {
     this.#target = target
-    this.#steps = steps.map((step) => ({ step, used: false }))
+    this.#steps = steps.map((step) => ({ step, left: step.times ?? 1 }))
     this.#echo = echo
   }
 
@@ -161,9 +171,9 @@ export class HostileProxy {
   }
 
   #take(role: Role): Step | undefined {
-    const entry = this.#steps.find((s) => !s.used && s.step.on === role)
+    const entry = this.#steps.find((s) => s.left > 0 && s.step.on === role)
     if (!entry) return undefined
-    entry.used = true
+    entry.left -= 1
     return entry.step.kind === 'pass' ? undefined : entry.step
   }
 
@@ -180,16 +190,23 @@ export class HostileProxy {
     const method = (req.method ?? 'GET').toUpperCase()
     const rawPath = req.url ?? '/'
     const pathname = rawPath.split('?')[0] ?? '/'
-    const role = this.#target.roleOf(method, pathname, req.headers)
+    let role = this.#target.roleOf(method, pathname, req.headers)
+    if (role === 'write') this.#wrote = true
+    else if (role === 'read' && this.#wrote) role = 'poll'
     const record: ProxyRecord = { method, path: pathname, role, at: Date.now(), credentials: credentialHeaders(req.headers) }
     this.records.push(record)
     const step = this.#take(role)
     const seen = record.credentials.filter((c) => !c.startsWith('AK:'))
     record.step = step
-    const forward = (): Promise<Upstream> => this.#forward(method, this.#target.rewritePath?.(rawPath) ?? rawPath, req.headers, body)
+    const forward = async (): Promise<Upstream> => {
+      const up = await this.#forward(method, this.#target.rewritePath?.(rawPath) ?? rawPath, req.headers, body)
+      if ((role === 'read' || role === 'poll') && up.status < 300) this.#lastRead = up
+      return up
+    }
     const reply = (status: number, headers: Record<string, string>, payload: Buffer | string): void => {
       record.status = status
       record.answeredAt = Date.now()
+      record.answer = (typeof payload === 'string' ? payload : payload.toString('utf8')).slice(0, 200)
       send(res, status, headers, payload)
     }
     try {
@@ -215,7 +232,7 @@ export class HostileProxy {
           return
         }
         case 'body': {
-          const up = await forward()
+          const up = step.phase === 'instead' ? (this.#lastRead ?? { status: 200, headers: {}, body: Buffer.from('{}') }) : await forward()
           const json = { 'content-type': 'application/json' }
           const text = this.hostileText(step.text, step.inject, seen)
           switch (step.body) {
@@ -235,7 +252,8 @@ export class HostileProxy {
               return reply(200, json, this.#target.errorEnvelope(text))
             case 'other-id':
             case 'no-status':
-            case 'hostile-status': {
+            case 'hostile-status':
+            case 'no-timestamps': {
               let parsed: unknown
               try {
                 parsed = JSON.parse(up.body.toString('utf8'))
@@ -243,7 +261,7 @@ export class HostileProxy {
                 return reply(up.status, up.headers, up.body)
               }
               const changed = reshape(parsed, step.body, this.#target.otherId, text)
-              return reply(up.status, { ...up.headers, ...json }, JSON.stringify(changed))
+              return reply(200, { ...up.headers, ...json }, JSON.stringify(changed))
             }
           }
           return
@@ -333,13 +351,15 @@ function credentialHeaders(headers: IncomingHttpHeaders): string[] {
 }
 
 /** The real answer with another id, without its status, or with hostile text as its status. */
-function reshape(value: unknown, kind: 'other-id' | 'no-status' | 'hostile-status', otherId: string, text: string): unknown {
+function reshape(value: unknown, kind: 'other-id' | 'no-status' | 'hostile-status' | 'no-timestamps', otherId: string, text: string): unknown {
   if (Array.isArray(value)) return value.map((v) => reshape(v, kind, otherId, text))
   if (value === null || typeof value !== 'object') return value
   const out: Record<string, unknown> = {}
   for (const [key, v] of Object.entries(value)) {
     if (kind === 'other-id' && (key === 'id' || key === 'endpoint_id') && typeof v === 'string') {
       out[key] = otherId
+    } else if (kind === 'no-timestamps' && (key === 'updated_time' || key === 'updated_at')) {
+      continue
     } else if (key === 'status' && typeof v === 'string') {
       if (kind === 'hostile-status') out[key] = text
       else if (kind !== 'no-status') out[key] = v

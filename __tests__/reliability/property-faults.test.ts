@@ -23,7 +23,7 @@ import { checkInvariants, describeFailure, filesUnder, outsideDirs, placePayload
 const SEEDS: Record<Provider, number> = { qoder: 1201, kintone: 1202, 'huaweicloud-rts': 1203, aieev: 1204 }
 const RUNS: Record<Provider, number> = { qoder: 12, kintone: 10, 'huaweicloud-rts': 12, aieev: 10 }
 /** Wall-time budget per provider, shrinking included; past it fast-check reports what it has. */
-const BUDGET_MS = 150_000
+const BUDGET_MS = Number(process.env.FC_BUDGET_MS ?? 120_000)
 
 const envNumber = (name: string): number | undefined => (process.env[name] ? Number(process.env[name]) : undefined)
 const onlyProvider = process.env.FC_PROVIDER as Provider | undefined
@@ -71,12 +71,24 @@ export async function runCase(sc: Scenario): Promise<{ violations: string[]; rep
         }
       : {}
     const facts: RunFacts = { sc, run, runError, truth, prepared, files }
-    const violations = selectViolations(checkInvariants(facts))
-    return { violations, report: violations.length ? describeFailure(facts, violations) : '' }
+    const all = checkInvariants(facts)
+    if (process.env.FC_CENSUS) {
+      const tags = [...new Set(all.map((x) => /^\[([^\]]+)\]/.exec(x)?.[1] ?? '?'))]
+      console.log(`[census] ${sc.provider} ${tags.join(',') || 'ok'} ${JSON.stringify(sc)}`)
+    }
+    const violations = selectViolations(all)
+    return { violations, report: violations.length || oneCase ? describeFailure(facts, violations) : '' }
   } finally {
     await prepared.close()
   }
 }
+
+/** FC_CASE='<case JSON as printed>': run that one case and print its report (debugging a counter-example). */
+const oneCase = process.env.FC_CASE ? (JSON.parse(process.env.FC_CASE) as Scenario) : undefined
+it.runIf(oneCase !== undefined)('FC_CASE', { timeout: 120_000 }, async () => {
+  const { violations, report } = await runCase(oneCase!)
+  console.log(violations.length ? report : `all invariants held\n${report}`)
+})
 
 afterAll(async () => {
   await cleanupRuns()
@@ -85,7 +97,7 @@ afterAll(async () => {
 
 describe('property: no false success, no double write, no injected command, no leaked credential', () => {
   for (const provider of PROVIDERS) {
-    const skip = onlyProvider !== undefined && onlyProvider !== provider
+    const skip = oneCase !== undefined || (onlyProvider !== undefined && onlyProvider !== provider)
     it.skipIf(skip).concurrent(provider, { timeout: BUDGET_MS + 120_000 }, async () => {
       const seed = envNumber('FC_SEED') ?? SEEDS[provider]
       const numRuns = envNumber('FC_RUNS') ?? RUNS[provider]

@@ -79,23 +79,33 @@ const textForm: fc.Arbitrary<TextForm> = fc.constantFrom<TextForm>('none', 'raw'
 const retryAfter = fc.constantFrom<'none' | '0' | '1' | 'date'>('none', '0', '1', 'date')
 
 function stepArb(roles: Role[]): fc.Arbitrary<Step> {
-  const on = fc.constantFrom(...roles)
-  const bodies: BodyKind[] = ['empty', 'no-content', 'null', 'array', 'number', 'string', 'error-envelope', 'other-id', 'no-status', 'hostile-status']
+  const bodies: BodyKind[] = ['empty', 'no-content', 'null', 'no-status', 'error-envelope', 'other-id', 'hostile-status', 'no-timestamps', 'array', 'number', 'string']
+  const times = fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(2, 50) })
+  // The write and the polls after it are where the promises break: they get most of the steps.
+  const role = fc.oneof(...roles.map((r) => ({ weight: r === 'write' ? 4 : r === 'poll' ? 2 : 1, arbitrary: fc.constant(r) })))
+  return fc.tuple(role, times).chain(([on, n]) => stepKindArb(on, bodies).map((step): Step => (n === 1 ? step : { ...step, times: n })))
+}
+
+function stepKindArb(role: Role, bodies: BodyKind[]): fc.Arbitrary<Step> {
+  const on = fc.constant(role)
   return fc.oneof(
     { weight: 1, arbitrary: fc.record({ on, kind: fc.constant('pass' as const) }) },
     {
-      weight: 4,
+      weight: 5,
       arbitrary: fc.record({
         on,
         kind: fc.constant('status' as const),
-        status: fc.constantFrom(503, 500, 502, 504, 408, 429, 409, 401, 400, 404),
+        status: fc.oneof({ weight: 3, arbitrary: fc.constantFrom(503, 429, 408, 500) }, { weight: 1, arbitrary: fc.constantFrom(502, 504, 409, 401, 400, 404) }),
         retryAfter,
         phase: fc.constantFrom<'before' | 'after'>('before', 'after'),
         text: textForm,
         inject: fc.boolean(),
       }),
     },
-    { weight: 4, arbitrary: fc.record({ on, kind: fc.constant('body' as const), body: fc.constantFrom(...bodies), text: textForm, inject: fc.boolean() }) },
+    {
+      weight: 5,
+      arbitrary: fc.record({ on, kind: fc.constant('body' as const), body: fc.constantFrom(...bodies), phase: fc.constantFrom<'after' | 'instead'>('after', 'instead'), text: textForm, inject: fc.boolean() }),
+    },
     { weight: 1, arbitrary: fc.record({ on, kind: fc.constant('truncate' as const), at: fc.integer({ min: 0, max: 40 }) }) },
     { weight: 1, arbitrary: fc.record({ on, kind: fc.constant('reset' as const), phase: fc.constantFrom<'before' | 'after'>('before', 'after') }) },
     { weight: 1, arbitrary: fc.record({ on, kind: fc.constant('delay' as const), ms: fc.integer({ min: 0, max: 1500 }) }) },
@@ -105,10 +115,10 @@ function stepArb(roles: Role[]): fc.Arbitrary<Step> {
 }
 
 const ROLES: Record<Provider, Role[]> = {
-  qoder: ['write', 'read'],
-  kintone: ['write', 'read'],
-  'huaweicloud-rts': ['write', 'read', 'login'],
-  aieev: ['write', 'read', 'start'],
+  qoder: ['write', 'read', 'poll'],
+  kintone: ['write', 'read', 'poll'],
+  'huaweicloud-rts': ['write', 'read', 'poll', 'login'],
+  aieev: ['write', 'read', 'poll', 'start'],
 }
 const AUTHS: Record<Provider, string[]> = {
   qoder: ['pat'],
@@ -131,12 +141,15 @@ export function scenarioArb(provider: Provider): fc.Arbitrary<Scenario> {
     host: fc.constantFrom<'127.0.0.1' | '::1'>('127.0.0.1', '::1'),
     steps: fc.array(stepArb(ROLES[provider]), { minLength: 0, maxLength: 4 }),
     auth: fc.constantFrom(...AUTHS[provider]),
-    protoKey: fc.option(fc.constantFrom(...(provider === 'huaweicloud-rts' ? [...PROTO_KEYS, 'input_values'] : PROTO_KEYS)), { freq: 3, nil: null }),
+    protoKey: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom(...(provider === 'huaweicloud-rts' ? [...PROTO_KEYS, 'input_values'] : PROTO_KEYS)) },
+    ),
     payloadAt: fc.oneof(
       { weight: 6, arbitrary: fc.constant('workspace' as const) },
       { weight: 1, arbitrary: fc.constantFrom('runner-temp' as const, 'dotdot-out' as const, 'absolute-out' as const, 'symlink-out' as const) },
     ),
-    sigtermAfterMs: fc.option(fc.constantFrom(300, 900, 1500), { freq: 6, nil: null }),
+    sigtermAfterMs: fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(300, 900, 1500) }),
     special: specials.length === 0
       ? fc.constant('none' as const)
       : fc.oneof({ weight: 8, arbitrary: fc.constant('none' as const) }, { weight: 1, arbitrary: fc.constantFrom(...specials) }),
@@ -456,10 +469,13 @@ export function checkInvariants(f: RunFacts): string[] {
   const records = prepared.proxy.records
 
   // 1. The write applied at most once.
-  for (const t of f.truth) if (t.applied > 1) v.push(`[at-most-once] ${t.target}: the write was applied ${t.applied} times (${t.detail})`)
+  const how = sc.special === 'dup-case-target' ? 'at-most-once:duplicate-target' : 'at-most-once'
+  for (const t of f.truth) if (t.applied > 1) v.push(`[${how}] ${t.target}: the write was applied ${t.applied} times (${t.detail})`)
 
-  // 2. succeeded only on ground truth.
-  if (status === 'succeeded') {
+  // 2. succeeded only on ground truth. kintone's deploy answer is documented as `{}`: a made-up `{}`
+  // from a proxy that never forwarded the deploy cannot be told from the real one, so it is excused.
+  const undetectable = sc.provider === 'kintone' && records.some((r) => r.role === 'write' && r.step?.kind === 'body' && r.step.phase === 'instead' && r.status === 200 && r.answer?.trim() === '{}')
+  if (status === 'succeeded' && !undetectable) {
     for (const t of f.truth) if (!t.ok) v.push(`[false-success] status=succeeded but the ground truth says not done: ${t.target}: ${t.detail}`)
   }
 
