@@ -21,7 +21,7 @@ import { checkInvariants, describeFailure, filesUnder, outsideDirs, placePayload
 
 /** Fixed seeds, one per provider, so `npm test` generates the same cases every time. */
 const SEEDS: Record<Provider, number> = { qoder: 1201, kintone: 1202, 'huaweicloud-rts': 1203, aieev: 1204 }
-const RUNS: Record<Provider, number> = { qoder: 12, kintone: 10, 'huaweicloud-rts': 12, aieev: 10 }
+const RUNS: Record<Provider, number> = { qoder: 25, kintone: 25, 'huaweicloud-rts': 25, aieev: 25 }
 /** Wall-time budget per provider, shrinking included; past it fast-check reports what it has. */
 const BUDGET_MS = Number(process.env.FC_BUDGET_MS ?? 120_000)
 

@@ -80,7 +80,7 @@ const retryAfter = fc.constantFrom<'none' | '0' | '1' | 'date'>('none', '0', '1'
 
 function stepArb(roles: Role[]): fc.Arbitrary<Step> {
   const bodies: BodyKind[] = ['empty', 'no-content', 'null', 'no-status', 'error-envelope', 'other-id', 'hostile-status', 'no-timestamps', 'array', 'number', 'string']
-  const times = fc.oneof({ weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(2, 50) })
+  const times = fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant(1) }, { weight: 1, arbitrary: fc.constantFrom(2, 50) })
   // The write and the polls after it are where the promises break: they get most of the steps.
   const role = fc.oneof(...roles.map((r) => ({ weight: r === 'write' ? 4 : r === 'poll' ? 2 : 1, arbitrary: fc.constant(r) })))
   return fc.tuple(role, times).chain(([on, n]) => stepKindArb(on, bodies).map((step): Step => (n === 1 ? step : { ...step, times: n })))
@@ -138,21 +138,23 @@ export function scenarioArb(provider: Provider): fc.Arbitrary<Scenario> {
   const specials = SPECIALS[provider]
   return fc.record({
     provider: fc.constant(provider),
-    host: fc.constantFrom<'127.0.0.1' | '::1'>('127.0.0.1', '::1'),
+    host: fc.oneof({ withCrossShrink: true }, { weight: 3, arbitrary: fc.constant('127.0.0.1' as const) }, { weight: 1, arbitrary: fc.constant('::1' as const) }),
     steps: fc.array(stepArb(ROLES[provider]), { minLength: 0, maxLength: 4 }),
     auth: fc.constantFrom(...AUTHS[provider]),
     protoKey: fc.oneof(
+      { withCrossShrink: true },
       { weight: 3, arbitrary: fc.constant(null) },
       { weight: 1, arbitrary: fc.constantFrom(...(provider === 'huaweicloud-rts' ? [...PROTO_KEYS, 'input_values'] : PROTO_KEYS)) },
     ),
     payloadAt: fc.oneof(
+      { withCrossShrink: true },
       { weight: 6, arbitrary: fc.constant('workspace' as const) },
       { weight: 1, arbitrary: fc.constantFrom('runner-temp' as const, 'dotdot-out' as const, 'absolute-out' as const, 'symlink-out' as const) },
     ),
-    sigtermAfterMs: fc.oneof({ weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(300, 900, 1500) }),
+    sigtermAfterMs: fc.oneof({ withCrossShrink: true }, { weight: 7, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(300, 900, 1500) }),
     special: specials.length === 0
       ? fc.constant('none' as const)
-      : fc.oneof({ weight: 8, arbitrary: fc.constant('none' as const) }, { weight: 1, arbitrary: fc.constantFrom(...specials) }),
+      : fc.oneof({ withCrossShrink: true }, { weight: 8, arbitrary: fc.constant('none' as const) }, { weight: 1, arbitrary: fc.constantFrom(...specials) }),
     restart: provider === 'aieev' ? fc.boolean() : fc.constant(true),
   })
 }
