@@ -17,7 +17,7 @@ import path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, it } from 'vitest'
 import { cleanupRuns, runAction, type ActionRun } from '../helpers/run-action.ts'
-import { checkInvariants, describeFailure, filesUnder, outsideDirs, placePayload, prepare, PROVIDERS, selectViolations, scenarioArb, type Provider, type RunFacts, type Scenario } from './property-model.ts'
+import { checkInvariants, DEADLINE_MARGIN_MS, SIGNAL_MARGIN_MS, describeFailure, filesUnder, outsideDirs, placePayload, prepare, PROVIDERS, selectViolations, scenarioArb, type Provider, type RunFacts, type Scenario } from './property-model.ts'
 
 /** Fixed seeds, one per provider, so `npm test` generates the same cases every time. */
 const SEEDS: Record<Provider, number> = { qoder: 1201, kintone: 1202, 'huaweicloud-rts': 1203, aieev: 1204 }
@@ -53,7 +53,8 @@ export async function runCase(sc: Scenario): Promise<{ violations: string[]; rep
       run = await runAction({
         inputs: prepared.inputs,
         kill: sc.sigtermAfterMs !== null ? { afterMs: sc.sigtermAfterMs, signal: 'SIGTERM' } : undefined,
-        timeoutMs: prepared.timeoutMs + 30_000,
+        // Killed (and reported under [deadline]) 10 s past the limit the invariant allows.
+        timeoutMs: (sc.sigtermAfterMs !== null ? sc.sigtermAfterMs + SIGNAL_MARGIN_MS : prepared.timeoutMs + DEADLINE_MARGIN_MS) + 10_000,
         prepare: async (dirs) => {
           const inputs = await placePayload(sc, prepared, dirs)
           payloadPath = path.resolve(dirs.workspace, inputs['payload-file'] ?? '')
