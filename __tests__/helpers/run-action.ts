@@ -45,6 +45,11 @@ export interface RunOptions {
   kill?: KillOption
   /** Hard limit: the child is killed with SIGKILL and the promise rejects. Default 60 s. */
   timeoutMs?: number
+  /**
+   * Called after the workspace and RUNNER_TEMP exist, before the run (to place files outside the
+   * workspace, symlinks, …); the inputs it returns override `inputs`.
+   */
+  prepare?: (dirs: { workspace: string; runnerTemp: string }) => Promise<Record<string, string> | void>
 }
 
 export interface WorkflowCommand {
@@ -181,6 +186,7 @@ export async function runAction(opts: RunOptions): Promise<ActionRun> {
   await mkdir(path.dirname(files.event), { recursive: true })
   await writeFile(files.event, JSON.stringify({ ref: 'refs/heads/main', repository: { full_name: 'octo/app' } }))
   await writeWorkspaceFiles(workspace, opts.files ?? {})
+  const prepared = (await opts.prepare?.({ workspace, runnerTemp })) ?? {}
 
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -212,7 +218,7 @@ export async function runAction(opts: RunOptions): Promise<ActionRun> {
     GITHUB_API_URL: 'https://api.github.com',
     GITHUB_GRAPHQL_URL: 'https://api.github.com/graphql',
   }
-  const inputValues = { ...actionDefaults(), ...opts.inputs }
+  const inputValues = { ...actionDefaults(), ...opts.inputs, ...prepared }
   for (const [name, value] of Object.entries(inputValues)) env[inputEnvName(name)] = value
   // Step debug logging (the ACTIONS_STEP_DEBUG variable) reaches the step as RUNNER_DEBUG=1.
   if (opts.env?.ACTIONS_STEP_DEBUG === 'true') env.RUNNER_DEBUG = '1'
