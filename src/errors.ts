@@ -111,11 +111,14 @@ export class NetworkError extends DeployPatchError {
   readonly code?: string
   /** Trying again cannot help (an untrusted certificate, a proxy that refuses): never retried. */
   readonly permanent: boolean
-  constructor(message: string, opts: { maybeApplied: boolean; code?: string; permanent?: boolean }) {
+  /** The status of an answer whose body was cut short (its head did arrive). */
+  readonly httpStatus?: number
+  constructor(message: string, opts: { maybeApplied: boolean; code?: string; permanent?: boolean; httpStatus?: number }) {
     super(message, 'network')
     this.maybeApplied = opts.maybeApplied
     this.code = opts.code
     this.permanent = opts.permanent ?? false
+    this.httpStatus = opts.httpStatus
   }
 }
 

@@ -533,7 +533,7 @@ export function checkInvariants(f: RunFacts): string[] {
     const message = t.slice(end + 2)
     if (['stop-commands', 'set-output', 'add-path', 'set-env', 'save-state', 'echo'].includes(name)) v.push(`[command] '${name}' command in stdout: ${short(t)}`)
     else if (info.includes(NONCE) || message.startsWith(NONCE)) v.push(`[command] server text in a '${name}' command: ${short(t)}`)
-    else if (name === 'add-mask' && !forms.some((form) => message.includes(form)) && !maskable.some((value) => message.includes(value))) {
+    else if (name === 'add-mask' && !forms.some((form) => message.includes(form)) && !maskable.some((value) => message.includes(value)) && !derivedFromInput(message, [...Object.values(run.inputs), ...secrets])) {
       v.push(`[command] add-mask of something that is not a credential: '${short(message)}'`)
     }
   }
@@ -571,6 +571,43 @@ export function checkInvariants(f: RunFacts): string[] {
 }
 
 /** The strongest form of a credential present in a text, if any. */
+/**
+ * Whether an add-mask value is an encoding of (a piece of) an input the step was given: its
+ * base64/base64url at any byte alignment (the last character and padding may depend on what
+ * follows), or its URL-encoding applied once or twice, in either hex case. Inputs are not server
+ * bytes, so masking them is the action's choice, not an injection.
+ */
+function derivedFromInput(message: string, inputs: string[]): boolean {
+  const core = message.replace(/=+$/, '').slice(0, -1)
+  if (core.length < 5) return false
+  const strict = (v: string) => encodeURIComponent(v).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+  const steps: ((v: string) => string)[] = [
+    encodeURIComponent,
+    strict,
+    (v) => strict(v).replace(/%20/g, '+'),
+    (v) => JSON.stringify(v).slice(1, -1),
+    (v) => Buffer.from(v).toString('base64'),
+    (v) => v.replace(/^(?:Basic|Bearer) /, ''),
+  ]
+  // Inputs, and what one or two encodings make of them (a Basic header is base64 of user:password).
+  let level = new Set(inputs.filter((v) => v.length >= 3))
+  const names = [...level]
+  for (const a of names) for (const b of names) level.add(`${a}:${b}`)
+  const all = new Set(level)
+  for (let depth = 0; depth < 2; depth++) {
+    const next = new Set<string>()
+    for (const value of level) for (const step of steps) next.add(step(value))
+    for (const value of next) all.add(value)
+    level = next
+  }
+  for (const value of all) {
+    if (value.includes(message) || value.toLowerCase().includes(message.toLowerCase())) return true
+    const bytes = Buffer.from(value)
+    for (let k = 0; k < 3; k++) for (const enc of ['base64', 'base64url'] as const) if (bytes.subarray(k).toString(enc).includes(core)) return true
+  }
+  return false
+}
+
 function leakForm(secret: string, text: string): { kind: string; form: string } | undefined {
   if (secret.length >= 8 && text.includes(secret)) return { kind: 'raw', form: secret }
   const forms = credentialForms(secret)

@@ -234,7 +234,14 @@ export class ApiClient {
     let release: (() => void) | undefined
     if (!state.accepted) state.probe = new Promise<void>((resolve) => (release = resolve))
     try {
-      const response = await send()
+      let response: ApiResponse
+      try {
+        response = await send()
+      } catch (error) {
+        // A refusal whose body was cut short is still a refusal: its status line arrived.
+        if (error instanceof NetworkError && error.httpStatus === 401) state.refused ??= { type: 'http-401', message: 'HTTP 401' }
+        throw error
+      }
       const parsed = response.status >= 400 ? this.options.parseError?.(response.status, response.json, response.text) : undefined
       if (response.status === 401 || /^APIG(?:W)?\.0301$/.test(parsed?.type ?? '')) {
         state.refused ??= { type: parsed?.type || `http-${response.status}`, message: `HTTP ${response.status}${parsed?.message ? `: ${(this.options.redact ?? String)(parsed.message).slice(0, 200)}` : ''}` }
@@ -344,7 +351,7 @@ export class ApiClient {
     } catch (error) {
       if (error instanceof ResponseError) throw error
       // The server sent the head and closed mid-body: it did receive (and may have applied) the request.
-      throw new NetworkError(`Could not ${spec.what}: the connection closed before the whole answer arrived (HTTP ${response.message.statusCode}).`, { maybeApplied: true, code: 'ETRUNCATED' })
+      throw new NetworkError(`Could not ${spec.what}: the connection closed before the whole answer arrived (HTTP ${response.message.statusCode}).`, { maybeApplied: true, code: 'ETRUNCATED', httpStatus: response.message.statusCode })
     }
     const raw = Buffer.concat(chunks)
     const decoded = decode(raw, response.message.headers['content-encoding'], cap)

@@ -135,7 +135,7 @@ export const aieev: Provider = {
     // No idempotency key: a PATCH whose answer was lost took effect if the endpoint's updated_at moved.
     const sent = await writeOnce(
       ctx,
-      () => ctx.client.request({ method: 'PATCH', path: endpointPath(target), body: payload, replay: 'unsafe', what: 'save the endpoint settings', expect: (json) => notEndpoint(json, target, false) }),
+      () => ctx.client.request({ method: 'PATCH', path: endpointPath(target), body: payload, replay: 'unsafe', what: 'save the endpoint settings', expect: (json) => notEndpoint(json, target, false) ?? notSaved(json as Endpoint, payload) }),
       async () => savedState(await getEndpoint(ctx, target), isPlainObject(before) ? before : {}, payload, target),
       { applied: 'The settings had been saved (the endpoint shows it): not sending them again.', notApplied: 'The settings had not been saved (the endpoint is unchanged and still active): sending them once more.' },
     )
@@ -178,7 +178,11 @@ export const aieev: Provider = {
         endpoint,
       )
     }
-    const serving = read.is_active === true && status === 'RUNNING' && starting === 0
+    // A read older than the PATCH (a cache or gateway replaying the endpoint as it was) is no sign
+    // that the new settings serve: it must carry an updated_at no older than the PATCH left.
+    const savedAt = (last.resource as Endpoint).updated_at
+    const current = typeof savedAt !== 'string' || (typeof read.updated_at === 'string' && !(Date.parse(read.updated_at) < Date.parse(savedAt)))
+    const serving = read.is_active === true && status === 'RUNNING' && starting === 0 && current
     return serving ? { state: 'done', providerStatus: status, value: endpoint } : { state: 'pending', providerStatus: status, value: endpoint }
   },
 
@@ -227,6 +231,20 @@ function notEndpoint(json: unknown, target: string, read: boolean): string | und
   if (json.endpoint_id.toLowerCase() !== target.toLowerCase()) return 'with another endpoint, not the one asked for'
   if (read && typeof json.status !== 'string') return 'the endpoint without its status'
   return undefined
+}
+
+/**
+ * The PATCH answer echoes the settings it saved (providers.md: `{endpoint_id, …fields, updated_at}`):
+ * one that shows none of the settings sent, or another value for one, is not the answer to this
+ * PATCH (an endpoint read passed off as one), so the write's outcome is unknown and is read back.
+ * Env var values may come back hidden, so only their presence counts.
+ */
+function notSaved(answer: Endpoint, payload: PayloadObject): string | undefined {
+  const sent = FIELDS.filter((field) => Object.hasOwn(payload, field) && payload[field] !== null && payload[field] !== undefined)
+  const shown = sent.filter((field) => Object.hasOwn(answer, field))
+  if (sent.length > 0 && shown.length === 0) return 'without any of the settings sent'
+  const other = shown.find((field) => field !== 'container_env_vars' && !isEqual(answer[field], payload[field]))
+  return other ? `with ${other} other than the value sent` : undefined
 }
 
 /**
