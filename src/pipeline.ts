@@ -103,7 +103,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     }
     outcome.resource = show(resource)
     outcome.consoleUrl = provider.consoleUrl?.(target, settings, outcome.resource)
-    outcome.details = provider.details?.(ctx.redact ? redactValue(outcome.resource, ctx.redact) : outcome.resource)
+    outcome.details = provider.details?.(redactValue(outcome.resource, ctx.redact))
     outcome.items = provider.items?.(resource, payload.value)
     outcome.changes = changesOf(resource)
     outcome.changed = outcome.changes.length > 0
@@ -114,7 +114,7 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     fail(outcome, provider, target, settings, error, ctx.client.origin)
     if (error instanceof DeployFailedError && error.resource !== undefined) {
       outcome.resource = provider.redact ? provider.redact(error.resource) : error.resource
-      outcome.details = provider.details?.(ctx.redact ? redactValue(outcome.resource, ctx.redact) : outcome.resource)
+      outcome.details = provider.details?.(redactValue(outcome.resource, ctx.redact))
       outcome.items = provider.items?.(error.resource, payload.value)
     } else if (latest !== undefined) {
       outcome.items = provider.items?.(latest, payload.value)

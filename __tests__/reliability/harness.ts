@@ -388,7 +388,7 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
       },
     }
     const deadline = new Deadline(settings.timeoutMs)
-    const base = { settings, deadline, signal: controller.signal, log, secret: (value: string) => secrets.add(value) ?? value }
+    const base = { settings, deadline, signal: controller.signal, log, secret: (value: string) => secrets.add(value) ?? value, redact: (text: string) => secrets.redact(text) }
     const authorize = await provider.authorize(base)
     client = new ApiClient({
       baseUrl: provider.baseUrl(settings),

@@ -133,7 +133,7 @@ export const huaweicloudRts: Provider = {
     if (status === 'FAILED') throw new DeployFailedError(failureMessage(deployment), status, deployment)
     if (status === 'COMPLETE') return { state: 'done', providerStatus: status, value: deployment }
     // Only COMPLETE is a success: a missing or undocumented status must not read as one.
-    throw new DeployPatchError(`RTS answered the software deployment with status ${(ctx.redact?.(JSON.stringify(status ?? null)) ?? JSON.stringify(status ?? null)).slice(0, 40)}, not IN_PROGRESS, COMPLETE or FAILED; check deployment ${target} in the RTS console.`, 'invalid-response')
+    throw new DeployPatchError(`RTS answered the software deployment with status ${ctx.redact(JSON.stringify(status ?? null)).slice(0, 40)}, not IN_PROGRESS, COMPLETE or FAILED; check deployment ${target} in the RTS console.`, 'invalid-response')
   },
 
   preview(before, payload) {

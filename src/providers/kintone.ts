@@ -294,7 +294,7 @@ async function readStatus(ctx: ProviderContext, apps: string[]): Promise<StatusR
       : { method: 'GET', path, query, replay: 'safe', what: 'read the deploy status' },
   )
   const body = response.json
-  if (!isPlainObject(body) || !Array.isArray(body.apps)) throw new DeployPatchError(`kintone answered the deploy status read (HTTP ${response.status}) without an 'apps' list: ${(ctx.redact?.(response.text) ?? response.text).slice(0, 200)}`, 'invalid-response')
+  if (!isPlainObject(body) || !Array.isArray(body.apps)) throw new DeployPatchError(`kintone answered the deploy status read (HTTP ${response.status}) without an 'apps' list: ${ctx.redact(response.text).slice(0, 200)}`, 'invalid-response')
   // kintone returns app ids as strings; normalise in case a proxy or a future version does not.
   const status = { apps: body.apps.map((a) => ({ app: String((a as AppStatus).app), status: String((a as AppStatus).status) })) }
   // Success is only ever every requested app reported SUCCESS: an app left out, or a status this
@@ -306,7 +306,7 @@ async function readStatus(ctx: ProviderContext, apps: string[]): Promise<StatusR
     throw new DeployPatchError(`kintone's deploy status left out ${them}, so whether the deploy reached ${missing.length > 1 ? 'them' : 'it'} is unknown; check ${them} in kintone.`, 'invalid-response')
   }
   const strange = status.apps.find((a) => !DEPLOY_STATUSES.includes(a.status))
-  if (strange) throw new DeployPatchError(`kintone answered the deploy status '${(ctx.redact?.(strange.status) ?? strange.status).slice(0, 40)}' for app ${strange.app}, not one of ${DEPLOY_STATUSES.join(', ')}; check the app in kintone.`, 'invalid-response')
+  if (strange) throw new DeployPatchError(`kintone answered the deploy status '${ctx.redact(strange.status).slice(0, 40)}' for app ${strange.app}, not one of ${DEPLOY_STATUSES.join(', ')}; check the app in kintone.`, 'invalid-response')
   return status
 }
 
