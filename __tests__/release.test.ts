@@ -288,6 +288,21 @@ describe('release helpers', () => {
     }
   })
 
+  it('the repository is prepared for the version package.json carries: its CHANGELOG section is written, and the README pins its major tag', () => {
+    const root = path.resolve(import.meta.dirname, '..')
+    const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
+    const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { version: string; packages: Record<string, { version?: string }> }
+    expect(parseVersion(version), `package.json version ${version}`).toBeDefined()
+    expect([lock.version, lock.packages['']?.version]).toEqual([version, version])
+    const section = changelogSection(readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8'), version)
+    expect(section, `CHANGELOG.md section for ${version}`).toMatch(/\S/)
+    const major = version.split('.')[0]
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
+    expect(readme).toContain(`uses: OWNER/deploy-patch@v${major}`)
+    // Nothing is tagged until script/release runs, so the README says what to pin meanwhile.
+    expect(readme).toContain(`script/release ${version}`)
+  })
+
   it('reads one CHANGELOG section, without the link definitions at the end', () => {
     const text = readFileSync(path.resolve(import.meta.dirname, '..', 'CHANGELOG.md'), 'utf8')
     expect(changelogSection(text, 'Unreleased')).toBeDefined()
