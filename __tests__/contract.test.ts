@@ -26,7 +26,7 @@ const SPEC_INPUTS = [
 const SPEC_OUTPUTS = [
   'resource', 'resource-file', 'resource-id', 'status', 'provider-status', 'changed', 'changes', 'results', 'http-status',
   'request-id', 'error-type', 'error-message', 'github-deployment-id',
-  // SPEC.md: "the whole results go to a file" when they pass GitHub's limits; this output names it (issue 12).
+  // The product contract: "the whole results go to a file" when they pass GitHub's limits; this output names it (issue 12).
   'results-file',
 ]
 
@@ -48,13 +48,13 @@ describe('action.yml', () => {
     expect(action.branding.icon).toBeTruthy()
   })
 
-  it('declares every input and output of SPEC.md, each with a description', () => {
+  it('declares every input and output of the product contract, each with a description', () => {
     expect(Object.keys(action.inputs).sort()).toEqual([...SPEC_INPUTS].sort())
     expect(Object.keys(action.outputs).sort()).toEqual([...SPEC_OUTPUTS].sort())
     for (const [name, input] of Object.entries({ ...action.inputs, ...action.outputs })) expect(input.description, name).toBeTruthy()
   })
 
-  it('declares the defaults SPEC.md gives', () => {
+  it('declares the defaults the product contract gives', () => {
     const defaults = Object.fromEntries(Object.entries(action.inputs).filter(([, i]) => i.default !== undefined).map(([n, i]) => [n, i.default]))
     expect(defaults).toEqual({
       restart: 'true', wait: 'true', timeout: '10m', 'poll-interval': '1s', 'max-retries': '5', 'dry-run': 'false',

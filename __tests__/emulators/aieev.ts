@@ -1,6 +1,6 @@
 /**
  * Loopback emulator of the Aieev external endpoint API (base path /external/api/v1), following the
- * documented behaviour (providers.md §4) and, where the docs are silent, a FastAPI + Pydantic v2
+ * documented behaviour (Aieev API reference, https://docs.aieev.com/api-reference/) and, where the docs are silent, a FastAPI + Pydantic v2
  * server: `{"detail": …}` errors, 422 validation lists, HTTPBearer auth, a PATCH that leaves the
  * endpoint inactive, a start that goes DEPLOYING → RUNNING (or a failure state) over `startMs`, and
  * an nginx gateway in front that answers 502/503/504 with HTML.

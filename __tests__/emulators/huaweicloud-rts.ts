@@ -1,7 +1,7 @@
 /**
  * Loopback emulator of Huawei Cloud RTS (the Heat-compatible Resource Template Service) software
  * deployments, the API gateway in front of it, and the IAM token endpoint, following the documented
- * behaviour (providers.md §3.3–3.5; OTC RTS "Updating a Software Deployment"):
+ * behaviour (OTC RTS API reference "Updating a Software Deployment"):
  * - `GET|PUT /v1/{project_id}/software_deployments/{deployment_id}` with Heat's update semantics
  *   (only present and truthy fields are written; an IN_PROGRESS deployment settles on a later GET,
  *   as Heat's TEMP_URL_SIGNAL show does);

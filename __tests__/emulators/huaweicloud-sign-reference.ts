@@ -1,6 +1,6 @@
 /**
  * Independent reference implementation of Huawei Cloud API request signing (`SDK-HMAC-SHA256`),
- * written only from the published algorithm (providers.md §3.5; Huawei "API Request Signing Guide"),
+ * written only from the published algorithm (Huawei "API Request Signing Guide"),
  * deliberately NOT from the project's own signer in src/: the emulator verifies the client with it,
  * so the two must be able to disagree.
  *

@@ -52,7 +52,7 @@ export interface Schedule {
   upcoming_runs_at: string[]
 }
 
-/** The Deployment object as documented (providers.md 1.4; keys in the docs' order). */
+/** The Deployment object as documented (Qoder API reference, Deployments; keys in the docs' order). */
 export interface Deployment {
   agent: AgentRef
   archived_at: string | null

@@ -1,6 +1,6 @@
 /**
  * The client's SDK-HMAC-SHA256 signer against vectors worked out by hand from Huawei's published
- * algorithm (providers.md §3.5); the digests were computed with openssl, outside any project code.
+ * algorithm (Huawei "API Request Signing Guide"); the digests were computed with openssl, outside any project code.
  * The same vectors check the emulator's independent verifier, so both sides agree with the paper.
  */
 import { describe, expect, it } from 'vitest'

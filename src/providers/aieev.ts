@@ -1,5 +1,5 @@
 /**
- * Aieev container endpoints (providers.md §4): `PATCH …/endpoints/{id}` with the settings. A
+ * Aieev container endpoints (https://docs.aieev.com/api-reference/): `PATCH …/endpoints/{id}` with the settings. A
  * successful PATCH leaves the endpoint inactive, so unless `restart: false` deploy-patch starts
  * it (`POST …/start`) and reads `GET …/endpoints/{id}` until it is active, RUNNING and no replica
  * is STARTING. The wait is bounded by `timeout` and by the endpoint's own health_check_timeout
@@ -234,7 +234,7 @@ function notEndpoint(json: unknown, target: string, read: boolean): string | und
 }
 
 /**
- * The PATCH answer echoes the settings it saved (providers.md: `{endpoint_id, …fields, updated_at}`):
+ * The PATCH answer echoes the settings it saved (Aieev API reference: `{endpoint_id, …fields, updated_at}`):
  * one that shows none of the settings sent, or another value for one, is not the answer to this
  * PATCH (an endpoint read passed off as one), so the write's outcome is unknown and is read back.
  * Env var values may come back hidden, so only their presence counts.

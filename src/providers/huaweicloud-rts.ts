@@ -1,5 +1,5 @@
 /**
- * Huawei Cloud RTS software deployments (providers.md §3), Heat-compatible: `PUT
+ * Huawei Cloud RTS software deployments (OTC RTS API reference, https://docs.otc.t-systems.com/resource-template-service/api-ref/), Heat-compatible: `PUT
  * …/v1/{project_id}/software_deployments/{id}` writes the fields sent; when the deployment is
  * IN_PROGRESS afterwards (a new config for the server's agent to run), `GET` is read until the
  * agent's signal moves it to COMPLETE or FAILED.

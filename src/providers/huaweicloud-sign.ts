@@ -1,5 +1,5 @@
 /**
- * Huawei Cloud API signing, `SDK-HMAC-SHA256` (providers.md §3.5, from Huawei's published
+ * Huawei Cloud API signing, `SDK-HMAC-SHA256` (Huawei "API Request Signing Guide", from Huawei's published
  * algorithm): a canonical request of method, URI (every segment RFC 3986-encoded, always
  * ending in `/` for signing only), sorted query, signed headers and body hash; a string to sign
  * with the `X-Sdk-Date`; the HMAC-SHA256 of it with the secret key.

@@ -1,5 +1,5 @@
 /**
- * kintone (providers.md §2): deploy apps' preview settings to production (or revert them).
+ * kintone (REST API "Deploy App Settings", https://kintone.dev/en/docs/kintone/rest-api/apps/deploy-app-settings/): deploy apps' preview settings to production (or revert them).
  * One `POST …/preview/app/deploy.json` for all apps (1–300, all-or-nothing: kintone reverts
  * every app when one fails), then status reads until no app is PROCESSING. FAIL and CANCEL are
  * terminal failures, which the official tools never notice. The deploy has no idempotency key,

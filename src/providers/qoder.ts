@@ -1,5 +1,5 @@
 /**
- * Qoder Cloud scheduled-agent Deployments (providers.md §1): a merge-patch `POST` to
+ * Qoder Cloud scheduled-agent Deployments (https://docs.qoder.com/cloud-agents/api/deployments/update): a merge-patch `POST` to
  * `/deployments/{id}` whose 200 body is the final resource. No async part; a GET before the
  * write gives the diff's before side. One Idempotency-Key per update, reused across retries,
  * so a retried write is replayed by Qoder, never applied twice.
