@@ -190,5 +190,5 @@ async function main(): Promise<void> {
   process.on('SIGINT', stop)
 }
 
-// Run only as a script (script/local.ts imports SEEDED).
+// Run only as a script (__tests__/local-action.test.ts imports SEEDED).
 if (import.meta.main) await main()
