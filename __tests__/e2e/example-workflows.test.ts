@@ -204,6 +204,49 @@ function expectMerged(stored: unknown, patch: Values, where: string): void {
   }
 }
 
+/** Every key at any depth of a JSON value. */
+function keysDeep(value: unknown, into = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) for (const item of value) keysDeep(item, into)
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      into.add(key)
+      keysDeep(item, into)
+    }
+  }
+  return into
+}
+
+/**
+ * Fields a later step's `jq '…'` reads from this step's outputs (through an env variable set to
+ * `steps.<id>.outputs.resource-file`, `results` or `resource`, on the same line) that the data
+ * does not have.
+ */
+function jqFieldProblems(later: (Step & { run?: string })[], id: string, outputs: Record<string, string>, resourceFile: string | undefined): string[] {
+  const problems: string[] = []
+  for (const step of later) {
+    if (typeof step.run !== 'string') continue
+    for (const [variable, value] of Object.entries(step.env ?? {})) {
+      const output = new RegExp(`steps\\.${id}\\.outputs\\.([\\w-]+)`).exec(String(value))?.[1]
+      if (!output || !step.run.includes(`$${variable}`)) continue
+      const text = output === 'resource-file' ? resourceFile : outputs[output]
+      let data: unknown
+      try {
+        data = JSON.parse(text ?? '')
+      } catch {
+        continue
+      }
+      const keys = keysDeep(data)
+      // jq on the line that feeds it this variable ("$VAR" as its file, or <<< "$VAR").
+      const lines = step.run.split('\n').filter((line) => line.includes(`$${variable}`))
+      for (const program of lines.join('\n').matchAll(/\bjq\b[^'\n]*'([^']*)'/g)) {
+        const fields = [...program[1]!.matchAll(/\.(?:"([^"]+)"|([A-Za-z_]\w*))/g)].map((m) => m[1] ?? m[2]!)
+        for (const field of fields) if (!keys.has(field)) problems.push(`a later step's jq reads .${field} from ${output}, which has no such field`)
+      }
+    }
+  }
+  return problems
+}
+
 // ── one emulator per provider ────────────────────────────────────────────────────────────────
 interface World {
   origin: string
@@ -419,6 +462,7 @@ describe('the README example workflows, run against the emulators', () => {
         const read = [...later.matchAll(new RegExp(`steps\\.${step.id}\\.outputs\\.([\\w-]+)`, 'g'))].map((m) => m[1]!)
         for (const output of new Set(read)) expect(run.outputs, `${where}: a later step reads steps.${step.id}.outputs.${output}`).toHaveProperty([output])
         if (read.includes('resource-file')) expect(run.resourceFile, 'resource-file exists').toBeDefined()
+        for (const problem of jqFieldProblems(job.steps.slice(stepIndex + 1), step.id, run.outputs, run.resourceFile)) expect.fail(`${where}: ${problem}`)
       }
 
       if (github) {
