@@ -64,8 +64,8 @@ export abstract class Emulator {
   #timers = new Set<ReturnType<typeof setTimeout>>()
   #faults: ActiveRule[] = []
 
-  /** Starts listening on 127.0.0.1 (or `host`, such as the IPv6 loopback ::1) with an ephemeral port and returns the origin. */
-  async start(host: string = LOOPBACK): Promise<string> {
+  /** Starts listening on 127.0.0.1 (or `host`, such as the IPv6 loopback ::1) on `port` (default: an ephemeral one) and returns the origin. */
+  async start(host: string = LOOPBACK, port = 0): Promise<string> {
     if (this.#server) return this.origin
     const server = createServer((req, res) => {
       void this.#onRequest(req, res)
@@ -77,7 +77,7 @@ export abstract class Emulator {
     this.#server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen(0, host, () => {
+      server.listen(port, host, () => {
         server.off('error', reject)
         resolve()
       })
