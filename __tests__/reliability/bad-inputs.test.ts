@@ -137,7 +137,8 @@ async function runInProcess(c: Case): Promise<Outcome> {
 function kindOf(error: unknown): 'input' | 'validation' | 'crash' | 'accepted' {
   if (error === undefined) return 'accepted'
   if (error instanceof InputError) return 'input'
-  if (error instanceof PayloadError) return 'validation'
+  // Problems found before sending are `input` when any names an input (issue 13), else `validation`.
+  if (error instanceof PayloadError) return error.errorType === 'input' ? 'input' : 'validation'
   return 'crash'
 }
 
