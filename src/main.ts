@@ -47,7 +47,7 @@ export async function run(): Promise<void> {
     const payload = await loadPayload({ ...settings, runnerTemp: process.env.RUNNER_TEMP || undefined }, process.env, { deadline, signal: cancellation.signal }).catch((loadError: unknown) => {
       throw withInputProblems(checkInputs(provider, settings!), loadError)
     })
-    for (const value of provider.secretsIn?.(payload.value) ?? []) secrets.add(value)
+    for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
     problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
 

@@ -124,7 +124,7 @@ async function runInProcess(c: Case): Promise<Outcome> {
     const provider = await loadProvider(settings.provider)
     const payload = await loadPayload(settings, { ...c.env })
     outcome.payload = payload
-    outcome.secrets.push(...(provider.secretsIn?.(payload.value) ?? []))
+    outcome.secrets.push(...(provider.secretsIn?.(payload.value) ?? []).map((s) => s.value))
     const problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
   } catch (error) {
