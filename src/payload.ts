@@ -371,6 +371,13 @@ function lineAt(text: string, line: number): string {
 /** `key: text: more` — a value holding ': ', which YAML reads as a second, nested key. */
 const VALUE_WITH_COLON = /^\s*(?:-\s+)?[^\s#'"{[][^:#]*:\s+[^\s'"{[|>#][^#]*?:(?:\s|$)/
 
+/** `key: a: b` written as `key: "a: b"`, when short and simple enough to show; else a made-up example. */
+function quotedExample(lineText: string): string {
+  const match = /^\s*(?:-\s+)?([^:]+):\s+(.*?)\s*$/.exec(lineText)
+  if (!match || match[2]!.includes('"') || match[2]!.includes('\\') || match[0].length > 80) return 'title: "Release: v1"'
+  return `${match[1]!.trim()}: "${match[2]}"`
+}
+
 /**
  * A plain sentence for each of yaml's error codes (YAMLError.code), so parser words such as
  * "Nested mappings are not allowed in compact mappings" come with what to do, on which line.
@@ -381,7 +388,7 @@ export function yamlHint(code: string, line: number | undefined, lineText = ''):
   const hints: Record<string, string> = {
     BAD_INDENT: `Check the indentation ${on}: the keys of one mapping (and the items of one list) start in the same column, a nested mapping or list is indented further, with spaces; a [ or { must be closed.`,
     BLOCK_AS_IMPLICIT_KEY: VALUE_WITH_COLON.test(lineText)
-      ? `The value ${on} holds ': ', which YAML reads as another key: quote the value, such as title: "Release: v1".`
+      ? `The value ${on} holds ': ', which YAML reads as another key: quote the value, such as ${quotedExample(lineText)}.`
       : `Check the indentation ${on} and the line after it: a nested mapping goes on its own lines, indented under its key; quote a value that holds ': '.`,
     MULTILINE_IMPLICIT_KEY: `Check ${on}: each key is followed by ': ' (a colon and a space) on its own line, and a line that continues a value is indented further than its key.`,
     TAB_AS_INDENT: `Line ${line ?? '?'} is indented with a tab; YAML is indented with spaces only.`,

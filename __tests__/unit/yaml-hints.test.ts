@@ -24,7 +24,7 @@ describe('YAML errors come with a plain hint naming the line', () => {
   it.each([
     // [what, text, line, yaml's words, the hint]
     ['a value holding ": "', 'name: a\ntitle: Release: v1\n', 2, 'Nested mappings are not allowed in compact mappings', `The value on line 2 holds ': ', which YAML reads as another key: quote the value, such as title: "Release: v1".`],
-    ['a list item holding ": "', 'tags:\n  - note: see: here\n', 2, 'Nested mappings are not allowed in compact mappings', "The value on line 2 holds ': '"],
+    ['a list item holding ": "', 'tags:\n  - note: see: here\n', 2, 'Nested mappings are not allowed in compact mappings', `The value on line 2 holds ': ', which YAML reads as another key: quote the value, such as note: "see: here".`],
     ['a key indented too far', 'agent:\n  model: x\n   tools: y\n', 2, 'Nested mappings are not allowed in compact mappings', 'Check the indentation on line 2 and the line after it'],
     ['a key indented less than its siblings', 'agent:\n    model: x\n  tools: y\n', 3, 'All mapping items must start at the same column', 'Check the indentation on line 3: the keys of one mapping'],
     ['a list item among keys', 'a:\n  - 1\n  b: 2\n', 3, 'All mapping items must start at the same column', 'Check the indentation on line 3'],
