@@ -60,7 +60,8 @@ export class PayloadError extends DeployPatchError {
   readonly problems: LocatedProblem[]
   readonly file?: string
   constructor(problems: LocatedProblem[], file?: string) {
-    const ordered = [...problems.filter((p) => p.input !== undefined), ...problems.filter((p) => p.input === undefined)]
+    // Inputs first, then the payload's problems in the order of its lines (a stable sort: one line's problems keep their order).
+    const ordered = [...problems.filter((p) => p.input !== undefined), ...problems.filter((p) => p.input === undefined).sort((a, b) => (a.line ?? 0) - (b.line ?? 0))]
     super(ordered.map(formatProblem).join('\n'), ordered.some((p) => p.input !== undefined) ? 'input' : 'validation')
     this.problems = ordered
     this.file = file

@@ -133,10 +133,10 @@ describe('inputs and payload together', () => {
     expect(emu.requests).toEqual([])
     const o = run.outputs
     expect(o['error-type']).toBe('input')
-    expect(o['error-message']).toMatch(/^Inputs 'token', 'target' and the payload have 4 problems; nothing was sent\. Input 'token' is required .* Invalid input 'target': .* deploy\/qoder\.yaml:\d:1 \$\.\w+: .* deploy\/qoder\.yaml:\d:1 \$\.\w+: /)
+    expect(o['error-message']).toMatch(/^Inputs 'token', 'target' and the payload have 4 problems; nothing was sent\. Input 'token' is required .* Invalid input 'target': .* deploy\/qoder\.yaml:1:1 \$\.name: .* deploy\/qoder\.yaml:2:1 \$\.colour: /)
     expect(boldLines(run.summary)).toEqual(["**Inputs 'token', 'target' and the payload have 4 problems; nothing was sent.**"])
     const rows = run.summary.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Where') && !line.startsWith('| ---'))
-    expect(rows.map((row) => row.split(' | ')[0])).toEqual(['| input token', '| input target', '| deploy/qoder.yaml:2', '| deploy/qoder.yaml:1'])
+    expect(rows.map((row) => row.split(' | ')[0])).toEqual(['| input token', '| input target', '| deploy/qoder.yaml:1', '| deploy/qoder.yaml:2'])
     const annotations = run.commands.filter((c) => c.command === 'error' && c.properties.title === 'deploy-patch: nothing was sent')
     expect(annotations.map((a) => a.properties.file ?? null)).toEqual([null, null, 'deploy/qoder.yaml', 'deploy/qoder.yaml'])
   })
