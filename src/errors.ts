@@ -50,15 +50,39 @@ export class InputError extends DeployPatchError {
   }
 }
 
-/** The payload could not be read or parsed, or fails validation; nothing was sent. */
+/**
+ * Problems found before anything was sent: the payload could not be read or parsed, fails
+ * validation, or an input the provider needs is missing or wrong. `error-type` is `input` when
+ * any problem is an input's (a user fixes the inputs first; the input problems are listed first),
+ * else `validation`. Nothing was sent.
+ */
 export class PayloadError extends DeployPatchError {
   readonly problems: LocatedProblem[]
   readonly file?: string
   constructor(problems: LocatedProblem[], file?: string) {
-    super(problems.map(formatProblem).join('\n'), 'validation')
-    this.problems = problems
+    // Inputs first, then the payload's problems in the order of its lines (a stable sort: one line's problems keep their order).
+    const ordered = [...problems.filter((p) => p.input !== undefined), ...problems.filter((p) => p.input === undefined).sort((a, b) => (a.line ?? 0) - (b.line ?? 0))]
+    super(ordered.map(formatProblem).join('\n'), ordered.some((p) => p.input !== undefined) ? 'input' : 'validation')
+    this.problems = ordered
     this.file = file
   }
+}
+
+/**
+ * One short line that says what the problems are about, for the summary's bold line and the head
+ * of `error-message`: "The payload has 3 problems; nothing was sent.", "Input 'token' has a
+ * problem; nothing was sent.", "Inputs 'token', 'target' and the payload have 4 problems; …".
+ */
+export function problemsHeadline(problems: readonly LocatedProblem[]): string {
+  const inputs = [...new Set(problems.flatMap((p) => (p.input !== undefined ? [p.input] : [])))]
+  const inPayload = problems.some((p) => p.input === undefined)
+  const names = inputs.map((name) => `'${visible(name)}'`)
+  const items = inPayload && names.length > 0 ? [...names, 'the payload'] : names
+  const listed = items.length <= 1 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`
+  const subject = names.length === 0 ? 'The payload' : `${names.length === 1 ? 'Input' : 'Inputs'} ${listed}`
+  const plural = inputs.length + (inPayload ? 1 : 0) > 1
+  const count = problems.length === 1 ? 'a problem' : `${problems.length} problems`
+  return `${subject} ${plural ? 'have' : 'has'} ${count}; nothing was sent.`
 }
 
 /** A problem with the payload file's line and column where known. */

@@ -7,10 +7,10 @@
 import * as core from '@actions/core'
 import { ApiClient, type CredentialState } from './http/client.js'
 import { Deadline, cancellationSignal } from './deadline.js'
-import { DeployPatchError, InputError, PayloadError, messageOf, type LocatedProblem, type RunStatus } from './errors.js'
+import { DeployPatchError, InputError, PayloadError, messageOf, problemsHeadline, type LocatedProblem, type RunStatus } from './errors.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
 import { loadPayload } from './payload.js'
-import { checkBeforeSending, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
+import { checkBeforeSending, checkInputs, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
 import { loadProvider, type ProviderContext } from './providers/provider.js'
 import { overallStatus, writeReport, type Outcome, type ReportSink } from './report.js'
 import { Secrets } from './secrets.js'
@@ -43,8 +43,11 @@ export async function run(): Promise<void> {
     const deadline = new Deadline(settings.timeoutMs)
     const provider = await loadProvider(settings.provider)
     // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
-    const payload = await loadPayload({ ...settings, runnerTemp: process.env.RUNNER_TEMP || undefined }, process.env, { deadline, signal: cancellation.signal })
-    for (const value of provider.secretsIn?.(payload.value) ?? []) secrets.add(value)
+    // A payload that cannot be read or parsed is reported together with every input problem (inputs first), not instead of them.
+    const payload = await loadPayload({ ...settings, runnerTemp: process.env.RUNNER_TEMP || undefined }, process.env, { deadline, signal: cancellation.signal }).catch((loadError: unknown) => {
+      throw withInputProblems(checkInputs(provider, settings!), loadError)
+    })
+    for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
     problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
 
@@ -106,10 +109,21 @@ export async function run(): Promise<void> {
   else log.info(`deploy-patch: ${status}.`)
 }
 
+/** A payload that could not be loaded, with the input problems found without it: one PayloadError listing them all (or the error as it was). */
+function withInputProblems(inputProblems: LocatedProblem[], error: unknown): unknown {
+  if (inputProblems.length === 0) return error
+  if (error instanceof PayloadError) return new PayloadError([...inputProblems, ...error.problems], error.file)
+  if (error instanceof InputError) return new PayloadError([...inputProblems, { path: [], input: error.input, message: error.message }])
+  return error
+}
+
 function describeFailure(error: unknown): { type: string; message: string; status?: RunStatus } {
   if (error instanceof PayloadError) {
-    const count = error.problems.length
-    return { type: 'validation', message: `${count === 1 ? 'The payload has a problem' : `The payload has ${count} problems`}; nothing was sent. ${error.message.split('\n').join(' ')}` }
+    const details = error.message.split('\n').join(' ')
+    // One input's problem: its message names it ("Input 'token' is required for qoder: …; nothing was sent.").
+    // Otherwise a headline first ("Input 'token' and the payload have 3 problems; nothing was sent."), then every problem, inputs first.
+    if (error.problems.length === 1 && error.problems[0]!.input !== undefined) return { type: error.errorType, message: `${details.replace(/\.$/, '')}; nothing was sent.` }
+    return { type: error.errorType, message: `${problemsHeadline(error.problems)} ${details}` }
   }
   if (error instanceof InputError) return { type: 'input', message: `${error.message} Nothing was sent.` }
   // A cancellation or the deadline during the login (before any target) keeps its own status.

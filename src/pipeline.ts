@@ -13,6 +13,11 @@ import { waitFor } from './wait.js'
 
 /** Every problem with the inputs, the targets and the payload, located in the payload file. Pure. */
 export function checkBeforeSending(provider: Provider, settings: Settings, payload: Payload): LocatedProblem[] {
+  return [...checkInputs(provider, settings), ...provider.validate(payload.value, settings).map((p: Problem) => locateProblem(payload, p))]
+}
+
+/** Every problem with the inputs the provider needs and the targets, each naming its input; needs no payload. Pure. */
+export function checkInputs(provider: Provider, settings: Settings): LocatedProblem[] {
   const problems: LocatedProblem[] = provider.checkInputs(settings)
   // Ids are compared as the provider compares them: one resource listed twice would be written twice.
   const seen = new Map<string, string>()
@@ -27,7 +32,7 @@ export function checkBeforeSending(provider: Provider, settings: Settings, paylo
     if (earlier === undefined) seen.set(id, target)
     else problems.push({ path: [], input: 'target', message: `Invalid input 'target': '${target}' and '${earlier}' are the same ${provider.name} resource (its ids ignore letter case); list it once.` })
   }
-  return [...problems, ...provider.validate(payload.value, settings).map((p: Problem) => locateProblem(payload, p))]
+  return problems
 }
 
 /** Run one target through the provider; never throws, every failure becomes the Outcome's error. */

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { Change } from './diff.js'
-import { formatProblem, type LocatedProblem, type RunStatus } from './errors.js'
+import { formatProblem, problemsHeadline, type LocatedProblem, type RunStatus } from './errors.js'
 import type { OutcomeItem, RequestPreview } from './providers/provider.js'
 import { formatMs, type ProviderName } from './settings.js'
 
@@ -156,9 +156,8 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
   for (const problem of report.problems) {
     sink.error(sink.redact(formatProblem({ ...problem, file: undefined, line: undefined, column: undefined })), {
       title: 'deploy-patch: nothing was sent',
-      file: problem.file,
-      startLine: problem.line,
-      startColumn: problem.column,
+      // An input's problem is not in the payload file: no file or line, whatever the problem carries.
+      ...(problem.input === undefined ? { file: problem.file, startLine: problem.line, startColumn: problem.column } : {}),
     })
   }
   for (const file of [resourceFile, resultsFile]) {
@@ -209,10 +208,12 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
   const outcomes = options.collapsed ? all.filter((o) => o.status !== 'succeeded' && o.status !== 'dry-run') : all
   const icon = { succeeded: '✅', 'dry-run': '🔎', failed: '❌', 'timed-out': '⏱️', cancelled: '⏹️' }[status]
   lines.push(`### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`, '')
-  if (report.error) lines.push(`**${cell(report.error.message)}**`, '')
+  // With problems, the bold line is a headline and the table below has each problem: the message is not shown twice.
+  if (report.error) lines.push(`**${cell(report.problems.length > 0 ? problemsHeadline(report.problems) : report.error.message)}**`, '')
   if (report.problems.length > 0) {
     lines.push('| Where | Problem |', '| --- | --- |')
-    for (const p of report.problems) lines.push(`| ${cell(`${p.file ?? 'payload'}${p.line ? `:${p.line}` : ''}`)} | ${cell(formatProblem({ ...p, file: undefined }))} |`)
+    const where = (p: LocatedProblem) => (p.input !== undefined ? `input ${p.input}` : `${p.file ?? 'payload'}${p.line ? `:${p.line}` : ''}`)
+    for (const p of report.problems) lines.push(`| ${cell(where(p))} | ${cell(formatProblem({ ...p, file: undefined }))} |`)
     lines.push('')
   }
   if (options.collapsed) {

@@ -124,7 +124,7 @@ async function runInProcess(c: Case): Promise<Outcome> {
     const provider = await loadProvider(settings.provider)
     const payload = await loadPayload(settings, { ...c.env })
     outcome.payload = payload
-    outcome.secrets.push(...(provider.secretsIn?.(payload.value) ?? []))
+    outcome.secrets.push(...(provider.secretsIn?.(payload.value) ?? []).map((s) => s.value))
     const problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
   } catch (error) {
@@ -137,7 +137,8 @@ async function runInProcess(c: Case): Promise<Outcome> {
 function kindOf(error: unknown): 'input' | 'validation' | 'crash' | 'accepted' {
   if (error === undefined) return 'accepted'
   if (error instanceof InputError) return 'input'
-  if (error instanceof PayloadError) return 'validation'
+  // Problems found before sending are `input` when any names an input (issue 13), else `validation`.
+  if (error instanceof PayloadError) return error.errorType === 'input' ? 'input' : 'validation'
   return 'crash'
 }
 

@@ -373,7 +373,7 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
     settings.pollIntervalMs = POLL_INTERVAL_MS
     const provider = await loadProvider(settings.provider)
     const payload = await parsePayload(inputs.payload!)
-    for (const value of provider.secretsIn?.(payload.value) ?? []) secrets.add(value)
+    for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
     const problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new Error(`the case's own inputs are invalid: ${problems.map((p) => p.message).join('; ')}`)
 

@@ -11,8 +11,9 @@
  * Deployment (`github-environment`) with the default `github-token`, so that token is in play too.
  *
  * SPEC "Secrets": every credential input, every token derived from one (IAM token, Basic header
- * value) and the values of `container_env_vars` are registered with core.setSecret before anything
- * is logged; outputs and the resource file never carry a credential.
+ * value) and the values of `container_env_vars` that could be credentials (here: under DB_PASSWORD
+ * and API_SECRET; issue 13) are registered with core.setSecret before anything is logged; outputs
+ * and the resource file never carry a credential.
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, it } from 'vitest'

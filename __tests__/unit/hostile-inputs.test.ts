@@ -101,7 +101,8 @@ describe('YAML duplicate keys, found per mapping', () => {
   ])('%j: the same message, line and column as yaml uniqueKeys gave', async (text, line, column) => {
     const error = (await parsePayload(text, 'p.yaml').catch((e: unknown) => e)) as PayloadError
     expect(error).toBeInstanceOf(PayloadError)
-    expect(error.problems).toEqual([{ path: [], file: 'p.yaml', line, column, message: 'invalid YAML: Map keys must be unique.' }])
+    // Issue 13: yaml's words, then a plain hint on the same line.
+    expect(error.problems).toEqual([{ path: [], file: 'p.yaml', line, column, message: `invalid YAML: Map keys must be unique. The key on line ${line} is already set above in the same mapping; keep one of them.` }])
   })
 
   it('keeps keys that only look alike (1 and "1" are one key in YAML text; true and "true" are not)', async () => {

@@ -263,6 +263,24 @@ describe('writeReport: secrets', () => {
     expect(sink.summaries[0]).not.toContain(SECRET)
   })
 
+  it('shows an input problem as the input, never as the payload or on the payload file (issue 13)', async () => {
+    const problems = [
+      { path: [], input: 'token', message: "Input 'token' is required for qoder.", file: 'deploy/p.yaml', line: 1 },
+      { path: ['name'], message: 'expected 1 to 256 characters, got 0.', file: 'deploy/p.yaml', line: 2, column: 1 },
+    ]
+    const { sink } = await write(report({ outcomes: [], problems, error: { type: 'input', message: 'the long message, once per problem' } }))
+    expect(sink.errors.map((e) => e.annotation)).toEqual([
+      { title: 'deploy-patch: nothing was sent' },
+      { title: 'deploy-patch: nothing was sent', file: 'deploy/p.yaml', startLine: 2, startColumn: 1 },
+    ])
+    const md = sink.summaries[0]!
+    expect(md).toContain("| input token | Input 'token' is required for qoder. |")
+    expect(md).toContain('| deploy/p.yaml:2 | $.name: expected 1 to 256 characters, got 0. |')
+    // The bold line is a headline; the full message is not repeated above the table.
+    expect(md).toContain("**Input 'token' and the payload have 2 problems; nothing was sent.**")
+    expect(md).not.toContain('the long message')
+  })
+
   it('redacts problem annotations', async () => {
     const problems = [{ path: ['agent'], message: `value ${SECRET} looks like a token`, file: 'p.yaml', line: 2 }]
     const { sink } = await write(report({ outcomes: [], problems, error: { type: 'validation', message: 'bad' } }))

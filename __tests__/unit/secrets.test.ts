@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { InputError } from '../../src/errors.js'
-import { Secrets, formsOf } from '../../src/secrets.js'
+import { Secrets, couldBeCredential, formsOf } from '../../src/secrets.js'
 
 function registry(): { secrets: Secrets; masked: string[] } {
   const masked: string[] = []
@@ -145,5 +145,90 @@ describe('encoded forms (issue 12)', () => {
     r.secrets.add('abc')
     expect(r.masked.every((form) => form === 'abc' || form.length >= 6)).toBe(true)
     expect(r.secrets.redact('ordinary words like YWJj stay')).toBe('ordinary words like YWJj stay')
+  })
+})
+
+// issue 13: a payload setting (an Aieev env var) goes to the runner's job-wide masking only when it could be a credential.
+describe('couldBeCredential', () => {
+  it.each([
+    // The key's last word names a credential, whatever the value.
+    ['DB_PASSWORD', 'hunter2'],
+    ['API_TOKEN', 'abc'],
+    ['apiToken', 'x1y2z3'],
+    ['STRIPE_KEY', 'short'],
+    ['AWS_SECRET_ACCESS_KEY', 'abc'],
+    ['SENTRY_DSN', 'https://k@o1.ingest.example/1'],
+    ['session-cookie', 'abc'],
+    ['dbpassword', 'abc'],
+    ['GITHUB_TOKENS', 'a,b'],
+    ['SMTP_PASS', 'abc'],
+    ['JWT', 'abc'],
+    // The value looks like one: 16+ characters, letters and digits, no blank.
+    ['BUILD_REF', 'a1b2c3d4e5f6a7b8c9d0'],
+    ['ANYTHING', 'abc123def456ghi789'],
+    [undefined, 'ghp_0123456789abcdefABCDEF'],
+    // A URL or connection string that carries a password.
+    ['DATABASE_URL', 'postgres://app:pw@db/app'],
+    ['CONNECTION_STRING', 'Server=db;Database=app;User Id=app;Password=pw;'],
+  ] as const)('%s=%s could be a credential', (key, value) => {
+    expect(couldBeCredential(key, value)).toBe(true)
+  })
+
+  it.each([
+    ['STAGE', 'prod'],
+    ['LOG_LEVEL', 'debug'],
+    ['TOKEN_TTL', '3600'],
+    ['SESSION_TIMEOUT', '30'],
+    ['PASSWORD_MIN_LENGTH', '12'],
+    ['KEY_PREFIX', 'app'],
+    ['AUTH_ENABLED', 'true'],
+    ['MONKEY', 'banana'],
+    ['REGION', 'cn-north-4'],
+    ['GREETING', 'hello world 2024, have a nice day'],
+    ['DATABASE_URL', 'postgres://db.internal/app'],
+    ['NAME', 'nightly-report'],
+    [undefined, 'prod'],
+  ] as const)('%s=%s is not one', (key, value) => {
+    expect(couldBeCredential(key, value)).toBe(false)
+  })
+})
+
+describe('Secrets.addSetting', () => {
+  it('registers a value that could be a credential with the runner, as add does', () => {
+    const { secrets, masked } = registry()
+    secrets.addSetting('API_TOKEN', 'abc123def456ghi789')
+    expect(masked).toEqual(formsOf('abc123def456ghi789'))
+    expect(secrets.redact('x abc123def456ghi789y')).toBe('x ***y')
+  })
+
+  it('never registers any other value with the runner, and redacts it only where it stands alone', () => {
+    const { secrets, masked } = registry()
+    secrets.addSetting('STAGE', 'prod')
+    expect(masked).toEqual([])
+    expect(secrets.redact("STAGE must not be 'prod'")).toBe("STAGE must not be '***'")
+    expect(secrets.redact('{"key":"STAGE","value":"prod"}')).toBe('{"key":"STAGE","value":"***"}')
+    expect(secrets.redact('prod, then prod.')).toBe('***, then ***.')
+    // Inside a longer word or id it is not the value: left alone, so deploy-patch's own text stays readable.
+    expect(secrets.redact('production-ep1 reproduce prod_2 ep-prod-1 prod2')).toBe('production-ep1 reproduce prod_2 ep-prod-1 prod2')
+  })
+
+  it('escapes a value full of regular-expression characters', () => {
+    const { secrets } = registry()
+    secrets.addSetting('PATTERN', 'a.b*(c)')
+    expect(secrets.redact('x a.b*(c) y axb*(c)')).toBe('x *** y axb*(c)')
+  })
+
+  it('a value added both ways is masked and redacted everywhere', () => {
+    const { secrets, masked } = registry()
+    secrets.addSetting('STAGE', 'prod-token-x')
+    secrets.add('prod-token-x')
+    expect(masked[0]).toBe('prod-token-x')
+    expect(secrets.redact('aprod-token-xb')).toBe('a***b')
+  })
+
+  it('ignores values under 3 characters', () => {
+    const { secrets } = registry()
+    secrets.addSetting('N', 'on')
+    expect(secrets.redact('on and on')).toBe('on and on')
   })
 })

@@ -84,8 +84,13 @@ export const aieev: Provider = {
 
   secretsIn(payload) {
     const vars = Array.isArray(payload.container_env_vars) ? payload.container_env_vars : []
-    // Values, and whole entries that are not objects ("KEY=secret"), wherever they stand.
-    return vars.flatMap((entry) => (isPlainObject(entry) ? (entry.value !== undefined && entry.value !== null ? [typeof entry.value === 'string' ? entry.value : JSON.stringify(entry.value)] : []) : [typeof entry === 'string' ? entry : JSON.stringify(entry)]))
+    const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
+    // Values with their keys, and whole entries that are not objects ("KEY=secret", also its value under its key), wherever they stand.
+    return vars.flatMap((entry) => {
+      if (isPlainObject(entry)) return entry.value !== undefined && entry.value !== null ? [{ key: typeof entry.key === 'string' ? entry.key : undefined, value: text(entry.value) }] : []
+      const pair = typeof entry === 'string' ? /^([^=]+)=(.+)$/s.exec(entry) : null
+      return [{ key: pair?.[1], value: text(entry) }, ...(pair ? [{ key: pair[1], value: pair[2]! }] : [])]
+    })
   },
 
   redact(value) {

@@ -98,8 +98,12 @@ export interface Provider {
   units?(targets: readonly string[], payload: PayloadObject): string[]
   /** Changes between before and after when a field diff is not what "changed" means (kintone: every deployed app). */
   changes?(before: unknown, after: unknown, payload: PayloadObject): Change[]
-  /** Values in the payload that are secrets (Aieev: env var values), registered before anything is logged. */
-  secretsIn?(payload: PayloadObject): string[]
+  /**
+   * Values in the payload that may be secrets (Aieev: env var values), with their keys, registered
+   * before anything is logged: each is redacted in deploy-patch's output, and registered with the
+   * runner when it could be a credential (Secrets.addSetting).
+   */
+  secretsIn?(payload: PayloadObject): { key?: string; value: string }[]
   /** A copy of a resource or request body fit to show: secrets inside it replaced by `***`. */
   redact?(value: unknown): unknown
   /** Per-item results inside one unit (kintone: one per app), for `results` and the summary. */
