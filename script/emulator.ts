@@ -177,8 +177,7 @@ async function main(): Promise<void> {
   process.stdout.write(lines)
   console.log(`Run the bundled action against it, in another terminal at the repository root (\`npm run bundle\` first after changing src/):`)
   console.log(`  ${oneLiner(provider, started.run)}`)
-  console.log(`emulator ready: ${provider} on ${started.outputs.origin} (pid ${process.pid}); stop it with Ctrl-C or SIGTERM`)
-
+  // The handlers come before the ready line: whoever reads it may signal at once.
   let stopping = false
   const stop = (signal: NodeJS.Signals): void => {
     if (stopping) return
@@ -188,6 +187,7 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  console.log(`emulator ready: ${provider} on ${started.outputs.origin} (pid ${process.pid}); stop it with Ctrl-C or SIGTERM`)
 }
 
 // Run only as a script (__tests__/local-action.test.ts imports SEEDED).
