@@ -5,6 +5,7 @@
 import { diff, valueAt } from './diff.js'
 import { ApiError, DeployPatchError, messageOf, mayHaveApplied, NetworkError, ResponseError, type LocatedProblem, type Problem, CancelledError, TimeoutError, DeployFailedError } from './errors.js'
 import { locateProblem, type Payload } from './payload.js'
+import type { RequestSpec } from './http/client.js'
 import type { Provider, ProviderContext } from './providers/provider.js'
 import type { Outcome } from './report.js'
 import type { Settings } from './settings.js'
@@ -46,12 +47,17 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
   const started = Date.now()
   const { settings, log } = ctx
   const outcome: Outcome = { target, status: 'failed', changed: false, changes: [], notes: [], durationMs: 0, itemLabels: provider.itemLabels }
-  // The last state seen of the resource, so a failure can still report each item (kintone: each app).
+  // The resource as read before the write: the diff's before side, never this run's outcome.
+  let before: unknown
+  // The last state seen after the write was sent (its answer, a poll), so a failure can still
+  // report each item (kintone: each app) as this run left it.
   let latest: unknown
+  // How far the run got: a status or item seen before the write describes an earlier deploy.
+  let phase: Phase = 'read'
+  // Whether the update sent a write, and whether its last request was one (a refusal of the write itself).
+  const writes = { sent: false, last: false }
   try {
-    const before = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, target))
-    latest = before
-    outcome.providerStatus = provider.statusOf(before)
+    before = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, target))
 
     // Changes are found on the real values and shown from redacted copies, so a changed secret counts but never shows.
     const show = (value: unknown) => (provider.redact ? provider.redact(value) : value)
@@ -62,6 +68,8 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       return changes.map((c) => ({ ...c, before: valueAt(shownBefore, c.segments), after: valueAt(shownAfter, c.segments) }))
     }
     if (settings.dryRun) {
+      // A dry run's outcome is the live state: what it read is what it reports.
+      outcome.providerStatus = provider.statusOf(before)
       const request = provider.describeRequest(ctx, target, payload.value)
       outcome.request = { ...request, body: show(request.body) }
       outcome.changes = changesOf(provider.preview(before, payload.value))
@@ -73,7 +81,9 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       return outcome
     }
 
-    const update = await log.group(`Update ${provider.name} ${target}`, () => provider.update(ctx, target, payload.value, before))
+    phase = 'update'
+    const update = await log.group(`Update ${provider.name} ${target}`, () => provider.update(watchWrites(ctx, writes), target, payload.value, before))
+    phase = 'wait'
     outcome.httpStatus = update.httpStatus
     outcome.requestId = update.requestId
     outcome.providerStatus = update.providerStatus
@@ -107,7 +117,9 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       }
     }
     outcome.resource = show(resource)
-    outcome.consoleUrl = provider.consoleUrl?.(target, settings, outcome.resource)
+    const link = provider.consoleLink?.(target, settings, outcome.resource)
+    outcome.consoleUrl = link?.url
+    outcome.consoleLabel = link?.label
     outcome.details = provider.details?.(redactValue(outcome.resource, ctx.redact))
     outcome.items = provider.items?.(resource, payload.value)
     outcome.changes = changesOf(resource)
@@ -116,13 +128,20 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     outcome.status = 'succeeded'
     log.info(`${provider.name} ${target}: ${outcome.changed ? `changed ${outcome.changes.map((c) => c.path).join(', ')}` : 'no field changed'} (status ${outcome.providerStatus ?? 'unknown'}).`)
   } catch (error) {
-    fail(outcome, provider, target, settings, error, ctx.client.origin)
-    if (error instanceof DeployFailedError && error.resource !== undefined) {
+    fail(outcome, provider, target, settings, error, ctx.client.origin, phase, writes.sent)
+    if (error instanceof DeployFailedError && error.resource !== undefined && phase === 'wait') {
       outcome.resource = provider.redact ? provider.redact(error.resource) : error.resource
       outcome.details = provider.details?.(redactValue(outcome.resource, ctx.redact))
       outcome.items = provider.items?.(error.resource, payload.value)
     } else if (latest !== undefined) {
       outcome.items = provider.items?.(latest, payload.value)
+    } else if (before !== undefined) {
+      // No state was read after the write: each item says so, never the status it had before,
+      // which is an earlier deploy's. Not deployed when no write went out or the write itself was
+      // refused; unknown when one went out and what became of it was not learnt.
+      const refused = writes.last && !mayHaveApplied(error) && !(error instanceof CancelledError || error instanceof TimeoutError)
+      const unread = writes.sent && !refused ? 'unknown' : 'not deployed'
+      outcome.items = provider.items?.(before, payload.value).map(({ providerStatus: _earlier, ...item }) => ({ ...item, succeeded: false, unread }))
     }
   } finally {
     outcome.durationMs = Date.now() - started
@@ -130,8 +149,35 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
   return outcome
 }
 
-/** Fill an outcome from a failure: status, error type, the provider's advice, the last known status. */
-function fail(outcome: Outcome, provider: Provider, target: string, settings: Settings, error: unknown, origin: string): void {
+/**
+ * The context for `update`, its client noting each write: any request but a read (a POST with
+ * X-HTTP-Method-Override: GET, kintone's long status read, is a read).
+ */
+function watchWrites(ctx: ProviderContext, writes: { sent: boolean; last: boolean }): ProviderContext {
+  const client = new Proxy(ctx.client, {
+    get(target, name) {
+      if (name === 'request') {
+        return (spec: RequestSpec) => {
+          writes.last = spec.method !== 'GET' && spec.headers?.['x-http-method-override']?.toUpperCase() !== 'GET'
+          writes.sent ||= writes.last
+          return target.request(spec)
+        }
+      }
+      const value: unknown = Reflect.get(target, name, target)
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value
+    },
+  })
+  return { ...ctx, client }
+}
+
+/** Where a target's run was: reading before the write, in the update (the write may be on its way), or waiting after it. */
+type Phase = 'read' | 'update' | 'wait'
+
+/**
+ * Fill an outcome from a failure: status, error type, the provider's advice, and the last status
+ * seen after the write (a status from before it, or from waiting on another deploy, is not this run's).
+ */
+function fail(outcome: Outcome, provider: Provider, target: string, settings: Settings, error: unknown, origin: string, phase: Phase, writeSent: boolean): void {
   if (!(error instanceof DeployPatchError)) {
     outcome.status = 'failed'
     outcome.error = { type: 'internal', message: `${provider.name} ${target}: unexpected error: ${messageOf(error)}. Please report this.` }
@@ -142,12 +188,14 @@ function fail(outcome: Outcome, provider: Provider, target: string, settings: Se
     outcome.httpStatus = error.httpStatus
     outcome.requestId = error.requestId
   }
-  if ((error instanceof TimeoutError || error instanceof CancelledError || error instanceof DeployFailedError) && error.providerStatus) {
+  if ((error instanceof TimeoutError || error instanceof CancelledError || error instanceof DeployFailedError) && error.providerStatus && phase === 'wait') {
     outcome.providerStatus = error.providerStatus
   }
   let message = error.message
   if (error instanceof CancelledError) {
-    message += outcome.providerStatus ? ` The last status of ${target} was ${outcome.providerStatus}; the change may still be going on at the provider.` : ''
+    if (outcome.providerStatus) message += ` The last status of ${target} was ${outcome.providerStatus}; the change may still be going on at the provider.`
+    else if (writeSent) message += ` It stopped during the update of ${target}, which may have reached ${provider.name}; the change may still be going on at the provider.`
+    else if (phase === 'update') message += ` It stopped before the update of ${target} was sent.`
   }
   const advice = error instanceof ApiError ? provider.advise(error, target, settings) : adviseTransport(error, target, origin)
   outcome.error = { type: error.errorType, message: `${provider.name} ${target}: ${message}${advice ? ` ${advice}` : ''}` }

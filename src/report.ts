@@ -27,6 +27,8 @@ export interface Outcome {
   request?: RequestPreview
   /** Where a person can see the resource, if the provider has such a page. */
   consoleUrl?: string
+  /** The words of the link to `consoleUrl` ('Open app 7 in kintone'). */
+  consoleLabel?: string
   /** Plain facts about the final resource, listed in the summary. */
   details?: string[]
   /** Items inside this unit (kintone apps), each its own entry in `results`. */
@@ -191,7 +193,7 @@ function resultsOf(o: Outcome): object[] {
   return o.items.map((item) => ({
     target: item.id,
     status: o.status === 'succeeded' && !item.succeeded ? 'failed' : o.status,
-    'provider-status': item.providerStatus,
+    'provider-status': item.providerStatus ?? null,
     changed: o.changed && item.succeeded,
     ...error,
   }))
@@ -230,16 +232,34 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
   }
   for (const o of outcomes) {
     const heading = all.length > 1 ? ` — ${code(o.target)}` : ''
-    if (o.error) lines.push(`> [!CAUTION]`, `> ${cell(o.error.message)}`, '')
+    if (o.error) {
+      // The first line is the message; what follows (an RTS stderr tail) keeps its line breaks.
+      const [first, ...rest] = o.error.message.split(/\r\n?|\n/)
+      lines.push(`> [!CAUTION]`, `> ${cell(first!)}`)
+      // A line ending in a colon ('Last lines of deploy_stderr:') introduces the block rather than opening it.
+      const intro = rest.length > 1 && rest[0]!.endsWith(':') ? rest.shift()! : undefined
+      if (intro !== undefined) lines.push('>', `> ${plain(intro)}`)
+      if (rest.length > 0) lines.push('>', ...fenced(rest.join('\n')).map((line) => `> ${line}`))
+      lines.push('')
+    }
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
-    if (o.consoleUrl) lines.push(`[Open ${cell(o.target)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`, '')
+    if (o.consoleUrl) lines.push(`[${linkText(o.consoleLabel ?? `Open ${o.target}`)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`, '')
     if (o.details && o.details.length > 0) {
-      lines.push(...o.details.map((line) => `- ${cell(line)}`), '')
+      // One-line facts as a list; a multi-line one (an output such as deploy_stderr) as a block that keeps its lines.
+      const multiLine = (line: string) => /[\r\n]/.test(line)
+      const single = o.details.filter((line) => !multiLine(line))
+      if (single.length > 0) lines.push(...single.map((line) => `- ${cell(line)}`), '')
+      for (const detail of o.details.filter(multiLine)) {
+        const [label, text] = splitLabel(detail)
+        // The failure message above already shows this block (RTS: the deploy_stderr tail): once is enough.
+        if (o.error?.message.replace(/\r\n?/g, '\n').includes(text.replace(/\r\n?/g, '\n'))) continue
+        lines.push(`${plain(label)}:`, '', ...fenced(text), '')
+      }
     }
     if (o.items && o.items.length > 0) {
       const labels = o.itemLabels ?? { item: 'Item', detail: 'Detail' }
       lines.push(`| ${labels.item} | Status | ${labels.detail} |`, '| --- | --- | --- |')
-      for (const item of o.items) lines.push(`| ${cell(item.id)} | ${item.succeeded ? '✅' : '❌'} ${cell(item.providerStatus)} | ${cell(item.detail ?? '—')} |`)
+      for (const item of o.items) lines.push(`| ${cell(item.id)} | ${itemStatus(item)} | ${cell(item.detail ?? '—')} |`)
       lines.push('')
     }
     if (o.changes.length > 0 && !o.items) {
@@ -247,7 +267,9 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
       for (const change of o.changes.slice(0, 100)) lines.push(`| ${code(change.path)} | ${value(change.before)} | ${value(change.after)} |`)
       if (o.changes.length > 100) lines.push(`| … | ${o.changes.length - 100} more | |`)
       lines.push('')
-    } else if (o.status === 'succeeded' || o.status === 'dry-run') {
+    } else if ((o.status === 'succeeded' || o.status === 'dry-run') && !o.items) {
+      // Items (kintone apps) are their own record of what was deployed: their table says it, and
+      // "No field changed" under a row saying "Changed: yes" would contradict it.
       lines.push(`No field ${report.dryRun ? 'would change' : 'changed'}${heading}.`, '')
     }
     if (o.request) {
@@ -263,6 +285,45 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
   }
   lines.push(`<sub>Took ${formatMs(report.durationMs)}.</sub>`, '')
   return lines.join('\n')
+}
+
+/** An item's status cell: its provider status, or why there is none (never a status from before this run's write). */
+function itemStatus(item: OutcomeItem): string {
+  if (item.providerStatus !== undefined) return `${item.succeeded ? '✅' : '❌'} ${cell(item.providerStatus)}`
+  return item.unread === 'unknown' ? '❔ unknown: check it at the provider' : '❌ not deployed'
+}
+
+/** Link text: a cell's escaping, and brackets escaped so the text cannot end the link early. */
+function linkText(text: string): string {
+  return cell(text).replace(/[[\]\\]/g, (c) => `\\${c}`)
+}
+
+/** 'Output deploy_stderr: line 1\nline 2' → ['Output deploy_stderr', 'line 1\nline 2']. */
+function splitLabel(detail: string): [string, string] {
+  const colon = detail.indexOf(': ')
+  const newline = detail.search(/[\r\n]/)
+  return colon > 0 && colon < newline ? [detail.slice(0, colon), detail.slice(colon + 2)] : ['Details', detail]
+}
+
+/**
+ * Server text as a fenced code block, line breaks kept. Inside a fence nothing is Markdown or
+ * HTML, and the fence is longer than any run of backticks in the text, so no line of the text
+ * can close it early.
+ */
+function fenced(text: string): string[] {
+  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length))
+  const fence = '`'.repeat(Math.max(3, longest + 1))
+  return [`${fence}text`, ...text.replace(/\r\n?/g, '\n').split('\n'), fence]
+}
+
+/** Server text as a line of plain words: HTML escaped and every Markdown mark backslash-escaped, so it cannot become a link or a heading. */
+function plain(text: string): string {
+  return text
+    .replace(/\s+/g, ' ')
+    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
 }
 
 /** A table cell: one line, pipes and HTML escaped. */

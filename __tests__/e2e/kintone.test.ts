@@ -126,7 +126,7 @@ describe('kintone end to end', () => {
     const result = await run({ target: '7', 'guest-space-id': '9' })
     expect(result.code).toBe(0)
     expect(deploys()[0]!.path).toBe('/k/guest/9/v1/preview/app/deploy.json')
-    expect(result.summary).toContain(`[Open 7](${emu.origin}/k/guest/9/7/)`)
+    expect(result.summary).toContain(`[Open app 7 in kintone](${emu.origin}/k/guest/9/7/)`)
   })
 
   it('an app of a guest space without guest-space-id gets the kintone error and a hint', async () => {

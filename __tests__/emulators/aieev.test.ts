@@ -143,6 +143,16 @@ describe('GET /endpoints/{endpoint_id} and GET /endpoints', () => {
     expect(emu.replicas(ep.endpoint_id)).toHaveLength(1)
   })
 
+  it('the serving URL is on the emulator itself: it answers while the endpoint serves, 503 while it does not', async () => {
+    expect(ep.serving_endpoint_url).toBe(`${emu.origin}/serving/${ep.endpoint_id}`)
+    const serving = await fetch(ep.serving_endpoint_url!)
+    expect(serving.status).toBe(200)
+    expect(await serving.json()).toMatchObject({ endpoint_id: ep.endpoint_id, status: 'RUNNING' })
+    expect((await patch({ container_port: 9090 })).status).toBe(200)
+    expect((await fetch(ep.serving_endpoint_url!)).status).toBe(503)
+    expect((await fetch(`${emu.origin}/serving/unknown`)).status).toBe(404)
+  })
+
   it('list: items use id (not endpoint_id), with paging fields and name / is_active filters', async () => {
     const other = emu.seed({ name: 'Batch-Worker', is_active: false })
     let res = await call('GET', '/endpoints')

@@ -167,7 +167,7 @@ export class AieevEmulator extends Emulator {
       num_replicas: 1,
       enable_autoscaling: false,
       instance_type_name: 'rtx-4090-24gb',
-      serving_endpoint_url: `https://${id.slice(0, 8)}.serving.aieev.cloud`,
+      serving_endpoint_url: this.servingUrl(id),
       container_start_command: 'python app.py',
       container_env_vars: [
         { key: 'ENV', value: 'prod' },
@@ -189,6 +189,15 @@ export class AieevEmulator extends Emulator {
     }
     this.#records.set(id, record)
     return this.#view(record, true)
+  }
+
+  /**
+   * Where an endpoint's container answers: on the emulator's own origin (`GET /serving/{id}`), so a
+   * link to it works locally and never points at a real Aieev host. Needs `start()` first.
+   */
+  servingUrl(id: string): string {
+    if (!this.origin) throw new Error('AieevEmulator: call start() before seed(), so serving URLs are on its own origin')
+    return `${this.origin}/serving/${encodeURIComponent(id)}`
   }
 
   /** The next successful start of this endpoint ends in `status` instead of RUNNING ('DEPLOY_FAILED' by default). */
@@ -236,6 +245,7 @@ export class AieevEmulator extends Emulator {
   }
 
   protected handle(req: RecordedRequest): Reply {
+    if (req.path.startsWith('/serving/')) return this.#serve(req)
     const route = this.#route(req)
     switch (route.kind) {
       case 'not-found':
@@ -319,6 +329,21 @@ export class AieevEmulator extends Emulator {
     }
     if (sub === 'start' || sub === 'stop' || sub === 'scale') return method === 'POST' ? { kind: sub, id } : { kind: 'method-not-allowed', allow: 'POST' }
     return { kind: 'not-found' }
+  }
+
+  /** The serving URL: what the deployed container would answer, without auth (a gateway's 503 while it does not serve). */
+  #serve(req: RecordedRequest): Reply {
+    let id: string
+    try {
+      id = decodeURIComponent(req.path.slice('/serving/'.length).split('/')[0]!)
+    } catch {
+      return detail(404, 'Not Found')
+    }
+    const record = this.#records.get(id)
+    if (!record) return detail(404, 'Not Found')
+    const view = this.#view(record, true)
+    if (!view.is_active || view.status !== 'RUNNING') return { status: 503, text: 'no healthy upstream', headers: { 'content-type': 'text/plain' } }
+    return { status: 200, body: { endpoint_id: id, status: view.status, served_by: 'aieev emulator' } }
   }
 
   #list(query: URLSearchParams): Reply {

@@ -340,7 +340,8 @@ describe('summary', () => {
     expect(row).toContain('x \\| y')
     // Unescaped pipes split cells: a row of three cells has exactly four.
     expect(row.split(/(?<!\\)\|/).length - 1).toBe(4)
-    expect(md).toContain('> bad &lt;b&gt;\\|&lt;/b&gt; next')
+    // The message's first line is quoted as a cell; its further lines keep their breaks, in a block inside the quote.
+    expect(md).toContain('> bad &lt;b&gt;\\|&lt;/b&gt;\n>\n> ```text\n> next\n> ```')
   })
 
   it('lists at most 100 changes and counts the rest', () => {

@@ -10,6 +10,7 @@ import { ApiError, DeployFailedError, DeployPatchError, type Problem } from '../
 import { sleep } from '../deadline.js'
 import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
+import { isLoopbackHost, type Settings } from '../settings.js'
 import { diff, isEqual, isPlainObject, type Change } from '../diff.js'
 import { Problems } from '../validate.js'
 import { apiBase, bearerAuth, writeOnce, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
@@ -208,9 +209,10 @@ export const aieev: Provider = {
     return { method: 'PATCH', url: ctx.client.url(endpointPath(target)).href, headers: { authorization: 'Bearer ***', 'content-type': 'application/json' }, body: payload }
   },
 
-  consoleUrl(_target, _settings, resource) {
+  consoleLink(target, settings, resource) {
     // The endpoint's own serving address: where the deployed container answers.
-    return isPlainObject(resource) && typeof resource.serving_endpoint_url === 'string' && /^https:\/\//.test(resource.serving_endpoint_url) ? resource.serving_endpoint_url : undefined
+    const url = isPlainObject(resource) ? servingUrl(resource.serving_endpoint_url, settings) : undefined
+    return url ? { url, label: `Open the serving URL of endpoint ${target}` } : undefined
   },
 
   statusOf,
@@ -218,6 +220,25 @@ export const aieev: Provider = {
   notes(resource) {
     return isPlainObject(resource) && resource.is_active === false && resource.status !== undefined && resource.status !== 'STOPPED' ? [`The endpoint is inactive (status ${String(resource.status)}).`] : []
   },
+}
+
+/**
+ * The serving URL to link to: https, or plain http on a loopback host when the API itself was
+ * reached on loopback (an emulator or a tunnel on this machine), as for 'base-url'. Anything else
+ * (http to another host, another scheme, credentials in the URL, not a URL) is not linked.
+ */
+function servingUrl(value: unknown, settings: Settings): string | undefined {
+  if (typeof value !== 'string') return undefined
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return undefined
+  }
+  if (url.username || url.password) return undefined
+  const localApi = settings.baseUrl !== undefined && isLoopbackHost(settings.baseUrl.hostname)
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname) && localApi)) return url.href
+  return undefined
 }
 
 function endpointPath(target: string): string {

@@ -159,7 +159,13 @@ export const huaweicloudRts: Provider = {
     const lines = [`Action: ${String(resource.action ?? '—')}`, `Status: ${String(resource.status ?? '—')}`]
     if (resource.status_reason) lines.push(`Status reason: ${String(resource.status_reason)}`)
     if (isPlainObject(resource.output_values)) {
-      for (const [name, value] of Object.entries(resource.output_values)) lines.push(`Output ${name}: ${shorten(typeof value === 'string' ? value : JSON.stringify(value), 200)}`)
+      for (const [name, value] of Object.entries(resource.output_values)) {
+        const text = typeof value === 'string' ? value.trimEnd() : JSON.stringify(value)
+        // A multi-line output (deploy_stdout, deploy_stderr) keeps its line breaks and its last lines, where the error is.
+        const all = text.split(/\r\n?|\n/)
+        if (all.length === 1) lines.push(`Output ${name}: ${shorten(text, 200)}`)
+        else lines.push(`Output ${name}${all.length > STDERR_LINES ? ` (last ${STDERR_LINES} of ${all.length} lines)` : ''}: ${all.slice(-STDERR_LINES).map((line) => shorten(line, 200)).join('\n')}`)
+      }
     }
     return lines
   },

@@ -234,11 +234,13 @@ export const kintone: Provider = {
     return { method: 'POST', url: ctx.client.url('/preview/app/deploy.json').href, headers, body: deployBody(payload, appsOfUnit(target)) }
   },
 
-  consoleUrl(target, settings) {
+  consoleLink(target, settings) {
     // One app: its page. Several: the site's portal, where the apps are listed.
     const apps = appsOfUnit(target)
     const space = settings.guestSpaceId ? `/guest/${settings.guestSpaceId}` : ''
-    return apps.length === 1 ? `${settings.baseUrl!.origin}/k${space}/${apps[0]}/` : `${settings.baseUrl!.origin}/k/#/portal`
+    return apps.length === 1
+      ? { url: `${settings.baseUrl!.origin}/k${space}/${apps[0]}/`, label: `Open app ${apps[0]} in kintone` }
+      : { url: `${settings.baseUrl!.origin}/k/#/portal`, label: 'Open the kintone portal' }
   },
 
   statusOf(resource) {

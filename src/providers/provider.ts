@@ -87,8 +87,12 @@ export interface Provider {
   statusOf(resource: unknown): string | undefined
   /** Things worth calling out in the summary about a resource (paused, archived, inactive …). */
   notes?(resource: unknown): string[]
-  /** Where a person can see the resource (a console page or the serving URL), if the provider has one. */
-  consoleUrl?(target: string, settings: Settings, resource: unknown): string | undefined
+  /**
+   * Where a person can see the resource (a console page or the serving URL), if the provider has
+   * one, and the words of the link ('Open app 7 in kintone'). The URL is also the GitHub
+   * deployment's environment_url.
+   */
+  consoleLink?(target: string, settings: Settings, resource: unknown): { url: string; label: string } | undefined
   /** Plain facts about the final resource for the summary (RTS: action, status reason, output values). */
   details?(resource: unknown): string[]
   /**
@@ -115,8 +119,14 @@ export interface Provider {
 /** One item of a unit (a kintone app), as `results` and the summary show it. */
 export interface OutcomeItem {
   id: string
-  providerStatus: string
+  /** The provider's status of the item as this run left it; unset when no state was read after the write. */
+  providerStatus?: string
   succeeded: boolean
+  /**
+   * Why there is no provider status: 'not deployed' (the write was refused, or never sent) or
+   * 'unknown' (the write may have been applied, and no read after it told).
+   */
+  unread?: 'not deployed' | 'unknown'
   /** Extra column for the summary (kintone: the revision asked). */
   detail?: string
 }
