@@ -201,37 +201,27 @@ function withoutMaskCommands(log: string): string {
 }
 
 /** `npm run local` in `dir`, offline. */
-function runNpmLocal(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const bin = path.join(root, 'node_modules', '.bin')
-    const child = spawn('npm', ['run', 'local'], {
-      cwd: dir,
-      env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_offline: 'true', npm_config_update_notifier: 'false', NO_COLOR: '1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 28_000)
-    child.on('error', (error) => {
-      clearTimeout(timer)
-      reject(error)
-    })
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
+function runNpmLocal(dir: string): Promise<Ran> {
+  return runOffline('npm', ['run', 'local'], dir, 28_000)
 }
 
 /** `local-action run . src/main.ts ENV` from the repository root, as `npm run local` runs it; async, so the emulator keeps answering. */
-function runLocalAction(envFile: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function runLocalAction(envFile: string): Promise<Ran> {
+  return runOffline(path.join(root, 'node_modules', '.bin', 'local-action'), ['run', '.', 'src/main.ts', envFile], root, 25_000)
+}
+
+interface Ran {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** `command` in `cwd` with node_modules/.bin first on PATH; npm (which local-action calls for `npm ls` and `npm exec tsx`) must not reach the registry. */
+function runOffline(command: string, args: string[], cwd: string, killAfterMs: number): Promise<Ran> {
   return new Promise((resolve, reject) => {
     const bin = path.join(root, 'node_modules', '.bin')
-    const child = spawn(path.join(bin, 'local-action'), ['run', '.', 'src/main.ts', envFile], {
-      cwd: root,
-      // npm (which local-action calls for `npm ls` and `npm exec tsx`) must not reach the registry.
+    const child = spawn(command, args, {
+      cwd,
       env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_offline: 'true', npm_config_update_notifier: 'false', NO_COLOR: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -239,7 +229,7 @@ function runLocalAction(envFile: string): Promise<{ code: number | null; stdout:
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
     child.on('error', (error) => {
       clearTimeout(timer)
       reject(error)
