@@ -10,7 +10,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-syntax': [
         'error',
-        { selector: "CallExpression[callee.property.name='getInput'][arguments.0.type!='Identifier']", message: 'Read inputs only in src/settings.ts.' },
+        {
+          selector: "CallExpression[callee.property.name='getInput'][arguments.0.type!='Identifier']",
+          message: 'Read inputs only in src/settings.ts.',
+        },
       ],
     },
   },

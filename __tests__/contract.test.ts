@@ -19,13 +19,50 @@ const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as {
   outputs: Record<string, { description?: string }>
 }
 const SPEC_INPUTS = [
-  'provider', 'payload-file', 'payload', 'target', 'token', 'username', 'password', 'domain', 'oauth-token', 'basic-auth',
-  'access-key', 'secret-key', 'security-token', 'auth-url', 'region', 'project-id', 'guest-space-id', 'base-url', 'restart',
-  'wait', 'timeout', 'poll-interval', 'max-retries', 'dry-run', 'substitute-env', 'github-environment', 'github-token', 'summary', 'concurrency',
+  'provider',
+  'payload-file',
+  'payload',
+  'target',
+  'token',
+  'username',
+  'password',
+  'domain',
+  'oauth-token',
+  'basic-auth',
+  'access-key',
+  'secret-key',
+  'security-token',
+  'auth-url',
+  'region',
+  'project-id',
+  'guest-space-id',
+  'base-url',
+  'restart',
+  'wait',
+  'timeout',
+  'poll-interval',
+  'max-retries',
+  'dry-run',
+  'substitute-env',
+  'github-environment',
+  'github-token',
+  'summary',
+  'concurrency',
 ]
 const SPEC_OUTPUTS = [
-  'resource', 'resource-file', 'resource-id', 'status', 'provider-status', 'changed', 'changes', 'results', 'http-status',
-  'request-id', 'error-type', 'error-message', 'github-deployment-id',
+  'resource',
+  'resource-file',
+  'resource-id',
+  'status',
+  'provider-status',
+  'changed',
+  'changes',
+  'results',
+  'http-status',
+  'request-id',
+  'error-type',
+  'error-message',
+  'github-deployment-id',
   // The product contract: "the whole results go to a file" when they pass GitHub's limits; this output names it (issue 12).
   'results-file',
 ]
@@ -34,10 +71,14 @@ const SPEC_OUTPUTS = [
 function inputsRead(provider: string): Set<string> {
   const read = new Set<string>()
   const values: Record<string, string> = { provider, payload: '{"name": "x"}' }
-  parseSettings((name) => {
-    read.add(name)
-    return values[name] ?? ''
-  }, () => {}, {})
+  parseSettings(
+    (name) => {
+      read.add(name)
+      return values[name] ?? ''
+    },
+    () => {},
+    {},
+  )
   return read
 }
 
@@ -51,14 +92,27 @@ describe('action.yml', () => {
   it('declares every input and output of the product contract, each with a description', () => {
     expect(Object.keys(action.inputs).sort()).toEqual([...SPEC_INPUTS].sort())
     expect(Object.keys(action.outputs).sort()).toEqual([...SPEC_OUTPUTS].sort())
-    for (const [name, input] of Object.entries({ ...action.inputs, ...action.outputs })) expect(input.description, name).toBeTruthy()
+    for (const [name, input] of Object.entries({ ...action.inputs, ...action.outputs }))
+      expect(input.description, name).toBeTruthy()
   })
 
   it('declares the defaults the product contract gives', () => {
-    const defaults = Object.fromEntries(Object.entries(action.inputs).filter(([, i]) => i.default !== undefined).map(([n, i]) => [n, i.default]))
+    const defaults = Object.fromEntries(
+      Object.entries(action.inputs)
+        .filter(([, i]) => i.default !== undefined)
+        .map(([n, i]) => [n, i.default]),
+    )
     expect(defaults).toEqual({
-      restart: 'true', wait: 'true', timeout: '10m', 'poll-interval': '1s', 'max-retries': '5', 'dry-run': 'false',
-      'substitute-env': 'false', 'github-token': '${{ github.token }}', summary: 'true', concurrency: '4',
+      restart: 'true',
+      wait: 'true',
+      timeout: '10m',
+      'poll-interval': '1s',
+      'max-retries': '5',
+      'dry-run': 'false',
+      'substitute-env': 'false',
+      'github-token': '${{ github.token }}',
+      summary: 'true',
+      concurrency: '4',
     })
     expect(action.inputs.provider?.required).toBe(true)
   })
@@ -68,7 +122,9 @@ describe('action.yml', () => {
   })
 
   it('reads inputs only in src/settings.ts, through the reader main.ts passes in', () => {
-    const files = readdirSync(path.join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))
+    const files = readdirSync(path.join(root, 'src'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    )
     const offenders: string[] = []
     for (const file of files) {
       const text = readFileSync(path.join(root, 'src', file), 'utf8')
@@ -89,7 +145,10 @@ describe('README', () => {
 
   it("states the reliability suite's case counts as the suite has them (docs/reliability.md)", () => {
     const readme = readFileSync(path.join(root, 'docs/reliability.md'), 'utf8')
-    const corpus = parse(readFileSync(path.join(root, '__tests__/bad-inputs/cases.yaml'), 'utf8')) as { rejected: unknown[]; accepted: unknown[] }
+    const corpus = parse(readFileSync(path.join(root, '__tests__/bad-inputs/cases.yaml'), 'utf8')) as {
+      rejected: unknown[]
+      accepted: unknown[]
+    }
     expect(readme).toContain(`| ${PROVIDER_NAMES.length * FAULT_IDS.length} cases: `)
     expect(readme).toContain(`every provider × ${FAULT_IDS.length} faults`)
     expect(readme).toContain(`| ${corpus.rejected.length} bad inputs, all refused before any request`)

@@ -25,7 +25,9 @@ afterAll(() => rmSync(temp, { recursive: true, force: true }))
 /** The target (or kintone apps) each provider's README example workflow names, read from the files. */
 function exampleTarget(provider: string): string {
   if (provider === 'kintone') {
-    const payload = parse(readFileSync(path.join(root, 'examples', 'deploy', 'kintone.yaml'), 'utf8')) as { apps: { app: number }[] }
+    const payload = parse(readFileSync(path.join(root, 'examples', 'deploy', 'kintone.yaml'), 'utf8')) as {
+      apps: { app: number }[]
+    }
     return payload.apps.map((a) => a.app).join(',')
   }
   const file = provider === 'qoder' ? 'example-release.yml' : `example-${provider}.yml`
@@ -52,12 +54,17 @@ interface Started {
 
 const children: ChildProcess[] = []
 afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
 })
 
 /** Spawns the script and resolves once it printed `emulator ready` (or exited). */
 function startScript(args: string[], extraEnv: Record<string, string> = {}): Promise<Started> {
-  const child = spawn(path.join(bin, 'node'), ['script/emulator.ts', ...args], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(path.join(bin, 'node'), ['script/emulator.ts', ...args], {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   children.push(child)
   let output = ''
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
@@ -95,39 +102,47 @@ function shell(line: string): Promise<{ code: number | null; output: string }> {
 }
 
 describe('script/emulator.ts', () => {
-  it.each(['qoder', 'kintone', 'huaweicloud-rts', 'aieev'])('%s: --port, the example workflow\'s target, and a printed one-liner that succeeds against it', async (provider) => {
-    const port = await freePort()
-    const outputFile = path.join(temp, `output-${provider}`)
-    const started = await startScript([provider, '--port', String(port)], { GITHUB_OUTPUT: outputFile })
-    const printed = started.output()
-    const values = Object.fromEntries([...printed.matchAll(/^([a-z-]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]))
-    expect(values.origin, printed).toBe(`http://127.0.0.1:${port}`)
-    expect(values.target).toBe(exampleTarget(provider))
-    // The step outputs, and only they, went to GITHUB_OUTPUT.
-    expect(readFileSync(outputFile, 'utf8')).toBe(Object.entries(values).map(([name, value]) => `${name}=${value}\n`).join(''))
+  it.each(['qoder', 'kintone', 'huaweicloud-rts', 'aieev'])(
+    "%s: --port, the example workflow's target, and a printed one-liner that succeeds against it",
+    async (provider) => {
+      const port = await freePort()
+      const outputFile = path.join(temp, `output-${provider}`)
+      const started = await startScript([provider, '--port', String(port)], { GITHUB_OUTPUT: outputFile })
+      const printed = started.output()
+      const values = Object.fromEntries([...printed.matchAll(/^([a-z-]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!]))
+      expect(values.origin, printed).toBe(`http://127.0.0.1:${port}`)
+      expect(values.target).toBe(exampleTarget(provider))
+      // The step outputs, and only they, went to GITHUB_OUTPUT.
+      expect(readFileSync(outputFile, 'utf8')).toBe(
+        Object.entries(values)
+          .map(([name, value]) => `${name}=${value}\n`)
+          .join(''),
+      )
 
-    // The printed run, after the credentials and before `emulator ready`.
-    const lines = printed.split('\n')
-    const index = lines.findIndex((line) => line.startsWith('  touch local-summary.log && env '))
-    expect(index, printed).toBeGreaterThan(lines.findIndex((line) => line.startsWith('origin=')))
-    expect(index).toBeLessThan(lines.findIndex((line) => line.startsWith('emulator ready')))
-    // Run as pasted, but in a copy of the line whose summary file is this test's own.
-    const summaryFile = path.join(temp, `summary-${provider}.md`)
-    const line = lines[index]!.trim().replaceAll('local-summary.log', summaryFile)
-    const run = await shell(line)
-    expect(run.code, run.output).toBe(0)
-    expect(run.output).toContain('::set-output name=status::succeeded')
-    expect(readFileSync(summaryFile, 'utf8')).toContain(`deploy-patch · ${provider} · succeeded`)
+      // The printed run, after the credentials and before `emulator ready`.
+      const lines = printed.split('\n')
+      const index = lines.findIndex((line) => line.startsWith('  touch local-summary.log && env '))
+      expect(index, printed).toBeGreaterThan(lines.findIndex((line) => line.startsWith('origin=')))
+      expect(index).toBeLessThan(lines.findIndex((line) => line.startsWith('emulator ready')))
+      // Run as pasted, but in a copy of the line whose summary file is this test's own.
+      const summaryFile = path.join(temp, `summary-${provider}.md`)
+      const line = lines[index]!.trim().replaceAll('local-summary.log', summaryFile)
+      const run = await shell(line)
+      expect(run.code, run.output).toBe(0)
+      expect(run.output).toContain('::set-output name=status::succeeded')
+      expect(readFileSync(summaryFile, 'utf8')).toContain(`deploy-patch · ${provider} · succeeded`)
 
-    started.child.kill('SIGTERM')
-    expect(await started.exited).toBe(0)
-    expect(started.output()).toMatch(/applied 1 (update|deploy)\(s\)/)
-  })
+      started.child.kill('SIGTERM')
+      expect(await started.exited).toBe(0)
+      expect(started.output()).toMatch(/applied 1 (update|deploy)\(s\)/)
+    },
+  )
 
   it('seeds the same target on every start, on a free port by default', async () => {
     const first = await startScript(['huaweicloud-rts'])
     const second = await startScript(['huaweicloud-rts'])
-    const value = (output: string, name: string): string | undefined => new RegExp(`^${name}=(.*)$`, 'm').exec(output)?.[1]
+    const value = (output: string, name: string): string | undefined =>
+      new RegExp(`^${name}=(.*)$`, 'm').exec(output)?.[1]
     expect(value(first.output(), 'target')).toBe(value(second.output(), 'target'))
     expect(value(first.output(), 'origin')).not.toBe(value(second.output(), 'origin'))
     first.child.kill('SIGTERM')

@@ -17,7 +17,9 @@ import { SEEDED } from '../script/emulator.ts'
 import { QoderEmulator } from './emulators/qoder.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
-const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean; default?: string }> }
+const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { required?: boolean; default?: string }>
+}
 const exampleText = readFileSync(path.join(root, '.env.example'), 'utf8')
 
 /** `.env.example` as dotenv reads it (one KEY=value a line, optional surrounding quotes, # comments). */
@@ -46,7 +48,10 @@ describe('.env.example', () => {
     const declared = [...example.keys()].filter((key) => key.toUpperCase().startsWith('INPUT_'))
     expect(declared.length).toBeGreaterThan(0)
     for (const key of declared) {
-      expect(expected.has(key), `${key} is not INPUT_ + an action.yml input name in upper case, hyphens kept (${[...expected.keys()].join(', ')})`).toBe(true)
+      expect(
+        expected.has(key),
+        `${key} is not INPUT_ + an action.yml input name in upper case, hyphens kept (${[...expected.keys()].join(', ')})`,
+      ).toBe(true)
     }
     expect(new Set(declared).size).toBe(declared.length)
     for (const [input, spec] of Object.entries(action.inputs)) {
@@ -66,15 +71,22 @@ describe('.env.example', () => {
     expect(() => JSON.parse(example.get('INPUT_PAYLOAD')!)).not.toThrow()
   })
 
-  it.skipIf(!existsSync(path.join(root, 'script', 'emulator.ts')))('has the token script/emulator.ts accepts, as its comments say', () => {
-    expect(exampleText).toContain('npx node script/emulator.ts qoder')
-    expect(readFileSync(path.join(root, 'script', 'emulator.ts'), 'utf8')).toContain(`'${example.get('INPUT_TOKEN')}'`)
-  })
+  it.skipIf(!existsSync(path.join(root, 'script', 'emulator.ts')))(
+    'has the token script/emulator.ts accepts, as its comments say',
+    () => {
+      expect(exampleText).toContain('npx node script/emulator.ts qoder')
+      expect(readFileSync(path.join(root, 'script', 'emulator.ts'), 'utf8')).toContain(
+        `'${example.get('INPUT_TOKEN')}'`,
+      )
+    },
+  )
 
   it('is what `npm run local` reads when there is no .env', () => {
     // Was `local-action run . src/main.ts .env`: that needed a .env and an emulator started by hand,
     // and failed with ECONNREFUSED with the example as committed (issue 13).
-    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>
+    }
     expect(manifest.scripts.local).toBe('node script/local.ts')
     const wrapper = readFileSync(path.join(root, 'script', 'local.ts'), 'utf8')
     expect(wrapper).toContain("['run', '.', 'src/main.ts', envFile]")
@@ -103,10 +115,13 @@ describe('npm run local', () => {
       writeFileSync(summaryFile, '')
       // The example as a person would copy it, with the emulator's port and the files in temp.
       const envFile = path.join(temp, '.env')
-      writeFileSync(envFile, exampleText
-        .replace(/^INPUT_BASE-URL=.*$/m, `INPUT_BASE-URL=${origin}`)
-        .replace(/^RUNNER_TEMP=.*$/m, `RUNNER_TEMP=${temp}`)
-        .replace(/^GITHUB_STEP_SUMMARY=.*$/m, `GITHUB_STEP_SUMMARY=${summaryFile}`))
+      writeFileSync(
+        envFile,
+        exampleText
+          .replace(/^INPUT_BASE-URL=.*$/m, `INPUT_BASE-URL=${origin}`)
+          .replace(/^RUNNER_TEMP=.*$/m, `RUNNER_TEMP=${temp}`)
+          .replace(/^GITHUB_STEP_SUMMARY=.*$/m, `GITHUB_STEP_SUMMARY=${summaryFile}`),
+      )
 
       const run = await runLocalAction(envFile)
       const log = run.stdout + run.stderr
@@ -137,7 +152,10 @@ describe('npm run local, in a copy of the repository', () => {
   function copyOfRepository(): string {
     const copy = mkdtempSync(path.join(tmpdir(), 'deploy-patch-npm-local-'))
     dirs.push(copy)
-    const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: root, encoding: 'utf8' }).split('\0')
+    const listed = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], {
+      cwd: root,
+      encoding: 'utf8',
+    }).split('\0')
     for (const file of listed) {
       if (!file || file.startsWith('dist/') || !existsSync(path.join(root, file))) continue
       mkdirSync(path.dirname(path.join(copy, file)), { recursive: true })
@@ -169,7 +187,9 @@ describe('npm run local, in a copy of the repository', () => {
     const log = run.stdout + run.stderr
     expect(run.code, log).toBe(0)
     expect(log).toContain('npm run local: no .env, so using .env.example')
-    expect(log).toContain(`npm run local: nothing listens on http://127.0.0.1:${port}, so the qoder emulator is started there for this run (npm run emulator -- qoder --port ${port}).`)
+    expect(log).toContain(
+      `npm run local: nothing listens on http://127.0.0.1:${port}, so the qoder emulator is started there for this run (npm run emulator -- qoder --port ${port}).`,
+    )
     expect(log).toContain('::set-output name=status::succeeded')
     expect(log).toContain(`::set-output name=resource-id::${target}`)
     expect(log).toContain('::set-output name=changes::["metadata.owner","name"]')
@@ -183,7 +203,10 @@ describe('npm run local, in a copy of the repository', () => {
 
   it('exits non-zero when the action fails, and says so', async () => {
     const copy = copyOfRepository()
-    writeFileSync(path.join(copy, '.env'), exampleText.replace(/^INPUT_TOKEN=.*$/m, 'INPUT_TOKEN=pt-revoked-fake-token'))
+    writeFileSync(
+      path.join(copy, '.env'),
+      exampleText.replace(/^INPUT_TOKEN=.*$/m, 'INPUT_TOKEN=pt-revoked-fake-token'),
+    )
     await expectPortFree(port)
     const run = await runNpmLocal(copy)
     const log = run.stdout + run.stderr
@@ -197,7 +220,10 @@ describe('npm run local, in a copy of the repository', () => {
 
 /** The log without `::add-mask::` lines: the only place a registered secret may appear. */
 function withoutMaskCommands(log: string): string {
-  return log.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n')
+  return log
+    .split('\n')
+    .filter((line) => !line.startsWith('::add-mask::'))
+    .join('\n')
 }
 
 /** `npm run local` in `dir`, offline. */
@@ -207,7 +233,12 @@ function runNpmLocal(dir: string): Promise<Ran> {
 
 /** `local-action run . src/main.ts ENV` from the repository root, as `npm run local` runs it; async, so the emulator keeps answering. */
 function runLocalAction(envFile: string): Promise<Ran> {
-  return runOffline(path.join(root, 'node_modules', '.bin', 'local-action'), ['run', '.', 'src/main.ts', envFile], root, 25_000)
+  return runOffline(
+    path.join(root, 'node_modules', '.bin', 'local-action'),
+    ['run', '.', 'src/main.ts', envFile],
+    root,
+    25_000,
+  )
 }
 
 interface Ran {
@@ -222,7 +253,13 @@ function runOffline(command: string, args: string[], cwd: string, killAfterMs: n
     const bin = path.join(root, 'node_modules', '.bin')
     const child = spawn(command, args, {
       cwd,
-      env: { ...process.env, PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`, npm_config_offline: 'true', npm_config_update_notifier: 'false', NO_COLOR: '1' },
+      env: {
+        ...process.env,
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+        npm_config_offline: 'true',
+        npm_config_update_notifier: 'false',
+        NO_COLOR: '1',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     let stdout = ''

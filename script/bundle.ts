@@ -18,12 +18,30 @@ const DIST = path.join(ROOT, 'dist')
 rmSync(DIST, { recursive: true, force: true })
 // --no-cache: ncc's cache (in ~/.cache/ncc) does not notice a change of tsconfig.json's paths,
 // so a stale entry could build a dist/ that differs from CI's fresh build.
-const ncc = spawnSync(process.execPath, [path.join(ROOT, 'node_modules/@vercel/ncc/dist/ncc/cli.js'), 'build', 'src/index.ts', '--out', 'dist', '--minify', '--quiet', '--no-cache'], { cwd: ROOT, stdio: 'inherit' })
+const ncc = spawnSync(
+  process.execPath,
+  [
+    path.join(ROOT, 'node_modules/@vercel/ncc/dist/ncc/cli.js'),
+    'build',
+    'src/index.ts',
+    '--out',
+    'dist',
+    '--minify',
+    '--quiet',
+    '--no-cache',
+  ],
+  { cwd: ROOT, stdio: 'inherit' },
+)
 if (ncc.status !== 0) process.exit(ncc.status ?? 1)
 
 for (const file of readdirSync(DIST).filter((f) => /^\d+\.index\.js$/.test(f))) {
   const target = path.join(DIST, file)
-  const result = await minify(readFileSync(target, 'utf8'), { module: true, compress: true, mangle: true, format: { comments: false } })
+  const result = await minify(readFileSync(target, 'utf8'), {
+    module: true,
+    compress: true,
+    mangle: true,
+    format: { comments: false },
+  })
   if (result.code === undefined) throw new Error(`terser produced nothing for ${file}`)
   writeFileSync(target, result.code + '\n')
 }
@@ -31,12 +49,17 @@ for (const file of readdirSync(DIST).filter((f) => /^\d+\.index\.js$/.test(f))) 
 const notices: string[] = []
 const seen = new Set<string>()
 for (const { name, dir } of productionPackages(ROOT)) {
-  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version: string; license?: string }
+  const manifest = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as {
+    version: string
+    license?: string
+  }
   const key = `${name}@${manifest.version}`
   if (seen.has(key)) continue
   seen.add(key)
   const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f))
-  const text = file ? readFileSync(path.join(dir, file), 'utf8').trim() : `License: ${manifest.license ?? 'see the package'}`
+  const text = file
+    ? readFileSync(path.join(dir, file), 'utf8').trim()
+    : `License: ${manifest.license ?? 'see the package'}`
   notices.push(`${key}\n${manifest.license ?? ''}\n${text}`)
 }
 writeFileSync(path.join(DIST, 'licenses.txt'), notices.join('\n\n' + '-'.repeat(72) + '\n\n') + '\n')

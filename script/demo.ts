@@ -84,7 +84,9 @@ const SCENARIOS: Scenario[] = [
           origin,
           target: deployment.id,
           token,
-          facts: () => [`The emulator applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}.`],
+          facts: () => [
+            `The emulator applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}.`,
+          ],
           close: () => emulator.close(),
         }
       } catch (error) {
@@ -105,14 +107,19 @@ const SCENARIOS: Scenario[] = [
     name: 'kintone: deploy three apps from preview to production and wait until each is live',
     async setup() {
       const token = 'DemoKintoneApiToken0123456789'
-      const emulator = new KintoneEmulator({ apiTokens: { [token]: { apps: [11, 12, 13], appManagement: true } }, deployMs: 1_500 })
+      const emulator = new KintoneEmulator({
+        apiTokens: { [token]: { apps: [11, 12, 13], appManagement: true } },
+        deployMs: 1_500,
+      })
       const origin = await emulator.start()
       for (const app of [11, 12, 13]) emulator.addApp(app, { revision: 4 })
       return {
         origin,
         target: '11, 12, 13',
         token,
-        facts: () => [`The emulator accepted ${emulator.deploysApplied()} deploy request(s); revisions live now: ${[11, 12, 13].map((app) => `app ${app} → ${emulator.deployedRevision(app)}`).join(', ')}.`],
+        facts: () => [
+          `The emulator accepted ${emulator.deploysApplied()} deploy request(s); revisions live now: ${[11, 12, 13].map((app) => `app ${app} → ${emulator.deployedRevision(app)}`).join(', ')}.`,
+        ],
         close: () => emulator.close(),
       }
     },
@@ -125,7 +132,7 @@ const SCENARIOS: Scenario[] = [
     files: { 'deploy/kintone.yaml': KINTONE_PAYLOAD },
   },
   {
-    name: 'Aieev: change an endpoint\'s port and secrets, start it and wait until it serves',
+    name: "Aieev: change an endpoint's port and secrets, start it and wait until it serves",
     async setup() {
       const token = 'aieev-demo-api-key'
       const emulator = new AieevEmulator({ keys: [token], startMs: 2_000 })
@@ -135,7 +142,9 @@ const SCENARIOS: Scenario[] = [
         origin,
         target: endpoint.endpoint_id,
         token,
-        facts: () => [`The emulator applied ${emulator.appliedPatches(endpoint.endpoint_id)} PATCH(es) and ${emulator.starts(endpoint.endpoint_id)} start(s); the endpoint is ${emulator.stored(endpoint.endpoint_id)?.status}.`],
+        facts: () => [
+          `The emulator applied ${emulator.appliedPatches(endpoint.endpoint_id)} PATCH(es) and ${emulator.starts(endpoint.endpoint_id)} start(s); the endpoint is ${emulator.stored(endpoint.endpoint_id)?.status}.`,
+        ],
         close: () => emulator.close(),
       }
     },
@@ -162,8 +171,15 @@ const SCENARIOS: Scenario[] = [
         origin,
         target: deployment.id,
         token: secretKey,
-        extraInputs: { 'access-key': accessKey, 'secret-key': secretKey, region: emulator.region, 'project-id': emulator.projectId },
-        facts: () => [`The emulator verified every signature (${emulator.authFailures.length} refused) and applied ${emulator.appliedUpdates(deployment.id)} update(s).`],
+        extraInputs: {
+          'access-key': accessKey,
+          'secret-key': secretKey,
+          region: emulator.region,
+          'project-id': emulator.projectId,
+        },
+        facts: () => [
+          `The emulator verified every signature (${emulator.authFailures.length} refused) and applied ${emulator.appliedUpdates(deployment.id)} update(s).`,
+        ],
         close: () => emulator.close(),
       }
     },
@@ -303,7 +319,12 @@ async function main(): Promise<number> {
   } finally {
     await cleanupRuns()
   }
-  heading(failed === 0 ? `All ${SCENARIOS.length} scenario(s) succeeded` : `${failed} of ${SCENARIOS.length} scenario(s) failed`, '═')
+  heading(
+    failed === 0
+      ? `All ${SCENARIOS.length} scenario(s) succeeded`
+      : `${failed} of ${SCENARIOS.length} scenario(s) failed`,
+    '═',
+  )
   return failed === 0 ? 0 : 1
 }
 

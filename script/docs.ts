@@ -9,16 +9,28 @@ import { parse } from 'yaml'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 
-interface ActionInput { description?: string; required?: boolean; default?: string }
-interface ActionOutput { description?: string }
-interface ActionMetadata { inputs: Record<string, ActionInput>; outputs: Record<string, ActionOutput> }
+interface ActionInput {
+  description?: string
+  required?: boolean
+  default?: string
+}
+interface ActionOutput {
+  description?: string
+}
+interface ActionMetadata {
+  inputs: Record<string, ActionInput>
+  outputs: Record<string, ActionOutput>
+}
 
 export function readAction(root = ROOT): ActionMetadata {
   return parse(readFileSync(`${root}/action.yml`, 'utf8')) as ActionMetadata
 }
 
 function cell(text: string): string {
-  return text.trim().replace(/\s*\n\s*/g, ' ').replace(/\|/g, '\\|')
+  return text
+    .trim()
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\|/g, '\\|')
 }
 
 export function renderInputs(action: ActionMetadata): string {
@@ -30,14 +42,19 @@ export function renderInputs(action: ActionMetadata): string {
 }
 
 export function renderOutputs(action: ActionMetadata): string {
-  const rows = Object.entries(action.outputs).map(([name, output]) => `| \`${name}\` | ${cell(output.description ?? '')} |`)
+  const rows = Object.entries(action.outputs).map(
+    ([name, output]) => `| \`${name}\` | ${cell(output.description ?? '')} |`,
+  )
   return ['| Output | Description |', '| --- | --- |', ...rows].join('\n')
 }
 
 /** README text with the generated blocks replaced; throws when a marker is missing. */
 export function updateReadme(readme: string, action: ActionMetadata): string {
   let text = readme
-  for (const [name, table] of [['inputs', renderInputs(action)], ['outputs', renderOutputs(action)]] as const) {
+  for (const [name, table] of [
+    ['inputs', renderInputs(action)],
+    ['outputs', renderOutputs(action)],
+  ] as const) {
     const start = `<!-- ${name}:start (generated from action.yml by npm run docs) -->`
     const end = `<!-- ${name}:end -->`
     const from = text.indexOf(start)

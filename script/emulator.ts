@@ -52,10 +52,21 @@ const STARTERS: Record<string, (port: number) => Promise<Started>> = {
     const token = 'pt-emulator-token'
     const emulator = new QoderEmulator({ tokens: [token] })
     const origin = await emulator.start(undefined, port)
-    const deployment = emulator.seed({ id: SEEDED.qoder, name: 'nightly-report', metadata: { legacy_ticket: 'OPS-1234' } })
+    const deployment = emulator.seed({
+      id: SEEDED.qoder,
+      name: 'nightly-report',
+      metadata: { legacy_ticket: 'OPS-1234' },
+    })
     return {
       outputs: { origin, target: deployment.id, token },
-      run: { 'base-url': origin, target: deployment.id, token, 'payload-file': 'deploy/qoder.yaml', 'substitute-env': 'true', RELEASE },
+      run: {
+        'base-url': origin,
+        target: deployment.id,
+        token,
+        'payload-file': 'deploy/qoder.yaml',
+        'substitute-env': 'true',
+        RELEASE,
+      },
       facts: () => `qoder emulator: applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}`,
       close: () => emulator.close(),
     }
@@ -81,7 +92,15 @@ const STARTERS: Record<string, (port: number) => Promise<Started>> = {
     const endpoint = emulator.seed({ endpoint_id: SEEDED.aieev, name: 'llm-chat-api' })
     return {
       outputs: { origin, target: endpoint.endpoint_id, token },
-      run: { 'base-url': origin, target: endpoint.endpoint_id, token, 'payload-file': 'deploy/aieev.yaml', 'substitute-env': 'true', RELEASE, HF_TOKEN: 'hf_fake_local_token' },
+      run: {
+        'base-url': origin,
+        target: endpoint.endpoint_id,
+        token,
+        'payload-file': 'deploy/aieev.yaml',
+        'substitute-env': 'true',
+        RELEASE,
+        HF_TOKEN: 'hf_fake_local_token',
+      },
       facts: () =>
         `aieev emulator: applied ${emulator.appliedPatches(endpoint.endpoint_id)} update(s) and ${emulator.starts(endpoint.endpoint_id)} start(s) to ${endpoint.endpoint_id}`,
       close: () => emulator.close(),
@@ -104,8 +123,15 @@ const STARTERS: Record<string, (port: number) => Promise<Started>> = {
     const { origin: _origin, ...inputs } = outputs
     return {
       outputs,
-      run: { 'base-url': origin, ...inputs, 'payload-file': 'deploy/huaweicloud-rts.yaml', 'substitute-env': 'true', RELEASE },
-      facts: () => `huaweicloud-rts emulator: applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}`,
+      run: {
+        'base-url': origin,
+        ...inputs,
+        'payload-file': 'deploy/huaweicloud-rts.yaml',
+        'substitute-env': 'true',
+        RELEASE,
+      },
+      facts: () =>
+        `huaweicloud-rts emulator: applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}`,
       close: () => emulator.close(),
     }
   },
@@ -143,7 +169,8 @@ function parseArgs(args: string[]): { provider: string; port: number } | string 
     const arg = args[i]!
     const value = arg === '--port' ? args[++i] : arg.startsWith('--port=') ? arg.slice('--port='.length) : undefined
     if (arg === '--port' || arg.startsWith('--port=')) {
-      if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535) return `--port needs a port number from 1 to 65535 (got ${value === undefined ? 'nothing' : `"${value}"`})`
+      if (value === undefined || !/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 65535)
+        return `--port needs a port number from 1 to 65535 (got ${value === undefined ? 'nothing' : `"${value}"`})`
       port = Number(value)
     } else if (arg.startsWith('-') || provider !== undefined) {
       return `unexpected argument "${arg}"`
@@ -168,14 +195,20 @@ async function main(): Promise<void> {
     started = await STARTERS[provider]!(port)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
-    console.error(`port ${port} on 127.0.0.1 is in use (another emulator still running?): stop it, or pick another --port.`)
+    console.error(
+      `port ${port} on 127.0.0.1 is in use (another emulator still running?): stop it, or pick another --port.`,
+    )
     process.exit(1)
   }
-  const lines = Object.entries(started.outputs).map(([name, value]) => `${name}=${value}\n`).join('')
+  const lines = Object.entries(started.outputs)
+    .map(([name, value]) => `${name}=${value}\n`)
+    .join('')
   const outputFile = process.env.GITHUB_OUTPUT
   if (outputFile) appendFileSync(outputFile, lines)
   process.stdout.write(lines)
-  console.log(`Run the bundled action against it, in another terminal at the repository root (\`npm run bundle\` first after changing src/):`)
+  console.log(
+    `Run the bundled action against it, in another terminal at the repository root (\`npm run bundle\` first after changing src/):`,
+  )
   console.log(`  ${oneLiner(provider, started.run)}`)
   // The handlers come before the ready line: whoever reads it may signal at once.
   let stopping = false
@@ -187,7 +220,9 @@ async function main(): Promise<void> {
   }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
-  console.log(`emulator ready: ${provider} on ${started.outputs.origin} (pid ${process.pid}); stop it with Ctrl-C or SIGTERM`)
+  console.log(
+    `emulator ready: ${provider} on ${started.outputs.origin} (pid ${process.pid}); stop it with Ctrl-C or SIGTERM`,
+  )
 }
 
 // Run only as a script (__tests__/local-action.test.ts imports SEEDED).

@@ -54,7 +54,10 @@ interface Emulator {
 
 /** Starts script/emulator.ts on the port and waits for `emulator ready`; undefined (after saying why) when it cannot. */
 function startEmulator(provider: string, port: number, command: string): Promise<Emulator | undefined> {
-  const child = spawn(process.execPath, ['script/emulator.ts', provider, '--port', String(port)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['script/emulator.ts', provider, '--port', String(port)], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()))
   let ready = false
@@ -64,7 +67,9 @@ function startEmulator(provider: string, port: number, command: string): Promise
       ready = true
       clearTimeout(timer)
       child.kill('SIGTERM')
-      console.error(`npm run local: ${why}\n${output.trim()}\nStart it yourself with \`${command}\` in another terminal, or change INPUT_BASE-URL.`)
+      console.error(
+        `npm run local: ${why}\n${output.trim()}\nStart it yourself with \`${command}\` in another terminal, or change INPUT_BASE-URL.`,
+      )
       resolve(undefined)
     }
     const timer = setTimeout(() => fail('the emulator did not get ready within 15 s.'), 15_000)
@@ -120,7 +125,9 @@ async function main(): Promise<number> {
   else if (existsSync(path.join(root, '.env'))) envFile = '.env'
   else {
     envFile = '.env.example'
-    console.log('npm run local: no .env, so using .env.example (copy it to .env to change the inputs; .env is gitignored).')
+    console.log(
+      'npm run local: no .env, so using .env.example (copy it to .env to change the inputs; .env is gitignored).',
+    )
   }
   if (!existsSync(path.resolve(root, envFile))) {
     console.error(`npm run local: ${envFile} does not exist (cp .env.example .env).`)
@@ -143,15 +150,21 @@ async function main(): Promise<number> {
     if (!(await listening(host, port))) {
       const command = `npm run emulator -- ${provider || '<provider>'} --port ${port}`
       if (!EMULATED.has(provider) || host !== '127.0.0.1') {
-        console.error(`npm run local: nothing listens on ${url.origin} (INPUT_BASE-URL in ${envFile}). Start an emulator there with \`${command}\`, or change INPUT_BASE-URL.`)
+        console.error(
+          `npm run local: nothing listens on ${url.origin} (INPUT_BASE-URL in ${envFile}). Start an emulator there with \`${command}\`, or change INPUT_BASE-URL.`,
+        )
         return 1
       }
-      console.log(`npm run local: nothing listens on ${url.origin}, so the ${provider} emulator is started there for this run (${command}).`)
+      console.log(
+        `npm run local: nothing listens on ${url.origin}, so the ${provider} emulator is started there for this run (${command}).`,
+      )
       emulator = await startEmulator(provider, port, command)
       if (!emulator) return 1
       const target = env.get('INPUT_TARGET') ?? ''
       if (provider !== 'kintone' && target !== emulator.target) {
-        console.log(`npm run local: INPUT_TARGET in ${envFile} is '${target}', but the emulator has '${emulator.target}': set INPUT_TARGET=${emulator.target} to update it.`)
+        console.log(
+          `npm run local: INPUT_TARGET in ${envFile} is '${target}', but the emulator has '${emulator.target}': set INPUT_TARGET=${emulator.target} to update it.`,
+        )
       }
     }
   }
@@ -169,8 +182,12 @@ async function main(): Promise<number> {
   // local-action prints each output as ::set-output (and exits 0 even when the action failed).
   const status = [...result.output.matchAll(/::set-output name=status::(\S*)/g)].at(-1)?.[1]
   if ((status === 'succeeded' || status === 'dry-run') && result.code === 0) return 0
-  if (status === 'succeeded' || status === 'dry-run') console.error(`npm run local: local-action exited with ${result.code}.`)
-  else console.error(`npm run local: the action ${status ? `ended with status '${status}'` : 'set no status'}; see the ::error:: line above.`)
+  if (status === 'succeeded' || status === 'dry-run')
+    console.error(`npm run local: local-action exited with ${result.code}.`)
+  else
+    console.error(
+      `npm run local: the action ${status ? `ended with status '${status}'` : 'set no status'}; see the ::error:: line above.`,
+    )
   return result.code || 1
 }
 

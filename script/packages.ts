@@ -24,10 +24,16 @@ export function productionPackages(repoRoot: string): { name: string; dir: strin
     }
     if (!pkgDir || found.has(pkgDir)) return
     found.set(pkgDir, name)
-    const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> }
+    const manifest = JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>
+    }
     for (const dependency of Object.keys(manifest.dependencies ?? {})) visit(dependency, pkgDir)
   }
-  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies: Record<string, string> }
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+    dependencies: Record<string, string>
+  }
   for (const name of Object.keys(manifest.dependencies)) visit(name, root)
-  return [...found.entries()].map(([dir, name]) => ({ name, dir })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.dir < b.dir ? -1 : 1))
+  return [...found.entries()]
+    .map(([dir, name]) => ({ name, dir }))
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.dir < b.dir ? -1 : 1))
 }

@@ -51,13 +51,19 @@ export interface SemVer {
   prerelease: string[]
 }
 
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
+const SEMVER =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/
 
 /** Parses `1.2.3` or `1.2.3-rc.1` (semver 2.0.0); undefined when it is not one. Build metadata is kept out of tags. */
 export function parseVersion(text: string): SemVer | undefined {
   const match = SEMVER.exec(text)
   if (!match || match[5] !== undefined) return undefined
-  return { major: Number(match[1]), minor: Number(match[2]), patch: Number(match[3]), prerelease: match[4]?.split('.') ?? [] }
+  return {
+    major: Number(match[1]),
+    minor: Number(match[2]),
+    patch: Number(match[3]),
+    prerelease: match[4]?.split('.') ?? [],
+  }
 }
 
 export function formatVersion(version: SemVer): string {
@@ -115,8 +121,17 @@ function parseArgs(argv: string[]): Options | 'help' {
 }
 
 /** Runs git in the repository: its stdout (trailing whitespace removed), or a ReleaseError with git's own message. */
-function git(root: string, args: string[], options: { input?: string; allowFailure?: boolean; timeoutMs?: number } = {}): { ok: boolean; stdout: string; stderr: string } {
-  const result = spawnSync('git', args, { cwd: root, encoding: 'utf8', input: options.input, timeout: options.timeoutMs })
+function git(
+  root: string,
+  args: string[],
+  options: { input?: string; allowFailure?: boolean; timeoutMs?: number } = {},
+): { ok: boolean; stdout: string; stderr: string } {
+  const result = spawnSync('git', args, {
+    cwd: root,
+    encoding: 'utf8',
+    input: options.input,
+    timeout: options.timeoutMs,
+  })
   const ok = result.status === 0
   if (!ok && !options.allowFailure) {
     const why = result.error?.message ?? (result.stderr.trim() || `exit code ${result.status}`)
@@ -130,7 +145,10 @@ function shell(root: string, command: string, what: string): void {
   const options: SpawnSyncOptions = { cwd: root, stdio: 'inherit', shell: true }
   const result = spawnSync(command, options)
   if (result.error) throw new ReleaseError(`${what} (${command}) could not start: ${result.error.message}`)
-  if (result.status !== 0) throw new ReleaseError(`${what} (${command}) failed with ${result.signal ? `signal ${result.signal}` : `exit code ${result.status}`}; no tag was created.`)
+  if (result.status !== 0)
+    throw new ReleaseError(
+      `${what} (${command}) failed with ${result.signal ? `signal ${result.signal}` : `exit code ${result.status}`}; no tag was created.`,
+    )
 }
 
 function step(message: string): void {
@@ -150,25 +168,36 @@ function remoteExists(root: string, remote: string): boolean {
 function defaultBranch(root: string, remote: string): string {
   const configured = process.env.RELEASE_DEFAULT_BRANCH
   if (configured) return configured
-  const remoteHead = git(root, ['symbolic-ref', '--quiet', '--short', `refs/remotes/${remote}/HEAD`], { allowFailure: true })
+  const remoteHead = git(root, ['symbolic-ref', '--quiet', '--short', `refs/remotes/${remote}/HEAD`], {
+    allowFailure: true,
+  })
   if (remoteHead.ok && remoteHead.stdout.startsWith(`${remote}/`)) return remoteHead.stdout.slice(remote.length + 1)
   for (const candidate of ['main', 'master']) {
-    if (git(root, ['show-ref', '--verify', '--quiet', `refs/heads/${candidate}`], { allowFailure: true }).ok) return candidate
+    if (git(root, ['show-ref', '--verify', '--quiet', `refs/heads/${candidate}`], { allowFailure: true }).ok)
+      return candidate
   }
-  throw new ReleaseError('Could not tell the default branch (no main, no master, no remote HEAD): set RELEASE_DEFAULT_BRANCH.')
+  throw new ReleaseError(
+    'Could not tell the default branch (no main, no master, no remote HEAD): set RELEASE_DEFAULT_BRANCH.',
+  )
 }
 
 /** Release tags (vX.Y.Z and vX.Y.Z-pre), local and, when the remote answers, remote ones. */
 function releaseTags(root: string, remote: string, hasRemote: boolean): Map<string, SemVer> {
   const names = new Set(git(root, ['tag', '--list', 'v*']).stdout.split('\n').filter(Boolean))
   if (hasRemote) {
-    const listing = git(root, ['ls-remote', '--tags', '--refs', remote, 'v*'], { allowFailure: true, timeoutMs: 30_000 })
+    const listing = git(root, ['ls-remote', '--tags', '--refs', remote, 'v*'], {
+      allowFailure: true,
+      timeoutMs: 30_000,
+    })
     if (listing.ok) {
       for (const line of listing.stdout.split('\n')) {
         const name = /\trefs\/tags\/(.+)$/.exec(line)?.[1]
         if (name) names.add(name)
       }
-    } else console.log(`! Could not list ${remote}'s tags (${listing.stderr.split('\n')[0] || 'no answer'}); comparing with local tags only.`)
+    } else
+      console.log(
+        `! Could not list ${remote}'s tags (${listing.stderr.split('\n')[0] || 'no answer'}); comparing with local tags only.`,
+      )
   }
   const tags = new Map<string, SemVer>()
   for (const name of names) {
@@ -181,14 +210,18 @@ function releaseTags(root: string, remote: string, hasRemote: boolean): Map<stri
 function checkVersion(text: string, tags: Map<string, SemVer>): SemVer {
   const version = parseVersion(text.replace(/^v/, ''))
   if (!version) {
-    throw new ReleaseError(`"${text}" is not a release version: use MAJOR.MINOR.PATCH (such as 1.2.0), optionally with a prerelease (1.2.0-rc.1), and no build metadata.`)
+    throw new ReleaseError(
+      `"${text}" is not a release version: use MAJOR.MINOR.PATCH (such as 1.2.0), optionally with a prerelease (1.2.0-rc.1), and no build metadata.`,
+    )
   }
   let latest: [string, SemVer] | undefined
   for (const entry of tags) if (!latest || compareVersions(entry[1], latest[1]) > 0) latest = entry
   if (latest && compareVersions(version, latest[1]) <= 0) {
     throw new ReleaseError(`${formatVersion(version)} is not greater than the latest release tag ${latest[0]}.`)
   }
-  step(`${formatVersion(version)} is a valid version${latest ? `, greater than ${latest[0]}` : ' (no release tag yet)'}.`)
+  step(
+    `${formatVersion(version)} is a valid version${latest ? `, greater than ${latest[0]}` : ' (no release tag yet)'}.`,
+  )
   return version
 }
 
@@ -201,10 +234,14 @@ function checkBranch(root: string, remote: string, hasRemote: boolean): string {
   const branch = defaultBranch(root, remote)
   const current = git(root, ['symbolic-ref', '--quiet', '--short', 'HEAD'], { allowFailure: true })
   if (!current.ok) throw new ReleaseError(`HEAD is detached; check out ${branch} first.`)
-  if (current.stdout !== branch) throw new ReleaseError(`Releases are made from ${branch}, but ${current.stdout} is checked out.`)
+  if (current.stdout !== branch)
+    throw new ReleaseError(`Releases are made from ${branch}, but ${current.stdout} is checked out.`)
   if (hasRemote) {
     const tracking = `refs/remotes/${remote}/${branch}`
-    if (git(root, ['show-ref', '--verify', '--quiet', tracking], { allowFailure: true }).ok && !git(root, ['merge-base', '--is-ancestor', tracking, 'HEAD'], { allowFailure: true }).ok) {
+    if (
+      git(root, ['show-ref', '--verify', '--quiet', tracking], { allowFailure: true }).ok &&
+      !git(root, ['merge-base', '--is-ancestor', tracking, 'HEAD'], { allowFailure: true }).ok
+    ) {
       throw new ReleaseError(`${branch} is behind or has diverged from ${remote}/${branch}; pull first.`)
     }
   }
@@ -222,13 +259,19 @@ function checkPackageVersion(root: string, version: string): void {
   }
   const bump = `Run "npm version ${version} --no-git-tag-version" and commit package.json and package-lock.json.`
   const manifest = read('package.json')
-  if (manifest.version !== version) throw new ReleaseError(`package.json's version is ${String(manifest.version)}, not ${version}. ${bump}`)
+  if (manifest.version !== version)
+    throw new ReleaseError(`package.json's version is ${String(manifest.version)}, not ${version}. ${bump}`)
   if (existsSync(path.join(root, 'package-lock.json'))) {
     const lock = read('package-lock.json')
     const versions = [lock.version, lock.packages?.['']?.version].filter((v) => v !== undefined)
-    if (versions.some((v) => v !== version)) throw new ReleaseError(`package-lock.json's version is ${String(versions.find((v) => v !== version))}, not ${version}. ${bump}`)
+    if (versions.some((v) => v !== version))
+      throw new ReleaseError(
+        `package-lock.json's version is ${String(versions.find((v) => v !== version))}, not ${version}. ${bump}`,
+      )
   }
-  step(`package.json${existsSync(path.join(root, 'package-lock.json')) ? ' and package-lock.json say' : ' says'} ${version}.`)
+  step(
+    `package.json${existsSync(path.join(root, 'package-lock.json')) ? ' and package-lock.json say' : ' says'} ${version}.`,
+  )
 }
 
 function checkChangelog(root: string, version: string): string {
@@ -246,7 +289,8 @@ function release(options: Options): void {
   const root = repositoryRoot()
   const remote = process.env.RELEASE_REMOTE || 'origin'
   const hasRemote = remoteExists(root, remote)
-  if (options.push && !hasRemote) throw new ReleaseError(`--push needs a remote named "${remote}" (set RELEASE_REMOTE for another name).`)
+  if (options.push && !hasRemote)
+    throw new ReleaseError(`--push needs a remote named "${remote}" (set RELEASE_REMOTE for another name).`)
   const parsed = checkVersion(options.version, releaseTags(root, remote, hasRemote))
   const version = formatVersion(parsed)
   const tag = `v${version}`
@@ -263,7 +307,9 @@ function release(options: Options): void {
   shell(root, bundle, 'The bundle')
   const changed = git(root, ['status', '--porcelain', '--untracked-files=all']).stdout
   if (changed !== '') {
-    throw new ReleaseError(`The rebuilt bundle differs from the committed one, so dist/ is stale: commit the rebuilt files, then release again. No tag was created.\n${changed}`)
+    throw new ReleaseError(
+      `The rebuilt bundle differs from the committed one, so dist/ is stale: commit the rebuilt files, then release again. No tag was created.\n${changed}`,
+    )
   }
   step('dist/ is up to date with the sources.')
 
@@ -273,14 +319,19 @@ function release(options: Options): void {
   step('The tests pass.')
 
   const short = commit.slice(0, 12)
-  const previousMajor = majorTag && git(root, ['rev-parse', '--verify', '--quiet', `refs/tags/${majorTag}^{commit}`], { allowFailure: true }).stdout
+  const previousMajor =
+    majorTag &&
+    git(root, ['rev-parse', '--verify', '--quiet', `refs/tags/${majorTag}^{commit}`], { allowFailure: true }).stdout
   const refs = [`refs/heads/${branch}`, `refs/tags/${tag}`, ...(majorTag ? [`+refs/tags/${majorTag}`] : [])]
   const pushCommand = ['git', 'push', '--atomic', remote, ...refs]
   console.log('')
   if (options.dryRun) {
     console.log(`Dry run: every check passed. Without --dry-run this would run:`)
     console.log(`  git tag --annotate ${tag} ${short}        (message: the CHANGELOG section)`)
-    if (majorTag) console.log(`  git tag --annotate --force ${majorTag} ${short}   (${previousMajor ? `moved from ${previousMajor.slice(0, 12)}` : 'new'}, pointing at ${tag})`)
+    if (majorTag)
+      console.log(
+        `  git tag --annotate --force ${majorTag} ${short}   (${previousMajor ? `moved from ${previousMajor.slice(0, 12)}` : 'new'}, pointing at ${tag})`,
+      )
     else console.log(`  (${tag} is a prerelease: the major tag is not moved)`)
     console.log(`and then${options.push ? '' : ' print'}: ${pushCommand.join(' ')}`)
     return
@@ -290,19 +341,26 @@ function release(options: Options): void {
   step(`Created ${tag} at ${short}.`)
   if (majorTag) {
     git(root, ['tag', '--annotate', '--force', '--message', `${majorTag}: points at ${tag}`, majorTag, commit])
-    step(`${previousMajor ? 'Moved' : 'Created'} ${majorTag} ${previousMajor ? 'to' : 'at'} ${short} (${tag})${previousMajor ? `; it was at ${previousMajor.slice(0, 12)}` : ''}.`)
+    step(
+      `${previousMajor ? 'Moved' : 'Created'} ${majorTag} ${previousMajor ? 'to' : 'at'} ${short} (${tag})${previousMajor ? `; it was at ${previousMajor.slice(0, 12)}` : ''}.`,
+    )
   } else console.log(`  ${tag} is a prerelease: the major tag was not moved.`)
 
   if (options.push) {
     console.log(`\n→ ${pushCommand.join(' ')}`)
     const pushed = spawnSync(pushCommand[0]!, pushCommand.slice(1), { cwd: root, stdio: 'inherit' })
-    if (pushed.status !== 0) throw new ReleaseError(`The push failed; the tags exist locally. Fix the cause and run: ${pushCommand.join(' ')}`)
+    if (pushed.status !== 0)
+      throw new ReleaseError(`The push failed; the tags exist locally. Fix the cause and run: ${pushCommand.join(' ')}`)
     step(`Pushed ${branch}, ${tag}${majorTag ? ` and ${majorTag}` : ''} to ${remote}.`)
   } else {
-    console.log(`\nNothing is pushed yet. To publish ${branch}, ${tag}${majorTag ? ` and the moved ${majorTag}` : ''} in one step, run:`)
+    console.log(
+      `\nNothing is pushed yet. To publish ${branch}, ${tag}${majorTag ? ` and the moved ${majorTag}` : ''} in one step, run:`,
+    )
     console.log(`  ${pushCommand.join(' ')}`)
   }
-  console.log(`Then, optionally, publish the GitHub release: gh release create ${tag} --verify-tag --notes-from-tag${parsed.prerelease.length > 0 ? ' --prerelease' : ''}`)
+  console.log(
+    `Then, optionally, publish the GitHub release: gh release create ${tag} --verify-tag --notes-from-tag${parsed.prerelease.length > 0 ? ' --prerelease' : ''}`,
+  )
 }
 
 function main(argv: string[]): number {

@@ -28,8 +28,13 @@ export class Deadline {
 
   /** The error for this deadline having passed while doing `what`. */
   error(what: string, providerStatus?: string): TimeoutError {
-    const last = providerStatus ? ` The last status was ${providerStatus}; the change may still complete at the provider.` : ''
-    return new TimeoutError(`The step's timeout (${formatMs(this.totalMs)}) passed while ${what}.${last} Raise 'timeout' if this provider needs longer.`, providerStatus)
+    const last = providerStatus
+      ? ` The last status was ${providerStatus}; the change may still complete at the provider.`
+      : ''
+    return new TimeoutError(
+      `The step's timeout (${formatMs(this.totalMs)}) passed while ${what}.${last} Raise 'timeout' if this provider needs longer.`,
+      providerStatus,
+    )
   }
 }
 

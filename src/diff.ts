@@ -21,7 +21,8 @@ export function diff(before: unknown, after: unknown, volatile: readonly string[
     if (path !== '' && patterns.some((p) => p.test(path))) return
     if (isEqual(a, b)) return
     if (isPlainObject(a) && isPlainObject(b)) {
-      for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) walk(own(a, key), own(b, key), joinKey(path, key), [...segments, key])
+      for (const key of new Set([...Object.keys(a), ...Object.keys(b)]))
+        walk(own(a, key), own(b, key), joinKey(path, key), [...segments, key])
       return
     }
     if (Array.isArray(a) && Array.isArray(b) && a.length === b.length) {
@@ -92,7 +93,13 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
   const result: Record<string, unknown> = isPlainObject(target) ? structuredClone(target) : {}
   for (const [key, value] of Object.entries(patch)) {
     if (value === null) delete result[key]
-    else Object.defineProperty(result, key, { value: mergePatch(own(result, key), value), writable: true, enumerable: true, configurable: true })
+    else
+      Object.defineProperty(result, key, {
+        value: mergePatch(own(result, key), value),
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      })
   }
   return result
 }

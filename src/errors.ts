@@ -22,8 +22,9 @@ export interface Problem {
  * paragraph separators. A key or id that carries one is echoed with it spelled out, so a key of U+202E
  * followed by 'eman' cannot display as 'name' in a message.
  */
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const INVISIBLE = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g
+const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u00AD\u061C\u180E\u200B-\u200F\u2028-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\uFFF9-\uFFFB]/g
 
 /** `text` with every invisible character written as `\u{…}`. */
 export function visible(text: string): string {
@@ -61,7 +62,10 @@ export class PayloadError extends DeployPatchError {
   readonly file?: string
   constructor(problems: LocatedProblem[], file?: string) {
     // Inputs first, then the payload's problems in the order of its lines (a stable sort: one line's problems keep their order).
-    const ordered = [...problems.filter((p) => p.input !== undefined), ...problems.filter((p) => p.input === undefined).sort((a, b) => (a.line ?? 0) - (b.line ?? 0))]
+    const ordered = [
+      ...problems.filter((p) => p.input !== undefined),
+      ...problems.filter((p) => p.input === undefined).sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+    ]
     super(ordered.map(formatProblem).join('\n'), ordered.some((p) => p.input !== undefined) ? 'input' : 'validation')
     this.problems = ordered
     this.file = file
@@ -94,7 +98,9 @@ export interface LocatedProblem extends Problem {
 
 /** `payload.yaml:12:5 $.schedule.expression: message` — the position first, as compilers do. */
 export function formatProblem(problem: LocatedProblem): string {
-  const where = problem.file ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ''}` : ''} ` : ''
+  const where = problem.file
+    ? `${problem.file}${problem.line ? `:${problem.line}${problem.column ? `:${problem.column}` : ''}` : ''} `
+    : ''
   const path = problem.path.length > 0 ? `${formatPath(problem.path)}: ` : ''
   return `${where}${path}${visible(problem.message)}`
 }
@@ -137,7 +143,10 @@ export class NetworkError extends DeployPatchError {
   readonly permanent: boolean
   /** The status of an answer whose body was cut short (its head did arrive). */
   readonly httpStatus?: number
-  constructor(message: string, opts: { maybeApplied: boolean; code?: string; permanent?: boolean; httpStatus?: number }) {
+  constructor(
+    message: string,
+    opts: { maybeApplied: boolean; code?: string; permanent?: boolean; httpStatus?: number },
+  ) {
     super(message, 'network')
     this.maybeApplied = opts.maybeApplied
     this.code = opts.code
@@ -189,7 +198,9 @@ export class DeployFailedError extends DeployPatchError {
 
 /** True when a failed write may nevertheless have been applied (lost answer, a 5xx after sending, or an unreadable 2xx). */
 export function mayHaveApplied(error: unknown): boolean {
-  return (error instanceof NetworkError || error instanceof ApiError || error instanceof ResponseError) && error.maybeApplied
+  return (
+    (error instanceof NetworkError || error instanceof ApiError || error instanceof ResponseError) && error.maybeApplied
+  )
 }
 
 /** A readable message from anything thrown, never "[object Object]". */

@@ -83,11 +83,15 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
     log.info(`Dry run: no GitHub deployment is recorded for environment '${environment}', since nothing is deployed.`)
     return undefined
   }
-  if (!opts.token) return skip("'github-token' is empty. Pass a token with the deployments: write permission, or leave 'github-environment' unset.")
+  if (!opts.token)
+    return skip(
+      "'github-token' is empty. Pass a token with the deployments: write permission, or leave 'github-environment' unset.",
+    )
   const sha = env.GITHUB_SHA
   const repository = env.GITHUB_REPOSITORY ?? ''
   const [owner, repo, ...rest] = repository.split('/')
-  if (!sha || !owner || !repo || rest.length > 0) return skip('GITHUB_SHA and GITHUB_REPOSITORY (owner/repo) must be set, as they are on a GitHub runner.')
+  if (!sha || !owner || !repo || rest.length > 0)
+    return skip('GITHUB_SHA and GITHUB_REPOSITORY (owner/repo) must be set, as they are on a GitHub runner.')
   const baseUrl = apiBaseUrl(env.GITHUB_API_URL)
   if (typeof baseUrl !== 'string') return skip(baseUrl.problem)
 
@@ -111,7 +115,9 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
     // Octokit merges its options shallowly: a `request` of our own would replace the one in
     // @actions/github's defaults, and with it the fetch that goes through HTTPS_PROXY.
     const request = { ...defaults.request, log: octokitLog }
-    octokit = new GitHub(getOctokitOptions(opts.token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request }))
+    octokit = new GitHub(
+      getOctokitOptions(opts.token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request }),
+    )
   } catch (error) {
     return skip(`the GitHub client could not be loaded (${messageOf(error)}).`)
   }
@@ -140,14 +146,21 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
       request: { signal: call.startSignal() },
     })
     if (!('id' in created.data) || typeof created.data.id !== 'number') {
-      return skip(`GitHub answered ${created.status} without a deployment (${'message' in created.data ? created.data.message : 'no id'}).`)
+      return skip(
+        `GitHub answered ${created.status} without a deployment (${'message' in created.data ? created.data.message : 'no id'}).`,
+      )
     }
     id = created.data.id
   } catch (error) {
     return skip(call.explain(error, `creating a deployment in ${owner}/${repo}`))
   }
 
-  const postStatus = async (state: DeploymentState, description: string, signal: AbortSignal, environmentUrl?: string): Promise<boolean> => {
+  const postStatus = async (
+    state: DeploymentState,
+    description: string,
+    signal: AbortSignal,
+    environmentUrl?: string,
+  ): Promise<boolean> => {
     try {
       await octokit.rest.repos.createDeploymentStatus({
         owner,
@@ -161,7 +174,9 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
       })
       return true
     } catch (error) {
-      log.warning(`Could not record the GitHub deployment: ${call.explain(error, `setting deployment ${id} to ${state}`)}`)
+      log.warning(
+        `Could not record the GitHub deployment: ${call.explain(error, `setting deployment ${id} to ${state}`)}`,
+      )
       return false
     }
   }
@@ -184,7 +199,8 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
         'timed-out': `Timed out updating ${subject}`,
         cancelled: `Cancelled while updating ${subject}`,
       }[status]
-      if (await postStatus(state, description, call.finishSignal(status), environmentUrl)) log.info(`GitHub deployment ${id}: ${state}.`)
+      if (await postStatus(state, description, call.finishSignal(status), environmentUrl))
+        log.info(`GitHub deployment ${id}: ${state}.`)
     },
   }
 }
@@ -247,7 +263,8 @@ class Calls {
 
   /** One sentence on why `what` failed, with what to do where there is something to do. */
   explain(error: unknown, what: string): string {
-    if (this.#timeout?.aborted) return `GitHub did not answer within ${Math.round(this.#timeoutMs / 100) / 10}s while ${what}.`
+    if (this.#timeout?.aborted)
+      return `GitHub did not answer within ${Math.round(this.#timeoutMs / 100) / 10}s while ${what}.`
     const response = (error as { response?: { status?: unknown; data?: unknown } } | undefined)?.response
     if (!response && this.#opts.signal?.aborted) return `the run was cancelled while ${what}.`
     const status = typeof response?.status === 'number' ? response.status : undefined
@@ -256,8 +273,10 @@ class Calls {
     if (status === 403) {
       return `GitHub answered 403 (${message}) while ${what}. The token needs the deployments: write permission: add \`permissions: deployments: write\` to the job (with \`contents: read\`), or pass a 'github-token' that has it.`
     }
-    if (status === 401) return `GitHub answered 401 (${message}) while ${what}: 'github-token' was refused. Pass a valid token, or leave 'github-token' at its default.`
-    if (status === 404) return `GitHub answered 404 (${message}) while ${what}: the repository is not visible to 'github-token'. Use a token of this repository.`
+    if (status === 401)
+      return `GitHub answered 401 (${message}) while ${what}: 'github-token' was refused. Pass a valid token, or leave 'github-token' at its default.`
+    if (status === 404)
+      return `GitHub answered 404 (${message}) while ${what}: the repository is not visible to 'github-token'. Use a token of this repository.`
     if (status !== undefined) return `GitHub answered ${status} (${message}) while ${what}.`
     return `${what} failed: ${message}.`
   }

@@ -7,7 +7,15 @@
 import * as core from '@actions/core'
 import { ApiClient, type CredentialState } from './http/client.js'
 import { Deadline, cancellationSignal } from './deadline.js'
-import { DeployPatchError, InputError, PayloadError, messageOf, problemsHeadline, type LocatedProblem, type RunStatus } from './errors.js'
+import {
+  DeployPatchError,
+  InputError,
+  PayloadError,
+  messageOf,
+  problemsHeadline,
+  type LocatedProblem,
+  type RunStatus,
+} from './errors.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
 import { loadPayload } from './payload.js'
 import { checkBeforeSending, checkInputs, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
@@ -38,13 +46,19 @@ export async function run(): Promise<void> {
   const credential: CredentialState = {}
   let record: DeploymentRecord | undefined
   try {
-    settings = parseSettings((name) => core.getInput(name), (value) => void secrets.add(value))
+    settings = parseSettings(
+      (name) => core.getInput(name),
+      (value) => void secrets.add(value),
+    )
     // The deadline starts before the payload is read: a large payload counts against `timeout`.
     const deadline = new Deadline(settings.timeoutMs)
     const provider = await loadProvider(settings.provider)
     // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
     // A payload that cannot be read or parsed is reported together with every input problem (inputs first), not instead of them.
-    const payload = await loadPayload({ ...settings, runnerTemp: process.env.RUNNER_TEMP || undefined }, process.env, { deadline, signal: cancellation.signal }).catch((loadError: unknown) => {
+    const payload = await loadPayload({ ...settings, runnerTemp: process.env.RUNNER_TEMP || undefined }, process.env, {
+      deadline,
+      signal: cancellation.signal,
+    }).catch((loadError: unknown) => {
       throw withInputProblems(checkInputs(provider, settings!), loadError)
     })
     for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
@@ -55,9 +69,25 @@ export async function run(): Promise<void> {
     if (units.length > 1) log = runnerLog(secrets, false)
     if (settings.githubEnvironment) {
       const { githubEnvironment: environment, githubToken: token, dryRun } = settings
-      record = await startDeploymentRecord({ environment, token, provider: provider.name, targets: units, dryRun, log, deadline, signal: cancellation.signal })
+      record = await startDeploymentRecord({
+        environment,
+        token,
+        provider: provider.name,
+        targets: units,
+        dryRun,
+        log,
+        deadline,
+        signal: cancellation.signal,
+      })
     }
-    const base = { settings, deadline, signal: cancellation.signal, log, secret: (value: string) => secrets.add(value) ?? value, redact: (text: string) => secrets.redact(text) }
+    const base = {
+      settings,
+      deadline,
+      signal: cancellation.signal,
+      log,
+      secret: (value: string) => secrets.add(value) ?? value,
+      redact: (text: string) => secrets.redact(text),
+    }
     const authorize = await provider.authorize(base)
     const contextFor = (): ProviderContext => {
       const client = new ApiClient({
@@ -75,7 +105,9 @@ export async function run(): Promise<void> {
       clients.push(client)
       return { ...base, client }
     }
-    outcomes = await mapConcurrent(units, settings.concurrency, (unit) => runTarget(provider, contextFor(), unit, payload))
+    outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
+      runTarget(provider, contextFor(), unit, payload),
+    )
   } catch (caught) {
     error = describeFailure(caught)
     if (caught instanceof PayloadError) problems = caught.problems
@@ -83,16 +115,33 @@ export async function run(): Promise<void> {
     for (const client of clients) client.dispose()
   }
 
-  const report = { provider: settings?.provider, outcomes, problems, error, dryRun: settings?.dryRun ?? false, durationMs: Date.now() - started, githubDeployment: record }
+  const report = {
+    provider: settings?.provider,
+    outcomes,
+    problems,
+    error,
+    dryRun: settings?.dryRun ?? false,
+    durationMs: Date.now() - started,
+    githubDeployment: record,
+  }
   // The final GitHub status goes out while the report is written, so a slow GitHub API never delays the outputs.
   const recorded = record?.finish(overallStatus(report), outcomes.find((o) => o.consoleUrl)?.consoleUrl)
   let status: string
   try {
-    status = await writeReport(report, sink, { runnerTemp: settings?.runnerTemp ?? process.env.RUNNER_TEMP ?? '/tmp', summary: settings?.summary ?? true })
+    status = await writeReport(report, sink, {
+      runnerTemp: settings?.runnerTemp ?? process.env.RUNNER_TEMP ?? '/tmp',
+      summary: settings?.summary ?? true,
+    })
   } catch (reportError) {
     // No output may contradict the exit code: whatever the work did, a run without its report failed.
-    const message = secrets.redact(`deploy-patch: could not write the report: ${messageOf(reportError).replace(/\.$/, '')}. The work itself ended as ${overallStatus(report)}; check the target at the provider.`)
-    for (const [name, value] of [['status', 'failed'], ['error-type', 'internal'], ['error-message', message]] as const) {
+    const message = secrets.redact(
+      `deploy-patch: could not write the report: ${messageOf(reportError).replace(/\.$/, '')}. The work itself ended as ${overallStatus(report)}; check the target at the provider.`,
+    )
+    for (const [name, value] of [
+      ['status', 'failed'],
+      ['error-type', 'internal'],
+      ['error-message', message],
+    ] as const) {
       try {
         core.setOutput(name, value)
       } catch {
@@ -113,7 +162,8 @@ export async function run(): Promise<void> {
 function withInputProblems(inputProblems: LocatedProblem[], error: unknown): unknown {
   if (inputProblems.length === 0) return error
   if (error instanceof PayloadError) return new PayloadError([...inputProblems, ...error.problems], error.file)
-  if (error instanceof InputError) return new PayloadError([...inputProblems, { path: [], input: error.input, message: error.message }])
+  if (error instanceof InputError)
+    return new PayloadError([...inputProblems, { path: [], input: error.input, message: error.message }])
   return error
 }
 
@@ -122,7 +172,8 @@ function describeFailure(error: unknown): { type: string; message: string; statu
     const details = error.message.split('\n').join(' ')
     // One input's problem: its message names it ("Input 'token' is required for qoder: …; nothing was sent.").
     // Otherwise a headline first ("Input 'token' and the payload have 3 problems; nothing was sent."), then every problem, inputs first.
-    if (error.problems.length === 1 && error.problems[0]!.input !== undefined) return { type: error.errorType, message: `${details.replace(/\.$/, '')}; nothing was sent.` }
+    if (error.problems.length === 1 && error.problems[0]!.input !== undefined)
+      return { type: error.errorType, message: `${details.replace(/\.$/, '')}; nothing was sent.` }
     return { type: error.errorType, message: `${problemsHeadline(error.problems)} ${details}` }
   }
   if (error instanceof InputError) return { type: 'input', message: `${error.message} Nothing was sent.` }
@@ -157,7 +208,5 @@ function runnerLog(secrets: Secrets, grouped: boolean): ProviderContext['log'] {
  * CR and LF into one command line themselves, and that line is the command, so they need nothing.)
  */
 export function inert(text: string): string {
-  return text
-    .replace(/(^|[\r\n\u0085\u2028\u2029])([\s\u0085]*):(?=:)/g, '$1$2:\u200B')
-    .replace(/##\[/g, '#\u200B#[')
+  return text.replace(/(^|[\r\n\u0085\u2028\u2029])([\s\u0085]*):(?=:)/g, '$1$2:\u200B').replace(/##\[/g, '#\u200B#[')
 }

@@ -5,7 +5,13 @@
  */
 import { readFile, realpath, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { parseTree, findNodeAtLocation, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser'
+import {
+  parseTree,
+  findNodeAtLocation,
+  printParseErrorCode,
+  type Node as JsonNode,
+  type ParseError,
+} from 'jsonc-parser'
 import { cancelled, type Deadline } from './deadline.js'
 import { InputError, PayloadError, type LocatedProblem, type Problem } from './errors.js'
 
@@ -44,8 +50,14 @@ export interface ParseControl {
 }
 
 /** Read, parse and (optionally) substitute the payload; throws PayloadError or InputError (or TimeoutError/CancelledError under `control`). */
-export async function loadPayload(source: PayloadSource, env: NodeJS.ProcessEnv = process.env, control: ParseControl = {}): Promise<Payload> {
-  const { text, file } = source.payloadFile ? await readPayloadFile(source.payloadFile, source.workspace, source.runnerTemp) : { text: source.payloadInline ?? '', file: undefined }
+export async function loadPayload(
+  source: PayloadSource,
+  env: NodeJS.ProcessEnv = process.env,
+  control: ParseControl = {},
+): Promise<Payload> {
+  const { text, file } = source.payloadFile
+    ? await readPayloadFile(source.payloadFile, source.workspace, source.runnerTemp)
+    : { text: source.payloadInline ?? '', file: undefined }
   if (Buffer.byteLength(text) > MAX_PAYLOAD_BYTES) throw tooLarge(file, Buffer.byteLength(text))
   const payload = await parsePayload(text, file, control)
   if (source.substituteEnv) substituteEnv(payload, env)
@@ -58,7 +70,11 @@ function isWithin(outer: string, inner: string): boolean {
   return relative === '' || (!relative.startsWith(`..${path.sep}`) && relative !== '..' && !path.isAbsolute(relative))
 }
 
-async function readPayloadFile(name: string, workspace: string, runnerTemp?: string): Promise<{ text: string; file: string }> {
+async function readPayloadFile(
+  name: string,
+  workspace: string,
+  runnerTemp?: string,
+): Promise<{ text: string; file: string }> {
   const absolute = path.resolve(workspace, name)
   const relative = path.relative(workspace, absolute)
   const file = relative.startsWith('..') || path.isAbsolute(relative) ? absolute : relative
@@ -68,13 +84,24 @@ async function readPayloadFile(name: string, workspace: string, runnerTemp?: str
     // Symlinks resolved on both sides: a link in the repository that leads out of it is outside.
     real = await realpath(absolute)
     const info = await stat(real)
-    if (!info.isFile()) throw new InputError('payload-file', `Input 'payload-file': '${name}' is not a file. Name a JSON or YAML file in the repository.`)
+    if (!info.isFile())
+      throw new InputError(
+        'payload-file',
+        `Input 'payload-file': '${name}' is not a file. Name a JSON or YAML file in the repository.`,
+      )
     size = info.size
   } catch (error) {
     if (error instanceof InputError) throw error
-    throw new InputError('payload-file', `Input 'payload-file': '${name}' was not found in the workspace. Check the path, and that actions/checkout ran before this step.`)
+    throw new InputError(
+      'payload-file',
+      `Input 'payload-file': '${name}' was not found in the workspace. Check the path, and that actions/checkout ran before this step.`,
+    )
   }
-  const allowed = await Promise.all([workspace, runnerTemp].filter((dir): dir is string => !!dir).map((dir) => realpath(path.resolve(dir)).catch(() => undefined)))
+  const allowed = await Promise.all(
+    [workspace, runnerTemp]
+      .filter((dir): dir is string => !!dir)
+      .map((dir) => realpath(path.resolve(dir)).catch(() => undefined)),
+  )
   if (!allowed.some((dir) => dir !== undefined && isWithin(dir, real))) {
     throw new InputError(
       'payload-file',
@@ -89,12 +116,31 @@ async function readPayloadFile(name: string, workspace: string, runnerTemp?: str
     // Name the line of the first byte that is not UTF-8, rather than send a replacement character.
     const lenient = new TextDecoder('utf-8').decode(bytes)
     const line = lenient.slice(0, lenient.indexOf('\uFFFD')).split('\n').length
-    throw new PayloadError([{ path: [], file, line, message: 'the file is not UTF-8 text (a byte on this line is not valid UTF-8); save it as UTF-8.' }], file)
+    throw new PayloadError(
+      [
+        {
+          path: [],
+          file,
+          line,
+          message: 'the file is not UTF-8 text (a byte on this line is not valid UTF-8); save it as UTF-8.',
+        },
+      ],
+      file,
+    )
   }
 }
 
 function tooLarge(file: string | undefined, bytes: number): PayloadError {
-  return new PayloadError([{ path: [], file, message: `the payload is ${(bytes / 1048576).toFixed(1)} MB; at most 4 MB is accepted. Send less in one update.` }], file)
+  return new PayloadError(
+    [
+      {
+        path: [],
+        file,
+        message: `the payload is ${(bytes / 1048576).toFixed(1)} MB; at most 4 MB is accepted. Send less in one update.`,
+      },
+    ],
+    file,
+  )
 }
 
 /** Parse text as JSON or YAML: by the file's extension, else by its first character. */
@@ -102,14 +148,32 @@ export async function parsePayload(raw: string, file?: string, control: ParseCon
   const checkpoint = checkpoints(control)
   await checkpoint(true)
   const text = raw.replace(/^\uFEFF/, '') // editors on Windows add a BOM; it is not content
-  if (text.trim() === '') throw new PayloadError([{ path: [], file, message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.' }], file)
+  if (text.trim() === '')
+    throw new PayloadError(
+      [
+        {
+          path: [],
+          file,
+          message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.',
+        },
+      ],
+      file,
+    )
   const ext = file ? path.extname(file).toLowerCase() : ''
   const isJson = ext === '.json' || (ext !== '.yaml' && ext !== '.yml' && /^\s*[{[]/.test(text))
   const payload = isJson ? await parseJson(text, file, checkpoint) : await parseYaml(text, file, checkpoint)
   await checkpoint(true)
   if (payload.value === null || typeof payload.value !== 'object' || Array.isArray(payload.value)) {
     const kind = Array.isArray(payload.value) ? 'a list' : payload.value === null ? 'null' : `a ${typeof payload.value}`
-    throw new PayloadError([locateProblem(payload, { path: [], message: `the payload is ${kind}; expected an object (a JSON object or YAML mapping) of fields to update.` })], file)
+    throw new PayloadError(
+      [
+        locateProblem(payload, {
+          path: [],
+          message: `the payload is ${kind}; expected an object (a JSON object or YAML mapping) of fields to update.`,
+        }),
+      ],
+      file,
+    )
   }
   return payload
 }
@@ -140,9 +204,24 @@ export const MAX_NESTING = 256
 /** How many YAML syntax errors are reported before the rest are summed up. */
 const MAX_SHOWN_YAML_ERRORS = 10
 
-async function parseJson(text: string, file: string | undefined, checkpoint: (now?: boolean) => Promise<void>): Promise<Payload> {
+async function parseJson(
+  text: string,
+  file: string | undefined,
+  checkpoint: (now?: boolean) => Promise<void>,
+): Promise<Payload> {
   const { max: depth, overAt } = jsonDepth(text)
-  if (depth > MAX_NESTING) throw new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), overAt ?? 0).line, message: `the payload nests objects and lists ${depth} levels deep; at most ${MAX_NESTING} are accepted.` }], file)
+  if (depth > MAX_NESTING)
+    throw new PayloadError(
+      [
+        {
+          path: [],
+          file,
+          line: positionOf(lineStarts(text), overAt ?? 0).line,
+          message: `the payload nests objects and lists ${depth} levels deep; at most ${MAX_NESTING} are accepted.`,
+        },
+      ],
+      file,
+    )
   const errors: ParseError[] = []
   const tree = parseTree(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
   // Between phases, a look at the deadline and the signal (each phase is linear in the text).
@@ -157,7 +236,17 @@ async function parseJson(text: string, file: string | undefined, checkpoint: (no
   }
   const duplicate = findDuplicateKey(tree)
   if (duplicate) {
-    throw new PayloadError([{ path: duplicate.path, file, ...at(duplicate.offset), message: `the key '${duplicate.key}' appears twice in the same object; keep one.` }], file)
+    throw new PayloadError(
+      [
+        {
+          path: duplicate.path,
+          file,
+          ...at(duplicate.offset),
+          message: `the key '${duplicate.key}' appears twice in the same object; keep one.`,
+        },
+      ],
+      file,
+    )
   }
   await checkpoint(true)
   // JSON.parse gives exact JSON semantics for the value (and own "__proto__" keys); jsonc-parser gave the positions.
@@ -177,7 +266,16 @@ async function parseJson(text: string, file: string | undefined, checkpoint: (no
   }
   // 1e400 parses as Infinity, which JSON.stringify would send as null.
   const nonJson = findNonJson(value)
-  if (nonJson) throw new PayloadError([locateProblem(payload, { path: nonJson.path, message: `${nonJson.what} cannot be sent as JSON; write a number within range, or a string.` })], file)
+  if (nonJson)
+    throw new PayloadError(
+      [
+        locateProblem(payload, {
+          path: nonJson.path,
+          message: `${nonJson.what} cannot be sent as JSON; write a number within range, or a string.`,
+        }),
+      ],
+      file,
+    )
   const inexact: LocatedProblem[] = []
   const walk = (node: JsonNode, where: (string | number)[]) => {
     if (node.type === 'number') {
@@ -185,7 +283,8 @@ async function parseJson(text: string, file: string | undefined, checkpoint: (no
       if (problem) inexact.push({ ...problem, file, ...at(node.offset) })
     }
     for (const [index, child] of (node.children ?? []).entries()) {
-      if (node.type === 'object' && child.children?.[1]) walk(child.children[1], [...where, child.children[0]!.value as string])
+      if (node.type === 'object' && child.children?.[1])
+        walk(child.children[1], [...where, child.children[0]!.value as string])
       else if (node.type === 'array') walk(child, [...where, index])
     }
   }
@@ -200,7 +299,12 @@ async function parseJson(text: string, file: string | undefined, checkpoint: (no
  * number (an id, a size). Refused, with the advice to quote it, rather than sent changed.
  */
 function inexactInteger(literal: string, value: number, at: (string | number)[]): Problem | undefined {
-  if (!/^[-+]?(0x[0-9a-f]+|0o[0-7]+|\d+)$/i.test(literal.trim()) || Number.isSafeInteger(value) || !Number.isFinite(value)) return undefined
+  if (
+    !/^[-+]?(0x[0-9a-f]+|0o[0-7]+|\d+)$/i.test(literal.trim()) ||
+    Number.isSafeInteger(value) ||
+    !Number.isFinite(value)
+  )
+    return undefined
   return {
     path: at,
     message: `the integer ${literal.trim()} is beyond what a JSON number carries exactly (±${Number.MAX_SAFE_INTEGER}) and would be sent as ${JSON.stringify(value)}; write it as a string ("${literal.trim()}") if the API takes one, or a smaller number.`,
@@ -212,7 +316,10 @@ function describeJsonError(code: string): string {
   return words.replace('symbol', 'character').replace('expected', 'expected here')
 }
 
-function findDuplicateKey(node: JsonNode, at: (string | number)[] = []): { key: string; offset: number; path: (string | number)[] } | undefined {
+function findDuplicateKey(
+  node: JsonNode,
+  at: (string | number)[] = [],
+): { key: string; offset: number; path: (string | number)[] } | undefined {
   if (node.type === 'object') {
     const seen = new Set<string>()
     for (const property of node.children ?? []) {
@@ -232,11 +339,27 @@ function findDuplicateKey(node: JsonNode, at: (string | number)[] = []): { key: 
   return undefined
 }
 
-async function parseYaml(text: string, file: string | undefined, checkpoint: (now?: boolean) => Promise<void>): Promise<Payload> {
+async function parseYaml(
+  text: string,
+  file: string | undefined,
+  checkpoint: (now?: boolean) => Promise<void>,
+): Promise<Payload> {
   // Loaded only for YAML payloads: a JSON payload never pays for the YAML parser.
-  const { Composer, Lexer, Parser, LineCounter, isMap, isNode, isPair, isScalar, isSeq, isCollection, visit } = await import('yaml')
+  const { Composer, Lexer, Parser, LineCounter, isMap, isNode, isPair, isScalar, isSeq, isCollection, visit } =
+    await import('yaml')
   const lineCounter = new LineCounter()
-  const tooDeep = () => new PayloadError([{ path: [], file, line: positionOf(lineStarts(text), jsonDepth(text).overAt ?? 0).line, message: `the payload nests objects and lists too deeply; at most ${MAX_NESTING} levels are accepted.` }], file)
+  const tooDeep = () =>
+    new PayloadError(
+      [
+        {
+          path: [],
+          file,
+          line: positionOf(lineStarts(text), jsonDepth(text).overAt ?? 0).line,
+          message: `the payload nests objects and lists too deeply; at most ${MAX_NESTING} levels are accepted.`,
+        },
+      ],
+      file,
+    )
   let parsed: import('yaml').Document.Parsed | undefined
   // Problems found here rather than by yaml (a second document, duplicate keys), as yaml words them.
   const found: { pos: [number, number]; code: string; message: string }[] = []
@@ -258,7 +381,11 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
     for (const next of new Composer({ uniqueKeys: false, strict: true }).compose(tokens, true, text.length)) {
       if (!parsed) parsed = next
       else {
-        found.push({ pos: [next.range[0], next.range[1]], code: 'MULTIPLE_DOCS', message: 'Source contains multiple documents; please use YAML.parseAllDocuments()' })
+        found.push({
+          pos: [next.range[0], next.range[1]],
+          code: 'MULTIPLE_DOCS',
+          message: 'Source contains multiple documents; please use YAML.parseAllDocuments()',
+        })
         break
       }
     }
@@ -266,7 +393,17 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
     if (error instanceof RangeError) throw tooDeep() // the parser recursed past the stack
     throw error
   }
-  if (!parsed) throw new PayloadError([{ path: [], file, message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.' }], file)
+  if (!parsed)
+    throw new PayloadError(
+      [
+        {
+          path: [],
+          file,
+          message: 'the payload is empty. Put the fields to update in it, as a JSON object or YAML mapping.',
+        },
+      ],
+      file,
+    )
   const doc = parsed
   await checkpoint(true)
   // Every key seen twice in one mapping (scalar keys equal by value, as yaml's uniqueKeys compares them), one Set per mapping.
@@ -278,7 +415,12 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
       for (const pair of node.items) {
         const key = pair.key
         if (isScalar(key) && !(typeof key.value === 'number' && Number.isNaN(key.value))) {
-          if (seen.has(key.value)) found.push({ pos: [key.range?.[0] ?? -1, key.range?.[1] ?? -1], code: 'DUPLICATE_KEY', message: 'Map keys must be unique' })
+          if (seen.has(key.value))
+            found.push({
+              pos: [key.range?.[0] ?? -1, key.range?.[1] ?? -1],
+              code: 'DUPLICATE_KEY',
+              message: 'Map keys must be unique',
+            })
           else seen.add(key.value)
         }
         pending.push(pair.key, pair.value)
@@ -294,9 +436,20 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
     const shown = issues.slice(0, MAX_SHOWN_YAML_ERRORS).map((issue): LocatedProblem => {
       const at = issue.pos[0] >= 0 ? lineCounter.linePos(issue.pos[0]) : undefined
       const hint = yamlHint(issue.code, at?.line, at ? lineAt(text, at.line) : '')
-      return { path: [], file, line: at?.line, column: at?.col, message: `invalid YAML: ${issue.message.split('\n')[0]}.${hint ? ` ${hint}` : ''}` }
+      return {
+        path: [],
+        file,
+        line: at?.line,
+        column: at?.col,
+        message: `invalid YAML: ${issue.message.split('\n')[0]}.${hint ? ` ${hint}` : ''}`,
+      }
     })
-    if (issues.length > shown.length) shown.push({ path: [], file, message: `${issues.length - shown.length} more YAML errors follow from these; fix these first.` })
+    if (issues.length > shown.length)
+      shown.push({
+        path: [],
+        file,
+        message: `${issues.length - shown.length} more YAML errors follow from these; fix these first.`,
+      })
     throw new PayloadError(shown, file)
   }
   // Keys must be plain scalars: a list or mapping as a key would be sent as made-up text.
@@ -308,17 +461,35 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
   }
   visit(doc, {
     Pair(_, pair) {
-      if (isCollection(pair.key)) structural.push({ path: [], file, ...position(pair.key.range?.[0]), message: 'a list or mapping is used as a key; keys must be plain names.' })
+      if (isCollection(pair.key))
+        structural.push({
+          path: [],
+          file,
+          ...position(pair.key.range?.[0]),
+          message: 'a list or mapping is used as a key; keys must be plain names.',
+        })
     },
     Scalar(key, scalar, ancestors) {
       if (typeof scalar.value !== 'number' || !scalar.range) return
       // A number used as a key becomes text through the same lossy number: the problem is its mapping's.
       const where = key === 'key' ? yamlPath(ancestors.slice(0, -2), ancestors.at(-2)) : yamlPath(ancestors, scalar)
       const problem = inexactInteger(text.slice(scalar.range[0], scalar.range[1]), scalar.value, where)
-      if (problem) structural.push({ ...problem, ...(key === 'key' ? { message: `a key: ${problem.message}` } : {}), file, ...position(scalar.range[0]) })
+      if (problem)
+        structural.push({
+          ...problem,
+          ...(key === 'key' ? { message: `a key: ${problem.message}` } : {}),
+          file,
+          ...position(scalar.range[0]),
+        })
     },
     Alias(_, alias) {
-      if (alias.resolve(doc) === undefined) structural.push({ path: [], file, ...position(alias.range?.[0]), message: `the alias *${alias.source} refers to no anchor &${alias.source} before it; define the anchor first, or write the value out.` })
+      if (alias.resolve(doc) === undefined)
+        structural.push({
+          path: [],
+          file,
+          ...position(alias.range?.[0]),
+          message: `the alias *${alias.source} refers to no anchor &${alias.source} before it; define the anchor first, or write the value out.`,
+        })
     },
   })
   if (structural.length > 0) throw new PayloadError(structural, file)
@@ -328,7 +499,16 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
     value = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES })
   } catch (error) {
     if (error instanceof RangeError && /call stack/i.test(error.message)) throw tooDeep()
-    throw new PayloadError([{ path: [], file, message: `the YAML expands too far through aliases (more than ${MAX_YAML_ALIASES}); write the values out. (${(error as Error).message})` }], file)
+    throw new PayloadError(
+      [
+        {
+          path: [],
+          file,
+          message: `the YAML expands too far through aliases (more than ${MAX_YAML_ALIASES}); write the values out. (${(error as Error).message})`,
+        },
+      ],
+      file,
+    )
   }
   await checkpoint(true)
   if (valueDepth(value) > MAX_NESTING) throw tooDeep()
@@ -343,7 +523,11 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
         if (isNode(node) && node.range) {
           // For a mapping entry, point at its key: that is the line a person looks for.
           const parent = n > 0 ? (n === 1 ? doc.contents : doc.getIn(target.slice(0, n - 1), true)) : undefined
-          const pair = parent && 'items' in (parent as object) ? ((parent as { items: unknown[] }).items.find((item) => isPair(item) && item.value === node) as { key?: { range?: number[] } } | undefined) : undefined
+          const pair =
+            parent && 'items' in (parent as object)
+              ? ((parent as { items: unknown[] }).items.find((item) => isPair(item) && item.value === node) as
+                  { key?: { range?: number[] } } | undefined)
+              : undefined
           const offset = pair?.key?.range?.[0] ?? node.range[0]
           const pos = lineCounter.linePos(offset)
           return { line: pos.line, column: pos.col }
@@ -352,7 +536,16 @@ async function parseYaml(text: string, file: string | undefined, checkpoint: (no
       return undefined
     },
   }
-  if (nonJson) throw new PayloadError([locateProblem(payload, { path: nonJson.path, message: `${nonJson.what} cannot be sent as JSON; write it as a string, number, boolean, list or mapping.` })], file)
+  if (nonJson)
+    throw new PayloadError(
+      [
+        locateProblem(payload, {
+          path: nonJson.path,
+          message: `${nonJson.what} cannot be sent as JSON; write it as a string, number, boolean, list or mapping.`,
+        }),
+      ],
+      file,
+    )
   return payload
 }
 
@@ -374,7 +567,8 @@ const VALUE_WITH_COLON = /^\s*(?:-\s+)?[^\s#'"{[][^:#]*:\s+[^\s'"{[|>#][^#]*?:(?
 /** `key: a: b` written as `key: "a: b"`, when short and simple enough to show; else a made-up example. */
 function quotedExample(lineText: string): string {
   const match = /^\s*(?:-\s+)?([^:]+):\s+(.*?)\s*$/.exec(lineText)
-  if (!match || match[2]!.includes('"') || match[2]!.includes('\\') || match[0].length > 80) return 'title: "Release: v1"'
+  if (!match || match[2]!.includes('"') || match[2]!.includes('\\') || match[0].length > 80)
+    return 'title: "Release: v1"'
   return `${match[1]!.trim()}: "${match[2]}"`
 }
 
@@ -424,13 +618,17 @@ function yamlPath(ancestors: readonly unknown[], node: unknown): (string | numbe
     const child = chain[i + 1]
     if (!Array.isArray(parent.items)) continue
     const item = parent.items.find((entry) => entry === child) as { key?: { value?: unknown } } | undefined
-    if (item && 'key' in item && item.key && typeof item.key === 'object') where.push(String((item.key as { value?: unknown }).value))
+    if (item && 'key' in item && item.key && typeof item.key === 'object')
+      where.push(String((item.key as { value?: unknown }).value))
     else if (item !== undefined) where.push(parent.items.indexOf(item))
   }
   return where
 }
 
-function findNonJson(value: unknown, at: (string | number)[] = []): { path: (string | number)[]; what: string } | undefined {
+function findNonJson(
+  value: unknown,
+  at: (string | number)[] = [],
+): { path: (string | number)[]; what: string } | undefined {
   if (value === null || ['string', 'boolean'].includes(typeof value)) return undefined
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : { path: at, what: `the number ${value}` }
   if (Array.isArray(value)) {
@@ -469,12 +667,22 @@ export function substituteEnv(payload: Payload, env: NodeJS.ProcessEnv): void {
       return value.replace(VARIABLE, (match, name: string | undefined, close: string) => {
         if (match === '$${') return '${'
         if (!close || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name ?? '')) {
-          problems.push(locateProblem(payload, { path: at, message: `'${match}' is not a variable reference; write \${NAME} with a letter, digit or _ name, or $\${ for a literal \${.` }))
+          problems.push(
+            locateProblem(payload, {
+              path: at,
+              message: `'${match}' is not a variable reference; write \${NAME} with a letter, digit or _ name, or $\${ for a literal \${.`,
+            }),
+          )
           return match
         }
         const replacement = env[name!]
         if (replacement === undefined) {
-          problems.push(locateProblem(payload, { path: at, message: `the environment variable ${name} is not set; set it in the step's env, or write $\${${name}} for a literal \${${name}}.` }))
+          problems.push(
+            locateProblem(payload, {
+              path: at,
+              message: `the environment variable ${name} is not set; set it in the step's env, or write $\${${name}} for a literal \${${name}}.`,
+            }),
+          )
           return match
         }
         return replacement
@@ -486,7 +694,8 @@ export function substituteEnv(payload: Payload, env: NodeJS.ProcessEnv): void {
       for (const key of Object.keys(object)) {
         const next = visit(object[key], [...at, key])
         // defineProperty, not assignment: a JSON key "__proto__" must stay a plain own property.
-        if (next !== object[key]) Object.defineProperty(object, key, { value: next, writable: true, enumerable: true, configurable: true })
+        if (next !== object[key])
+          Object.defineProperty(object, key, { value: next, writable: true, enumerable: true, configurable: true })
       }
     }
     return value
@@ -498,8 +707,10 @@ export function substituteEnv(payload: Payload, env: NodeJS.ProcessEnv): void {
 /** How deeply a parsed value nests objects and lists. */
 function valueDepth(value: unknown, depth = 0): number {
   if (depth > MAX_NESTING) return depth
-  if (Array.isArray(value)) return value.reduce<number>((max, item) => Math.max(max, valueDepth(item, depth + 1)), depth + 1)
-  if (value && typeof value === 'object') return Object.values(value).reduce<number>((max, item) => Math.max(max, valueDepth(item, depth + 1)), depth + 1)
+  if (Array.isArray(value))
+    return value.reduce<number>((max, item) => Math.max(max, valueDepth(item, depth + 1)), depth + 1)
+  if (value && typeof value === 'object')
+    return Object.values(value).reduce<number>((max, item) => Math.max(max, valueDepth(item, depth + 1)), depth + 1)
   return depth
 }
 

@@ -3,7 +3,19 @@
  * sending, then for each target read → update (or preview, in a dry run) → wait → diff.
  */
 import { diff, valueAt } from './diff.js'
-import { ApiError, DeployPatchError, messageOf, mayHaveApplied, NetworkError, ResponseError, type LocatedProblem, type Problem, CancelledError, TimeoutError, DeployFailedError } from './errors.js'
+import {
+  ApiError,
+  DeployPatchError,
+  messageOf,
+  mayHaveApplied,
+  NetworkError,
+  ResponseError,
+  type LocatedProblem,
+  type Problem,
+  CancelledError,
+  TimeoutError,
+  DeployFailedError,
+} from './errors.js'
 import { locateProblem, type Payload } from './payload.js'
 import type { RequestSpec } from './http/client.js'
 import type { Provider, ProviderContext } from './providers/provider.js'
@@ -14,7 +26,10 @@ import { waitFor } from './wait.js'
 
 /** Every problem with the inputs, the targets and the payload, located in the payload file. Pure. */
 export function checkBeforeSending(provider: Provider, settings: Settings, payload: Payload): LocatedProblem[] {
-  return [...checkInputs(provider, settings), ...provider.validate(payload.value, settings).map((p: Problem) => locateProblem(payload, p))]
+  return [
+    ...checkInputs(provider, settings),
+    ...provider.validate(payload.value, settings).map((p: Problem) => locateProblem(payload, p)),
+  ]
 }
 
 /** Every problem with the inputs the provider needs and the targets, each naming its input; needs no payload. Pure. */
@@ -31,7 +46,12 @@ export function checkInputs(provider: Provider, settings: Settings): LocatedProb
     const id = provider.canonicalTarget?.(target) ?? target
     const earlier = seen.get(id)
     if (earlier === undefined) seen.set(id, target)
-    else problems.push({ path: [], input: 'target', message: `Invalid input 'target': '${target}' and '${earlier}' are the same ${provider.name} resource (its ids ignore letter case); list it once.` })
+    else
+      problems.push({
+        path: [],
+        input: 'target',
+        message: `Invalid input 'target': '${target}' and '${earlier}' are the same ${provider.name} resource (its ids ignore letter case); list it once.`,
+      })
   }
   return problems
 }
@@ -40,13 +60,28 @@ export function checkInputs(provider: Provider, settings: Settings): LocatedProb
 /** The units of work: one per target, unless the provider groups them (kintone deploys all its apps in one call). */
 export function unitsOf(provider: Provider, targets: readonly string[], payload: Payload): string[] {
   // Each target in the provider's canonical spelling (RTS: a lower-case UUID), as the API names it.
-  return provider.units?.(targets, payload.value) ?? targets.map((target) => provider.canonicalTarget?.(target) ?? target)
+  return (
+    provider.units?.(targets, payload.value) ?? targets.map((target) => provider.canonicalTarget?.(target) ?? target)
+  )
 }
 
-export async function runTarget(provider: Provider, ctx: ProviderContext, target: string, payload: Payload): Promise<Outcome> {
+export async function runTarget(
+  provider: Provider,
+  ctx: ProviderContext,
+  target: string,
+  payload: Payload,
+): Promise<Outcome> {
   const started = Date.now()
   const { settings, log } = ctx
-  const outcome: Outcome = { target, status: 'failed', changed: false, changes: [], notes: [], durationMs: 0, itemLabels: provider.itemLabels }
+  const outcome: Outcome = {
+    target,
+    status: 'failed',
+    changed: false,
+    changes: [],
+    notes: [],
+    durationMs: 0,
+    itemLabels: provider.itemLabels,
+  }
   // The resource as read before the write: the diff's before side, never this run's outcome.
   let before: unknown
   // The last state seen after the write was sent (its answer, a poll), so a failure can still
@@ -65,7 +100,11 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       const changes = provider.changes?.(before, after, payload.value) ?? diff(before, after, provider.volatile)
       if (!provider.redact) return changes
       const [shownBefore, shownAfter] = [show(before), show(after)]
-      return changes.map((c) => ({ ...c, before: valueAt(shownBefore, c.segments), after: valueAt(shownAfter, c.segments) }))
+      return changes.map((c) => ({
+        ...c,
+        before: valueAt(shownBefore, c.segments),
+        after: valueAt(shownAfter, c.segments),
+      }))
     }
     if (settings.dryRun) {
       // A dry run's outcome is the live state: what it read is what it reports.
@@ -77,12 +116,16 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       outcome.resource = show(before)
       outcome.notes = provider.notes?.(before) ?? []
       outcome.status = 'dry-run'
-      log.info(`Dry run: ${outcome.changes.length === 0 ? 'no field would change' : `would change ${outcome.changes.map((c) => c.path).join(', ')}`}; nothing was sent.`)
+      log.info(
+        `Dry run: ${outcome.changes.length === 0 ? 'no field would change' : `would change ${outcome.changes.map((c) => c.path).join(', ')}`}; nothing was sent.`,
+      )
       return outcome
     }
 
     phase = 'update'
-    const update = await log.group(`Update ${provider.name} ${target}`, () => provider.update(watchWrites(ctx, writes), target, payload.value, before))
+    const update = await log.group(`Update ${provider.name} ${target}`, () =>
+      provider.update(watchWrites(ctx, writes), target, payload.value, before),
+    )
     phase = 'wait'
     outcome.httpStatus = update.httpStatus
     outcome.requestId = update.requestId
@@ -94,26 +137,31 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       if (settings.wait) {
         const poll = provider.poll.bind(provider)
         const waited = await log.group(`Wait for ${provider.name} ${target}`, () =>
-          waitFor(async () => {
-            const read = await poll(ctx, target, update)
-            if (read.value !== undefined) latest = read.value
-            return read
-          }, {
-            firstDelayMs: settings.pollIntervalMs,
-            deadline: ctx.deadline,
-            signal: ctx.signal,
-            what: `waiting for ${target}`,
-            maxWaitMs: update.maxWaitMs,
-            onPoll: (status, reads) => {
-              outcome.providerStatus = status
-              log.info(`Status ${status} (read ${reads}).`)
+          waitFor(
+            async () => {
+              const read = await poll(ctx, target, update)
+              if (read.value !== undefined) latest = read.value
+              return read
             },
-          }),
+            {
+              firstDelayMs: settings.pollIntervalMs,
+              deadline: ctx.deadline,
+              signal: ctx.signal,
+              what: `waiting for ${target}`,
+              maxWaitMs: update.maxWaitMs,
+              onPoll: (status, reads) => {
+                outcome.providerStatus = status
+                log.info(`Status ${status} (read ${reads}).`)
+              },
+            },
+          ),
         )
         resource = waited.value
         outcome.providerStatus = waited.providerStatus
       } else {
-        outcome.notes.push(`Not waited for ('wait' is false): the provider reported ${update.providerStatus} and the change may still be in progress.`)
+        outcome.notes.push(
+          `Not waited for ('wait' is false): the provider reported ${update.providerStatus} and the change may still be in progress.`,
+        )
       }
     }
     outcome.resource = show(resource)
@@ -126,7 +174,9 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
     outcome.changed = outcome.changes.length > 0
     outcome.notes.push(...(provider.notes?.(resource) ?? []))
     outcome.status = 'succeeded'
-    log.info(`${provider.name} ${target}: ${outcome.changed ? `changed ${outcome.changes.map((c) => c.path).join(', ')}` : 'no field changed'} (status ${outcome.providerStatus ?? 'unknown'}).`)
+    log.info(
+      `${provider.name} ${target}: ${outcome.changed ? `changed ${outcome.changes.map((c) => c.path).join(', ')}` : 'no field changed'} (status ${outcome.providerStatus ?? 'unknown'}).`,
+    )
   } catch (error) {
     fail(outcome, provider, target, settings, error, ctx.client.origin, phase, writes.sent)
     if (error instanceof DeployFailedError && error.resource !== undefined && phase === 'wait') {
@@ -139,9 +189,12 @@ export async function runTarget(provider: Provider, ctx: ProviderContext, target
       // No state was read after the write: each item says so, never the status it had before,
       // which is an earlier deploy's. Not deployed when no write went out or the write itself was
       // refused; unknown when one went out and what became of it was not learnt.
-      const refused = writes.last && !mayHaveApplied(error) && !(error instanceof CancelledError || error instanceof TimeoutError)
+      const refused =
+        writes.last && !mayHaveApplied(error) && !(error instanceof CancelledError || error instanceof TimeoutError)
       const unread = writes.sent && !refused ? 'unknown' : 'not deployed'
-      outcome.items = provider.items?.(before, payload.value).map(({ providerStatus: _earlier, ...item }) => ({ ...item, succeeded: false, unread }))
+      outcome.items = provider
+        .items?.(before, payload.value)
+        .map(({ providerStatus: _earlier, ...item }) => ({ ...item, succeeded: false, unread }))
     }
   } finally {
     outcome.durationMs = Date.now() - started
@@ -177,10 +230,22 @@ type Phase = 'read' | 'update' | 'wait'
  * Fill an outcome from a failure: status, error type, the provider's advice, and the last status
  * seen after the write (a status from before it, or from waiting on another deploy, is not this run's).
  */
-function fail(outcome: Outcome, provider: Provider, target: string, settings: Settings, error: unknown, origin: string, phase: Phase, writeSent: boolean): void {
+function fail(
+  outcome: Outcome,
+  provider: Provider,
+  target: string,
+  settings: Settings,
+  error: unknown,
+  origin: string,
+  phase: Phase,
+  writeSent: boolean,
+): void {
   if (!(error instanceof DeployPatchError)) {
     outcome.status = 'failed'
-    outcome.error = { type: 'internal', message: `${provider.name} ${target}: unexpected error: ${messageOf(error)}. Please report this.` }
+    outcome.error = {
+      type: 'internal',
+      message: `${provider.name} ${target}: unexpected error: ${messageOf(error)}. Please report this.`,
+    }
     return
   }
   outcome.status = error.status
@@ -188,31 +253,49 @@ function fail(outcome: Outcome, provider: Provider, target: string, settings: Se
     outcome.httpStatus = error.httpStatus
     outcome.requestId = error.requestId
   }
-  if ((error instanceof TimeoutError || error instanceof CancelledError || error instanceof DeployFailedError) && error.providerStatus && phase === 'wait') {
+  if (
+    (error instanceof TimeoutError || error instanceof CancelledError || error instanceof DeployFailedError) &&
+    error.providerStatus &&
+    phase === 'wait'
+  ) {
     outcome.providerStatus = error.providerStatus
   }
   let message = error.message
   if (error instanceof CancelledError) {
-    if (outcome.providerStatus) message += ` The last status of ${target} was ${outcome.providerStatus}; the change may still be going on at the provider.`
-    else if (writeSent) message += ` It stopped during the update of ${target}, which may have reached ${provider.name}; the change may still be going on at the provider.`
+    if (outcome.providerStatus)
+      message += ` The last status of ${target} was ${outcome.providerStatus}; the change may still be going on at the provider.`
+    else if (writeSent)
+      message += ` It stopped during the update of ${target}, which may have reached ${provider.name}; the change may still be going on at the provider.`
     else if (phase === 'update') message += ` It stopped before the update of ${target} was sent.`
   }
-  const advice = error instanceof ApiError ? provider.advise(error, target, settings) : adviseTransport(error, target, origin)
-  outcome.error = { type: error.errorType, message: `${provider.name} ${target}: ${message}${advice ? ` ${advice}` : ''}` }
+  const advice =
+    error instanceof ApiError ? provider.advise(error, target, settings) : adviseTransport(error, target, origin)
+  outcome.error = {
+    type: error.errorType,
+    message: `${provider.name} ${target}: ${message}${advice ? ` ${advice}` : ''}`,
+  }
 }
 
 /** What to do about a failure below the API: the network, or an answer that could not be used. */
 function adviseTransport(error: DeployPatchError, target: string, origin: string): string | undefined {
-  if (mayHaveApplied(error)) return `The update may have been applied: check ${target} at the provider before running again.`
+  if (mayHaveApplied(error))
+    return `The update may have been applied: check ${target} at the provider before running again.`
   if (error instanceof NetworkError && error.permanent) return undefined // its message says what to do
-  if (error instanceof NetworkError && error.code === 'ETIMEDOUT') return `${origin} did not answer in time: run again later, or raise 'timeout' if it is always slow.`
-  if (error instanceof NetworkError) return `Check 'base-url' (${origin}) and that the runner can reach it (HTTPS_PROXY, NO_PROXY), then run again.`
-  if (error instanceof ResponseError && error.errorType !== 'redirect') return `The provider's answer could not be read: run again, and check that 'base-url' (${origin}) is the provider's API.`
+  if (error instanceof NetworkError && error.code === 'ETIMEDOUT')
+    return `${origin} did not answer in time: run again later, or raise 'timeout' if it is always slow.`
+  if (error instanceof NetworkError)
+    return `Check 'base-url' (${origin}) and that the runner can reach it (HTTPS_PROXY, NO_PROXY), then run again.`
+  if (error instanceof ResponseError && error.errorType !== 'redirect')
+    return `The provider's answer could not be read: run again, and check that 'base-url' (${origin}) is the provider's API.`
   return undefined
 }
 
 /** Run `work` over `items`, at most `limit` at a time, keeping the input order in the result. */
-export async function mapConcurrent<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapConcurrent<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length)
   let next = 0
   const worker = async () => {

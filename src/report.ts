@@ -76,7 +76,8 @@ export const MAX_SUMMARY_BYTES = 1_000_000
 export function overallStatus(report: Pick<RunReport, 'outcomes' | 'error'>): RunStatus {
   if (report.error) return report.error.status ?? 'failed'
   if (report.outcomes.length === 0) return 'failed'
-  for (const status of ['cancelled', 'timed-out', 'failed'] as const) if (report.outcomes.some((o) => o.status === status)) return status
+  for (const status of ['cancelled', 'timed-out', 'failed'] as const)
+    if (report.outcomes.some((o) => o.status === status)) return status
   return report.outcomes.every((o) => o.status === 'dry-run') ? 'dry-run' : 'succeeded'
 }
 
@@ -86,30 +87,44 @@ export function overallStatus(report: Pick<RunReport, 'outcomes' | 'error'>): Ru
  * summary are written, so when anything throws no output has claimed a status yet (main then
  * reports the failure).
  */
-export async function writeReport(report: RunReport, sink: ReportSink, options: { runnerTemp: string; summary: boolean }): Promise<RunStatus> {
+export async function writeReport(
+  report: RunReport,
+  sink: ReportSink,
+  options: { runnerTemp: string; summary: boolean },
+): Promise<RunStatus> {
   const status = overallStatus(report)
   const outputs = new Map<string, string>()
   const warnings: string[] = []
   const set = (name: string, value: string) => outputs.set(name, sink.redact(value))
   const single = report.outcomes.length === 1 ? report.outcomes[0] : undefined
   const stamp = Date.now()
-  const fileName = (kind: string) => path.join(options.runnerTemp, 'deploy-patch', `${report.provider ?? 'deploy-patch'}-${fileSafe(single?.target ?? 'targets')}-${kind}${stamp}.json`)
+  const fileName = (kind: string) =>
+    path.join(
+      options.runnerTemp,
+      'deploy-patch',
+      `${report.provider ?? 'deploy-patch'}-${fileSafe(single?.target ?? 'targets')}-${kind}${stamp}.json`,
+    )
 
   set('status', status)
   const ids = report.outcomes.map((o) => o.target)
   const shownIds = keepWithin(ids, MAX_LIST_OUTPUT_BYTES, (kept) => sink.redact(kept.join(',')))
   set('resource-id', shownIds.join(','))
   set('changed', String(report.outcomes.some((o) => o.changed)))
-  const changes = single ? single.changes.map((c) => c.path) : report.outcomes.flatMap((o) => o.changes.map((c) => `${o.target}: ${c.path}`))
+  const changes = single
+    ? single.changes.map((c) => c.path)
+    : report.outcomes.flatMap((o) => o.changes.map((c) => `${o.target}: ${c.path}`))
   const shownChanges = keepWithin(changes, MAX_LIST_OUTPUT_BYTES, (kept) => sink.redact(JSON.stringify(kept)))
   set('changes', JSON.stringify(shownChanges))
   const results = report.outcomes.flatMap(resultsOf)
   const shownResults = keepWithin(results, MAX_RESULTS_OUTPUT_BYTES, (kept) => sink.redact(JSON.stringify(kept)))
   set('results', JSON.stringify(shownResults))
   const cut: string[] = []
-  if (shownIds.length < ids.length) cut.push(`'resource-id' lists the first ${shownIds.length} of ${ids.length} targets`)
-  if (shownChanges.length < changes.length) cut.push(`'changes' lists the first ${shownChanges.length} of ${changes.length} changes`)
-  if (shownResults.length < results.length) cut.push(`'results' holds the first ${shownResults.length} of ${results.length} entries`)
+  if (shownIds.length < ids.length)
+    cut.push(`'resource-id' lists the first ${shownIds.length} of ${ids.length} targets`)
+  if (shownChanges.length < changes.length)
+    cut.push(`'changes' lists the first ${shownChanges.length} of ${changes.length} changes`)
+  if (shownResults.length < results.length)
+    cut.push(`'results' holds the first ${shownResults.length} of ${results.length} entries`)
   if (single?.providerStatus) set('provider-status', single.providerStatus)
   if (single?.httpStatus) set('http-status', String(single.httpStatus))
   if (single?.requestId) set('request-id', single.requestId)
@@ -120,8 +135,14 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
     set('error-type', failure.type)
     // Redacted before it is cut, so a cut never leaves part of a secret.
     const message = sink.redact(failed.length > 1 ? failed.map((e) => e.message).join(' ') : failure.message)
-    if (Buffer.byteLength(message) > MAX_LIST_OUTPUT_BYTES) cut.push(`'error-message' holds the first ${Math.round(MAX_LIST_OUTPUT_BYTES / 1000)} KB of the messages`)
-    set('error-message', Buffer.byteLength(message) > MAX_LIST_OUTPUT_BYTES ? `${truncateUtf8(message, MAX_LIST_OUTPUT_BYTES - 3)}…` : message)
+    if (Buffer.byteLength(message) > MAX_LIST_OUTPUT_BYTES)
+      cut.push(`'error-message' holds the first ${Math.round(MAX_LIST_OUTPUT_BYTES / 1000)} KB of the messages`)
+    set(
+      'error-message',
+      Buffer.byteLength(message) > MAX_LIST_OUTPUT_BYTES
+        ? `${truncateUtf8(message, MAX_LIST_OUTPUT_BYTES - 3)}…`
+        : message,
+    )
   }
 
   const withResource = report.outcomes.filter((o) => o.resource !== undefined)
@@ -133,20 +154,30 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
     if (single) {
       const compact = sink.redact(JSON.stringify(single.resource))
       if (Buffer.byteLength(compact) > MAX_RESOURCE_OUTPUT_BYTES) {
-        warnings.push(`The resource is ${Math.round(Buffer.byteLength(compact) / 1024)} KB; the 'resource' output holds its first 512 KB only (not valid JSON). Read the whole resource from the file named by the 'resource-file' output.`)
+        warnings.push(
+          `The resource is ${Math.round(Buffer.byteLength(compact) / 1024)} KB; the 'resource' output holds its first 512 KB only (not valid JSON). Read the whole resource from the file named by the 'resource-file' output.`,
+        )
         set('resource', truncateUtf8(compact, MAX_RESOURCE_OUTPUT_BYTES))
       } else set('resource', compact)
     }
   }
-  const resultsFile = results.length > 0 ? { file: fileName('results-'), content: sink.redact(JSON.stringify(results, null, 2)) + '\n' } : undefined
+  const resultsFile =
+    results.length > 0
+      ? { file: fileName('results-'), content: sink.redact(JSON.stringify(results, null, 2)) + '\n' }
+      : undefined
   if (resultsFile) set('results-file', resultsFile.file)
-  if (cut.length > 0) warnings.push(`GitHub keeps at most 1 MB of outputs per job, so ${cut.join(', ')}. Every result is in the file named by the 'results-file' output.`)
+  if (cut.length > 0)
+    warnings.push(
+      `GitHub keeps at most 1 MB of outputs per job, so ${cut.join(', ')}. Every result is in the file named by the 'results-file' output.`,
+    )
 
   let summary: string | undefined
   if (options.summary) {
     summary = sink.redact(renderSummary(report, status, { redact: sink.redact }))
     if (Buffer.byteLength(summary) > MAX_SUMMARY_BYTES) {
-      warnings.push(`The job summary would be ${Math.round(Buffer.byteLength(summary) / 1024)} KB, over GitHub's 1 MB; it lists only the targets that did not succeed. Every result is in the file named by the 'results-file' output.`)
+      warnings.push(
+        `The job summary would be ${Math.round(Buffer.byteLength(summary) / 1024)} KB, over GitHub's 1 MB; it lists only the targets that did not succeed. Every result is in the file named by the 'results-file' output.`,
+      )
       summary = sink.redact(renderSummary(report, status, { redact: sink.redact, collapsed: true }))
       if (Buffer.byteLength(summary) > MAX_SUMMARY_BYTES) {
         const kept = truncateUtf8(summary, MAX_SUMMARY_BYTES - 200)
@@ -159,7 +190,9 @@ export async function writeReport(report: RunReport, sink: ReportSink, options: 
     sink.error(sink.redact(formatProblem({ ...problem, file: undefined, line: undefined, column: undefined })), {
       title: 'deploy-patch: nothing was sent',
       // An input's problem is not in the payload file: no file or line, whatever the problem carries.
-      ...(problem.input === undefined ? { file: problem.file, startLine: problem.line, startColumn: problem.column } : {}),
+      ...(problem.input === undefined
+        ? { file: problem.file, startLine: problem.line, startColumn: problem.column }
+        : {}),
     })
   }
   for (const file of [resourceFile, resultsFile]) {
@@ -189,7 +222,10 @@ function keepWithin<T>(items: T[], bytes: number, render: (kept: T[]) => string)
 /** The `results` entries of one outcome: one per item when it has items (kintone apps), else one. */
 function resultsOf(o: Outcome): object[] {
   const error = o.error ? { error: o.error.message } : {}
-  if (!o.items) return [{ target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...error }]
+  if (!o.items)
+    return [
+      { target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...error },
+    ]
   return o.items.map((item) => ({
     target: item.id,
     status: o.status === 'succeeded' && !item.succeeded ? 'failed' : o.status,
@@ -203,30 +239,45 @@ function resultsOf(o: Outcome): object[] {
  * The job summary as Markdown. `redact` hides secrets in values before they are shortened;
  * `collapsed` (for a summary too large for GitHub) shows counts and only the targets that did not succeed.
  */
-export function renderSummary(report: RunReport, status: RunStatus = overallStatus(report), options: { redact?: (text: string) => string; collapsed?: boolean } = {}): string {
+export function renderSummary(
+  report: RunReport,
+  status: RunStatus = overallStatus(report),
+  options: { redact?: (text: string) => string; collapsed?: boolean } = {},
+): string {
   const lines: string[] = []
   const value = (v: unknown) => shown(v, options.redact)
   const all = report.outcomes
   const outcomes = options.collapsed ? all.filter((o) => o.status !== 'succeeded' && o.status !== 'dry-run') : all
   const icon = { succeeded: '✅', 'dry-run': '🔎', failed: '❌', 'timed-out': '⏱️', cancelled: '⏹️' }[status]
-  lines.push(`### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`, '')
+  lines.push(
+    `### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
+    '',
+  )
   // With problems, the bold line is a headline and the table below has each problem: the message is not shown twice.
-  if (report.error) lines.push(`**${cell(report.problems.length > 0 ? problemsHeadline(report.problems) : report.error.message)}**`, '')
+  if (report.error)
+    lines.push(`**${cell(report.problems.length > 0 ? problemsHeadline(report.problems) : report.error.message)}**`, '')
   if (report.problems.length > 0) {
     lines.push('| Where | Problem |', '| --- | --- |')
-    const where = (p: LocatedProblem) => (p.input !== undefined ? `input ${p.input}` : `${p.file ?? 'payload'}${p.line ? `:${p.line}` : ''}`)
-    for (const p of report.problems) lines.push(`| ${cell(where(p))} | ${cell(formatProblem({ ...p, file: undefined }))} |`)
+    const where = (p: LocatedProblem) =>
+      p.input !== undefined ? `input ${p.input}` : `${p.file ?? 'payload'}${p.line ? `:${p.line}` : ''}`
+    for (const p of report.problems)
+      lines.push(`| ${cell(where(p))} | ${cell(formatProblem({ ...p, file: undefined }))} |`)
     lines.push('')
   }
   if (options.collapsed) {
     const counts = new Map<string, number>()
     for (const o of all) counts.set(o.status, (counts.get(o.status) ?? 0) + 1)
-    lines.push(`**${all.length} targets: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.** The summary would pass GitHub's 1 MB, so it lists only the targets that did not succeed; every result is in the file named by the \`results-file\` output.`, '')
+    lines.push(
+      `**${all.length} targets: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.** The summary would pass GitHub's 1 MB, so it lists only the targets that did not succeed; every result is in the file named by the \`results-file\` output.`,
+      '',
+    )
   }
   if (outcomes.length > 0) {
     lines.push('| Target | Status | Provider status | Changed | Duration |', '| --- | --- | --- | --- | --- |')
     for (const o of outcomes) {
-      lines.push(`| ${code(o.target)} | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`)
+      lines.push(
+        `| ${code(o.target)} | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`,
+      )
     }
     lines.push('')
   }
@@ -243,7 +294,11 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
       lines.push('')
     }
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
-    if (o.consoleUrl) lines.push(`[${linkText(o.consoleLabel ?? `Open ${o.target}`)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`, '')
+    if (o.consoleUrl)
+      lines.push(
+        `[${linkText(o.consoleLabel ?? `Open ${o.target}`)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`,
+        '',
+      )
     if (o.details && o.details.length > 0) {
       // One-line facts as a list; a multi-line one (an output such as deploy_stderr) as a block that keeps its lines.
       const multiLine = (line: string) => /[\r\n]/.test(line)
@@ -263,8 +318,14 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
       lines.push('')
     }
     if (o.changes.length > 0 && !o.items) {
-      lines.push(`#### ${report.dryRun ? 'Would change' : 'Changed'}${heading}`, '', '| Field | Before | After |', '| --- | --- | --- |')
-      for (const change of o.changes.slice(0, 100)) lines.push(`| ${code(change.path)} | ${value(change.before)} | ${value(change.after)} |`)
+      lines.push(
+        `#### ${report.dryRun ? 'Would change' : 'Changed'}${heading}`,
+        '',
+        '| Field | Before | After |',
+        '| --- | --- | --- |',
+      )
+      for (const change of o.changes.slice(0, 100))
+        lines.push(`| ${code(change.path)} | ${value(change.before)} | ${value(change.after)} |`)
       if (o.changes.length > 100) lines.push(`| … | ${o.changes.length - 100} more | |`)
       lines.push('')
     } else if ((o.status === 'succeeded' || o.status === 'dry-run') && !o.items) {
@@ -273,14 +334,21 @@ export function renderSummary(report: RunReport, status: RunStatus = overallStat
       lines.push(`No field ${report.dryRun ? 'would change' : 'changed'}${heading}.`, '')
     }
     if (o.request) {
-      lines.push(`<details><summary>Request that would be sent${heading}</summary>`, '', '```http', `${o.request.method} ${o.request.url}`)
+      lines.push(
+        `<details><summary>Request that would be sent${heading}</summary>`,
+        '',
+        '```http',
+        `${o.request.method} ${o.request.url}`,
+      )
       for (const [name, v] of Object.entries(o.request.headers)) lines.push(`${name}: ${v}`)
       lines.push('', JSON.stringify(o.request.body, null, 2), '```', '', '</details>', '')
     }
   }
   if (report.githubDeployment) {
     const { id, environment, historyUrl } = report.githubDeployment
-    const where = historyUrl ? `[${code(environment)}](${historyUrl.replace(/[()\s]/g, encodeURIComponent)})` : code(environment)
+    const where = historyUrl
+      ? `[${code(environment)}](${historyUrl.replace(/[()\s]/g, encodeURIComponent)})`
+      : code(environment)
     lines.push(`Recorded as GitHub deployment ${id} in environment ${where}.`, '')
   }
   lines.push(`<sub>Took ${formatMs(report.durationMs)}.</sub>`, '')
@@ -328,7 +396,12 @@ function plain(text: string): string {
 
 /** A table cell: one line, pipes and HTML escaped. */
 function cell(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
 }
 
 /** A value for the before/after table: JSON, redacted, then shortened to 80 characters (never inside a character). */

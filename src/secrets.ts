@@ -20,9 +20,11 @@ const AUTH_SCHEME = /^(?:Basic|Bearer|Token|Digest|Negotiate|OAuth)\s+(\S.*)$/is
  * `SENTRY_DSN`. Only the last word counts: `TOKEN_TTL`, `SESSION_TIMEOUT`, `PASSWORD_MIN_LENGTH`,
  * `KEY_PREFIX`, `AUTH_ENABLED` name settings about a credential, whose values (3600, true) are not secret.
  */
-const CREDENTIAL_WORD = /^(?:TOKENS?|SECRETS?|PASSWORDS?|PASSWD|PASS|PWD|PASSPHRASE|KEYS?|APIKEYS?|CREDENTIALS?|CREDS?|AUTH|AUTHORIZATION|DSN|COOKIES?|SIGNATURE|SALT|JWT|BEARER)$/
+const CREDENTIAL_WORD =
+  /^(?:TOKENS?|SECRETS?|PASSWORDS?|PASSWD|PASS|PWD|PASSPHRASE|KEYS?|APIKEYS?|CREDENTIALS?|CREDS?|AUTH|AUTHORIZATION|DSN|COOKIES?|SIGNATURE|SALT|JWT|BEARER)$/
 /** The same words at the end of a key written as one word (`apitoken`, `DBPASSWORD`), but KEY, too short to tell from `MONKEY`. */
-const CREDENTIAL_ENDING = /(?:TOKENS?|SECRETS?|PASSWORDS?|PASSWD|PASSPHRASE|APIKEYS?|SECRETKEY|ACCESSKEY|PRIVATEKEY|CREDENTIALS?)$/
+const CREDENTIAL_ENDING =
+  /(?:TOKENS?|SECRETS?|PASSWORDS?|PASSWD|PASSPHRASE|APIKEYS?|SECRETKEY|ACCESSKEY|PRIVATEKEY|CREDENTIALS?)$/
 /** Long enough, with letters and digits and no blank, to be a generated key or token rather than a word. */
 const MIN_CREDENTIAL_LIKE_LENGTH = 16
 
@@ -36,11 +38,18 @@ const MIN_CREDENTIAL_LIKE_LENGTH = 16
  *   (a generated key or token), or a URL or connection string that carries a password.
  */
 export function couldBeCredential(key: string | undefined, value: string): boolean {
-  const words = (key ?? '').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase().split(/[^A-Z0-9]+/).filter(Boolean)
+  const words = (key ?? '')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toUpperCase()
+    .split(/[^A-Z0-9]+/)
+    .filter(Boolean)
   const last = words.at(-1)
   if (last !== undefined && (CREDENTIAL_WORD.test(last) || CREDENTIAL_ENDING.test(last))) return true
-  if (value.length >= MIN_CREDENTIAL_LIKE_LENGTH && !/\s/.test(value) && /\p{L}/u.test(value) && /\p{N}/u.test(value)) return true
-  return /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i.test(value) || /(?:^|[;&?\s])(?:password|pwd|passwd)=/i.test(value)
+  if (value.length >= MIN_CREDENTIAL_LIKE_LENGTH && !/\s/.test(value) && /\p{L}/u.test(value) && /\p{N}/u.test(value))
+    return true
+  return (
+    /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i.test(value) || /(?:^|[;&?\s])(?:password|pwd|passwd)=/i.test(value)
+  )
 }
 
 export class Secrets {
@@ -99,7 +108,15 @@ export class Secrets {
     this.sorted ??= [
       ...[...this.values].map((value) => ({ value })),
       // Alone: not next to a letter, digit, '_' or '-', as in an id or a word.
-      ...[...this.wholeValues].filter((value) => !this.values.has(value)).map((value) => ({ value, whole: new RegExp(`(?<![\\p{L}\\p{N}_-])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\p{L}\\p{N}_-])`, 'gu') })),
+      ...[...this.wholeValues]
+        .filter((value) => !this.values.has(value))
+        .map((value) => ({
+          value,
+          whole: new RegExp(
+            `(?<![\\p{L}\\p{N}_-])${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}(?![\\p{L}\\p{N}_-])`,
+            'gu',
+          ),
+        })),
     ].sort((a, b) => b.value.length - a.value.length)
     let out = text
     for (const { value, whole } of this.sorted) {
@@ -144,7 +161,13 @@ export function redactValue(value: unknown, redact: (text: string) => string): u
   if (Array.isArray(value)) return value.map((item) => redactValue(item, redact))
   if (value !== null && typeof value === 'object') {
     const copy: Record<string, unknown> = {}
-    for (const [key, item] of Object.entries(value)) Object.defineProperty(copy, redact(key), { value: redactValue(item, redact), enumerable: true, writable: true, configurable: true })
+    for (const [key, item] of Object.entries(value))
+      Object.defineProperty(copy, redact(key), {
+        value: redactValue(item, redact),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      })
     return copy
   }
   return value

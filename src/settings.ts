@@ -66,7 +66,10 @@ export function parseSettings(
     if (/[\u0000-\u001f\u007f]/.test(value)) {
       // eslint-disable-next-line no-control-regex
       for (const part of value.split(/[\u0000-\u001f\u007f]+/)) if (part !== '') registerSecret(part)
-      throw new InputError(name, `Invalid input '${name}': it contains a line break or another control character. Set it to the credential alone, on one line (check the secret for a trailing newline or a pasted second line).`)
+      throw new InputError(
+        name,
+        `Invalid input '${name}': it contains a line break or another control character. Set it to the credential alone, on one line (check the secret for a trailing newline or a pasted second line).`,
+      )
     }
     return value
   }
@@ -83,7 +86,8 @@ export function parseSettings(
     domain: optional(read('domain')),
   }
   // kintone takes several API tokens in one input: each is a secret on its own, as a server may quote just one.
-  if (credentials.token?.includes(',')) for (const part of credentials.token.split(',')) if (part.trim() !== '') registerSecret(part.trim())
+  if (credentials.token?.includes(','))
+    for (const part of credentials.token.split(',')) if (part.trim() !== '') registerSecret(part.trim())
   const githubToken = secret('github-token')
   if (credentials.basicAuth) {
     // The password half alone is what a log line would most likely show.
@@ -97,10 +101,16 @@ export function parseSettings(
   // kintone needs nothing but app ids to deploy: `target` alone is a complete request.
   const payloadInline = optional(read('payload')) ?? (provider === 'kintone' && !payloadFile ? '{}' : undefined)
   if (payloadFile && payloadInline) {
-    throw new InputError('payload', "Inputs 'payload-file' and 'payload' are both set. Set exactly one: a file in the repository, or the payload inline.")
+    throw new InputError(
+      'payload',
+      "Inputs 'payload-file' and 'payload' are both set. Set exactly one: a file in the repository, or the payload inline.",
+    )
   }
   if (!payloadFile && !payloadInline) {
-    throw new InputError('payload-file', "No payload: set 'payload-file' to a JSON or YAML file in the repository, or 'payload' to the payload inline.")
+    throw new InputError(
+      'payload-file',
+      "No payload: set 'payload-file' to a JSON or YAML file in the repository, or 'payload' to the payload inline.",
+    )
   }
 
   const timeoutMs = parseDuration('timeout', read('timeout') || '10m', { minMs: 1_000, maxMs: 6 * 3_600_000 })
@@ -114,8 +124,18 @@ export function parseSettings(
     credentials,
     authUrl: parseUrl('auth-url', read('auth-url')),
     region: parseRegion(provider, read('region')),
-    projectId: parseId('project-id', read('project-id'), /^[A-Za-z0-9_-]{1,64}$/, 'a project id such as 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e'),
-    guestSpaceId: parseId('guest-space-id', read('guest-space-id'), /^[1-9][0-9]{0,18}$/, 'a positive whole number such as 12'),
+    projectId: parseId(
+      'project-id',
+      read('project-id'),
+      /^[A-Za-z0-9_-]{1,64}$/,
+      'a project id such as 0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e',
+    ),
+    guestSpaceId: parseId(
+      'guest-space-id',
+      read('guest-space-id'),
+      /^[1-9][0-9]{0,18}$/,
+      'a positive whole number such as 12',
+    ),
     baseUrl: parseUrl('base-url', read('base-url')),
     restart: parseBoolean('restart', read('restart'), true),
     wait: parseBoolean('wait', read('wait'), true),
@@ -138,9 +158,11 @@ function optional(value: string): string | undefined {
 }
 
 function parseProvider(value: string): ProviderName {
-  if (value === '') throw new InputError('provider', `Input 'provider' is required. Expected one of: ${PROVIDERS.join(', ')}.`)
+  if (value === '')
+    throw new InputError('provider', `Input 'provider' is required. Expected one of: ${PROVIDERS.join(', ')}.`)
   const found = PROVIDERS.find((p) => p === value.toLowerCase())
-  if (!found) throw new InputError('provider', `Invalid input 'provider': '${value}'. Expected one of: ${PROVIDERS.join(', ')}.`)
+  if (!found)
+    throw new InputError('provider', `Invalid input 'provider': '${value}'. Expected one of: ${PROVIDERS.join(', ')}.`)
   return found
 }
 
@@ -175,7 +197,10 @@ export function parseDuration(name: string, value: string, limits: { minMs: numb
   const accepted = "a duration such as '90s', '15m', '1h', '1h30m', or a number of seconds"
   if (ms === undefined) throw new InputError(name, `Invalid input '${name}': '${value}'. Expected ${accepted}.`)
   if (ms < limits.minMs || ms > limits.maxMs) {
-    throw new InputError(name, `Invalid input '${name}': '${value}'. Expected ${accepted}, from ${formatMs(limits.minMs)} to ${formatMs(limits.maxMs)}.`)
+    throw new InputError(
+      name,
+      `Invalid input '${name}': '${value}'. Expected ${accepted}, from ${formatMs(limits.minMs)} to ${formatMs(limits.maxMs)}.`,
+    )
   }
   return Math.round(ms)
 }
@@ -190,12 +215,20 @@ export function formatMs(ms: number): string {
 
 /** Newline- or comma-separated ids; blanks dropped; duplicates and control characters refused. */
 export function parseTargets(value: string): string[] {
-  const targets = value.split(/[\n,]/).map((t) => t.trim()).filter((t) => t !== '')
+  const targets = value
+    .split(/[\n,]/)
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
   const seen = new Set<string>()
   for (const target of targets) {
     // eslint-disable-next-line no-control-regex
-    if (/[\u0000-\u001f\u007f]/.test(target)) throw new InputError('target', `Invalid input 'target': ${JSON.stringify(target)} contains a control character. Expected ids separated by commas or newlines.`)
-    if (seen.has(target)) throw new InputError('target', `Invalid input 'target': '${target}' is listed twice. List each id once.`)
+    if (/[\u0000-\u001f\u007f]/.test(target))
+      throw new InputError(
+        'target',
+        `Invalid input 'target': ${JSON.stringify(target)} contains a control character. Expected ids separated by commas or newlines.`,
+      )
+    if (seen.has(target))
+      throw new InputError('target', `Invalid input 'target': '${target}' is listed twice. List each id once.`)
     seen.add(target)
   }
   return targets
@@ -217,16 +250,28 @@ export function parseUrl(name: string, value: string): URL | undefined {
   try {
     url = new URL(value)
   } catch {
-    throw new InputError(name, `Invalid input '${name}': '${shown}' is not a URL. Expected an https URL such as https://example.com.`)
+    throw new InputError(
+      name,
+      `Invalid input '${name}': '${shown}' is not a URL. Expected an https URL such as https://example.com.`,
+    )
   }
   if (url.username || url.password) {
-    throw new InputError(name, `Invalid input '${name}': the URL carries credentials. Remove them from the URL and use the credential inputs, which are masked.`)
+    throw new InputError(
+      name,
+      `Invalid input '${name}': the URL carries credentials. Remove them from the URL and use the credential inputs, which are masked.`,
+    )
   }
   if (url.search || url.hash) {
-    throw new InputError(name, `Invalid input '${name}': '${url.origin}${url.pathname}' has a query or fragment. Expected an origin such as https://example.com.`)
+    throw new InputError(
+      name,
+      `Invalid input '${name}': '${url.origin}${url.pathname}' has a query or fragment. Expected an origin such as https://example.com.`,
+    )
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
-    throw new InputError(name, `Invalid input '${name}': '${url.origin}'. Only https URLs are accepted (plain http only for localhost and 127.0.0.1), so credentials never cross the network in clear text.`)
+    throw new InputError(
+      name,
+      `Invalid input '${name}': '${url.origin}'. Only https URLs are accepted (plain http only for localhost and 127.0.0.1), so credentials never cross the network in clear text.`,
+    )
   }
   url.pathname = url.pathname.replace(/\/+$/, '')
   return url
@@ -235,7 +280,11 @@ export function parseUrl(name: string, value: string): URL | undefined {
 function parseRegion(provider: ProviderName, value: string): string | undefined {
   if (provider === 'qoder') {
     const region = value === '' ? 'global' : value.toLowerCase()
-    if (region !== 'global' && region !== 'cn') throw new InputError('region', `Invalid input 'region': '${value}'. For qoder, expected 'global' (api.qoder.com) or 'cn' (api.qoder.com.cn).`)
+    if (region !== 'global' && region !== 'cn')
+      throw new InputError(
+        'region',
+        `Invalid input 'region': '${value}'. For qoder, expected 'global' (api.qoder.com) or 'cn' (api.qoder.com.cn).`,
+      )
     return region
   }
   if (value === '') return undefined

@@ -30,7 +30,8 @@ export async function loadUndici(): Promise<Undici> {
  * (a constructor that returns an object yields that object).
  */
 export function ProxyAgent(...args: ConstructorParameters<Undici['ProxyAgent']>): InstanceType<Undici['ProxyAgent']> {
-  if (!undici) throw new Error('undici is not loaded yet: await loadUndici() before anything that may build a proxy agent.')
+  if (!undici)
+    throw new Error('undici is not loaded yet: await loadUndici() before anything that may build a proxy agent.')
   return new undici.ProxyAgent(...args)
 }
 

@@ -25,11 +25,20 @@ export class Problems {
   }
 
   /** Every key of `object` must be in `known`; `hints` explain keys users often send by mistake. */
-  knownKeys(object: Record<string, unknown>, path: Path, known: readonly string[], hints: Record<string, string> = {}): void {
+  knownKeys(
+    object: Record<string, unknown>,
+    path: Path,
+    known: readonly string[],
+    hints: Record<string, string> = {},
+  ): void {
     for (const key of Object.keys(object)) {
       if (known.includes(key)) continue
       // Own keys only: a payload key such as "__proto__" or "constructor" must not find Object's members.
-      const hint = Object.hasOwn(hints, key) ? hints[key] : closest(key, known) ? `did you mean '${closest(key, known)}'?` : `known fields: ${known.join(', ')}.`
+      const hint = Object.hasOwn(hints, key)
+        ? hints[key]
+        : closest(key, known)
+          ? `did you mean '${closest(key, known)}'?`
+          : `known fields: ${known.join(', ')}.`
       this.add([...path, key], `unknown field '${key}'; ${hint}`)
     }
   }
@@ -43,18 +52,33 @@ export class Problems {
     const length = [...value].length
     const { min = 0, max = Infinity } = limits
     if (length < min || length > max) {
-      this.add(path, `expected ${min === 1 && max === Infinity ? 'a non-empty string' : `${rangeText(min, max)} characters`}, got ${length}.`)
+      this.add(
+        path,
+        `expected ${min === 1 && max === Infinity ? 'a non-empty string' : `${rangeText(min, max)} characters`}, got ${length}.`,
+      )
       return false
     }
     return true
   }
 
   /** A whole number in [min, max]; with `numericString`, "42" is accepted too. */
-  integer(value: unknown, path: Path, limits: { min?: number; max?: number; numericString?: boolean } = {}): number | undefined {
+  integer(
+    value: unknown,
+    path: Path,
+    limits: { min?: number; max?: number; numericString?: boolean } = {},
+  ): number | undefined {
     const { min = -Infinity, max = Infinity } = limits
-    const number = typeof value === 'number' ? value : limits.numericString && typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN
+    const number =
+      typeof value === 'number'
+        ? value
+        : limits.numericString && typeof value === 'string' && /^-?\d+$/.test(value)
+          ? Number(value)
+          : NaN
     if (!Number.isSafeInteger(number)) {
-      this.add(path, `expected a whole number${limits.numericString ? ' (or a string of digits)' : ''}, got ${describe(value)}.`)
+      this.add(
+        path,
+        `expected a whole number${limits.numericString ? ' (or a string of digits)' : ''}, got ${describe(value)}.`,
+      )
       return undefined
     }
     if (number < min || number > max) {
@@ -97,7 +121,8 @@ export function describe(value: unknown): string {
   if (value === null) return 'null'
   if (value === undefined) return 'nothing'
   if (Array.isArray(value)) return `a list of ${value.length}`
-  if (typeof value === 'string') return value.length > 40 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`
+  if (typeof value === 'string')
+    return value.length > 40 ? `a string of ${value.length} characters` : `the string ${JSON.stringify(value)}`
   if (typeof value === 'number') return `the number ${value}`
   if (typeof value === 'boolean') return `${value}`
   return 'an object'

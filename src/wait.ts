@@ -20,8 +20,7 @@ export const LAST_READ_LEAD_MS = 1_000
 
 /** One status read's verdict. */
 export type PollResult<T> =
-  | { state: 'pending'; providerStatus: string; value?: T }
-  | { state: 'done'; providerStatus: string; value: T }
+  { state: 'pending'; providerStatus: string; value?: T } | { state: 'done'; providerStatus: string; value: T }
 
 export interface WaitOptions {
   firstDelayMs: number
@@ -55,7 +54,10 @@ export function pollDelayMs(firstDelayMs: number, n: number): number {
  * Poll until `poll` says done. A poll that decides the deploy failed throws (DeployFailedError);
  * that ends the wait too. Returns the final value and how many reads it took.
  */
-export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: WaitOptions): Promise<{ value: T; providerStatus: string; reads: number }> {
+export async function waitFor<T>(
+  poll: () => Promise<PollResult<T>>,
+  options: WaitOptions,
+): Promise<{ value: T; providerStatus: string; reads: number }> {
   const { deadline, signal } = options
   const startedAt = Date.now()
   const ownLimitLeft = () => (options.maxWaitMs === undefined ? Infinity : options.maxWaitMs - (Date.now() - startedAt))
@@ -63,7 +65,10 @@ export async function waitFor<T>(poll: () => Promise<PollResult<T>>, options: Wa
   // Which limit ended the wait is the one nearer now, not the one a clock read finds at zero (timers fire a little early).
   const timedOut = () =>
     ownLimitLeft() < deadline.remainingMs()
-      ? new TimeoutError(`Gave up ${options.what} after ${formatMs(options.maxWaitMs!)}, the most this wait may take.${last ? ` The last status was ${last}.` : ''}`, last)
+      ? new TimeoutError(
+          `Gave up ${options.what} after ${formatMs(options.maxWaitMs!)}, the most this wait may take.${last ? ` The last status was ${last}.` : ''}`,
+          last,
+        )
       : deadline.error(options.what, last)
   for (let reads = 0; ; reads++) {
     const budgetMs = Math.min(deadline.remainingMs(), ownLimitLeft())

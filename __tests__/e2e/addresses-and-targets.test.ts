@@ -47,7 +47,15 @@ describe('a base-url on an IPv6 literal', () => {
     await emu.start('::1')
     expect(emu.origin).toMatch(/^http:\/\/\[::1\]:\d+$/)
     const dep = emu.seed({ name: 'nightly-report' })
-    const result = await runAction({ inputs: { provider: 'qoder', target: dep.id, token: QODER_TOKEN, 'base-url': emu.origin, payload: '{"name": "over-ipv6"}' } })
+    const result = await runAction({
+      inputs: {
+        provider: 'qoder',
+        target: dep.id,
+        token: QODER_TOKEN,
+        'base-url': emu.origin,
+        payload: '{"name": "over-ipv6"}',
+      },
+    })
     expect(result.stderr + result.stdout).not.toContain('ENOTFOUND')
     expect(result.code).toBe(0)
     expect(result.outputs.status).toBe('succeeded')
@@ -77,7 +85,9 @@ describe('one resource listed twice in target', () => {
     expect(emu.requests).toEqual([])
     expect(emu.appliedUpdates(dep.id)).toBe(0)
     expect(result.outputs.status).toBe('failed')
-    expect(result.outputs['error-message']).toContain(`Invalid input 'target': '${dep.id.toUpperCase()}' and '${dep.id}' are the same huaweicloud-rts resource`)
+    expect(result.outputs['error-message']).toContain(
+      `Invalid input 'target': '${dep.id.toUpperCase()}' and '${dep.id}' are the same huaweicloud-rts resource`,
+    )
     expect(result.outputs['error-message']).toContain('nothing was sent')
   })
 

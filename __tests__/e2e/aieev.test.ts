@@ -30,9 +30,21 @@ beforeEach(() => start())
 afterEach(() => emu.close())
 afterAll(() => cleanupRuns())
 
-async function run(inputs: Record<string, string> = {}, options: Partial<RunOptions> = {}, extraSecrets: string[] = []): Promise<ActionRun> {
+async function run(
+  inputs: Record<string, string> = {},
+  options: Partial<RunOptions> = {},
+  extraSecrets: string[] = [],
+): Promise<ActionRun> {
   const result = await runAction({
-    inputs: { provider: 'aieev', 'payload-file': 'deploy/aieev.json', target: endpoint.endpoint_id, token: KEY, 'base-url': emu.origin, 'poll-interval': '100ms', ...inputs },
+    inputs: {
+      provider: 'aieev',
+      'payload-file': 'deploy/aieev.json',
+      target: endpoint.endpoint_id,
+      token: KEY,
+      'base-url': emu.origin,
+      'poll-interval': '100ms',
+      ...inputs,
+    },
     files: { 'deploy/aieev.json': JSON.stringify(PAYLOAD, null, 2), ...options.files },
     ...options,
   })
@@ -58,8 +70,16 @@ describe('aieev end to end', () => {
     expect(o['provider-status']).toBe('RUNNING')
     expect(o.changed).toBe('true')
     const resource = JSON.parse(o.resource!)
-    expect(resource).toMatchObject({ endpoint_id: endpoint.endpoint_id, is_active: true, status: 'RUNNING', container_port: 9090 })
-    expect(resource.container_env_vars).toEqual([{ key: 'DB_PASSWORD', value: '***' }, { key: 'API_SECRET', value: '***' }])
+    expect(resource).toMatchObject({
+      endpoint_id: endpoint.endpoint_id,
+      is_active: true,
+      status: 'RUNNING',
+      container_port: 9090,
+    })
+    expect(resource.container_env_vars).toEqual([
+      { key: 'DB_PASSWORD', value: '***' },
+      { key: 'API_SECRET', value: '***' },
+    ])
     expect(JSON.parse(result.resourceFile!).container_env_vars[1]).toEqual({ key: 'API_SECRET', value: '***' })
     // The GET before has no settings: only the settings sent count, not the others the PATCH answer carries.
     expect(JSON.parse(o.changes!)).toEqual(['container_env_vars', 'container_health_check_path', 'container_port'])
@@ -70,11 +90,21 @@ describe('aieev end to end', () => {
     await emu.close()
     await start({ getIncludesSettings: true })
     const oldValue = endpoint.container_env_vars![1]!.value
-    const payload = { container_env_vars: [{ key: 'ENV', value: 'prod' }, { key: 'HF_TOKEN', value: 'hf_rotated_value_000' }] }
-    const result = await run({ 'payload-file': 'p.json' }, { files: { 'p.json': JSON.stringify(payload) } }, [oldValue, 'hf_rotated_value_000'])
+    const payload = {
+      container_env_vars: [
+        { key: 'ENV', value: 'prod' },
+        { key: 'HF_TOKEN', value: 'hf_rotated_value_000' },
+      ],
+    }
+    const result = await run({ 'payload-file': 'p.json' }, { files: { 'p.json': JSON.stringify(payload) } }, [
+      oldValue,
+      'hf_rotated_value_000',
+    ])
     expect(result.code).toBe(0)
     expect(JSON.parse(result.outputs.changes!)).toEqual(['container_env_vars[1].value'])
-    expect(result.summary).toContain('| <code>container_env_vars[1].value</code> | <code>"***"</code> | <code>"***"</code> |')
+    expect(result.summary).toContain(
+      '| <code>container_env_vars[1].value</code> | <code>"***"</code> | <code>"***"</code> |',
+    )
   })
 
   it('restart: false saves the settings only and warns that the endpoint is inactive', async () => {
@@ -92,7 +122,9 @@ describe('aieev end to end', () => {
     expect(result.code).toBe(1)
     expect(result.outputs.status).toBe('failed')
     expect(result.outputs['provider-status']).toBe('DEPLOY_FAILED')
-    expect(result.outputs['error-message']).toContain('The endpoint did not come up: its status is DEPLOY_FAILED. The settings were saved')
+    expect(result.outputs['error-message']).toContain(
+      'The endpoint did not come up: its status is DEPLOY_FAILED. The settings were saved',
+    )
     expect(JSON.parse(result.outputs.resource!).container_env_vars[0].value).toBe('***')
   })
 
@@ -109,7 +141,9 @@ describe('aieev end to end', () => {
     const result = await run()
     expect(result.code).toBe(1)
     expect(emu.appliedPatches(endpoint.endpoint_id)).toBe(1)
-    expect(result.outputs['error-message']).toContain('The settings were saved, but the endpoint could not be started: the start call answered HTTP 404')
+    expect(result.outputs['error-message']).toContain(
+      'The settings were saved, but the endpoint could not be started: the start call answered HTTP 404',
+    )
     expect(result.outputs['error-message']).toContain('start it from the Aieev console, or run with restart: false')
   })
 
@@ -119,23 +153,38 @@ describe('aieev end to end', () => {
       container_health_check_timeout: 0,
       health_check_timeout: 1.5,
       container_metric_path: 'metrics',
-      container_env_vars: [{ key: 'A', value: 'x-secret-1' }, { key: 'A', value: 'x-secret-2' }, { key: '', value: 'y' }, { key: 'N', value: 424242 }],
+      container_env_vars: [
+        { key: 'A', value: 'x-secret-1' },
+        { key: 'A', value: 'x-secret-2' },
+        { key: '', value: 'y' },
+        { key: 'N', value: 424242 },
+      ],
       replicas: 3,
     }
-    const result = await run({ 'payload-file': 'bad.json' }, { files: { 'bad.json': JSON.stringify(bad, null, 2) } }, ['x-secret-1', 'x-secret-2', '424242'])
+    const result = await run({ 'payload-file': 'bad.json' }, { files: { 'bad.json': JSON.stringify(bad, null, 2) } }, [
+      'x-secret-1',
+      'x-secret-2',
+      '424242',
+    ])
     expect(result.code).toBe(1)
     expect(emu.requests).toHaveLength(0)
-    const messages = result.commands.filter((c) => c.command === 'error' && c.properties.file === 'bad.json').map((c) => `${c.properties.line}: ${c.message}`)
-    expect(messages).toEqual(expect.arrayContaining([
-      expect.stringMatching(/^2: \$\.container_port: expected a whole number 1 to 65535, got 70000/),
-      expect.stringMatching(/^3: \$\.container_health_check_timeout: expected a whole number at least 1, got 0/),
-      expect.stringMatching(/^4: \$\.health_check_timeout: expected a whole number/),
-      expect.stringMatching(/^5: \$\.container_metric_path: 'metrics' must start with '\/'/),
-      expect.stringMatching(/\$\.container_env_vars\[1\]\.key: the key 'A' is also set at \$\.container_env_vars\[0\]/),
-      expect.stringMatching(/\$\.container_env_vars\[2\]\.key: expected a non-empty string/),
-      expect.stringMatching(/\$\.container_env_vars\[3\]\.value: expected the value as a string \(quote it\)/),
-      expect.stringMatching(/\$\.replicas: unknown field 'replicas'/),
-    ]))
+    const messages = result.commands
+      .filter((c) => c.command === 'error' && c.properties.file === 'bad.json')
+      .map((c) => `${c.properties.line}: ${c.message}`)
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^2: \$\.container_port: expected a whole number 1 to 65535, got 70000/),
+        expect.stringMatching(/^3: \$\.container_health_check_timeout: expected a whole number at least 1, got 0/),
+        expect.stringMatching(/^4: \$\.health_check_timeout: expected a whole number/),
+        expect.stringMatching(/^5: \$\.container_metric_path: 'metrics' must start with '\/'/),
+        expect.stringMatching(
+          /\$\.container_env_vars\[1\]\.key: the key 'A' is also set at \$\.container_env_vars\[0\]/,
+        ),
+        expect.stringMatching(/\$\.container_env_vars\[2\]\.key: expected a non-empty string/),
+        expect.stringMatching(/\$\.container_env_vars\[3\]\.value: expected the value as a string \(quote it\)/),
+        expect.stringMatching(/\$\.replicas: unknown field 'replicas'/),
+      ]),
+    )
   })
 
   it('refuses an empty payload', async () => {
@@ -164,7 +213,12 @@ describe('aieev end to end', () => {
   })
 
   it('survives a gateway 502 (an HTML page) on a status read', async () => {
-    emu.inject({ method: 'GET', path: `/external/api/v1/endpoints/${endpoint.endpoint_id}`, times: 2, fault: { kind: 'status', status: 502 } })
+    emu.inject({
+      method: 'GET',
+      path: `/external/api/v1/endpoints/${endpoint.endpoint_id}`,
+      times: 2,
+      fault: { kind: 'status', status: 502 },
+    })
     const result = await run()
     expect(result.code).toBe(0)
     expect(emu.appliedPatches(endpoint.endpoint_id)).toBe(1)

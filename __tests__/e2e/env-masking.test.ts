@@ -14,7 +14,13 @@ import { cleanupRuns, findLeaks, runAction, type ActionRun } from '../helpers/ru
 const KEY = 'aieev-masking-key-0123456789'
 const TOKEN_VALUE = 'abc123def456ghi789'
 const TARGET = 'production-ep1'
-const PAYLOAD = { container_port: 9090, container_env_vars: [{ key: 'STAGE', value: 'prod' }, { key: 'API_TOKEN', value: TOKEN_VALUE }] }
+const PAYLOAD = {
+  container_port: 9090,
+  container_env_vars: [
+    { key: 'STAGE', value: 'prod' },
+    { key: 'API_TOKEN', value: TOKEN_VALUE },
+  ],
+}
 
 let emu: AieevEmulator
 beforeEach(async () => {
@@ -28,7 +34,17 @@ afterAll(() => cleanupRuns())
 const masked = (run: ActionRun) => run.commands.filter((c) => c.command === 'add-mask').map((c) => c.message)
 
 async function run(inputs: Record<string, string> = {}): Promise<ActionRun> {
-  const result = await runAction({ inputs: { provider: 'aieev', target: TARGET, token: KEY, 'base-url': emu.origin, 'poll-interval': '100ms', payload: JSON.stringify(PAYLOAD), ...inputs } })
+  const result = await runAction({
+    inputs: {
+      provider: 'aieev',
+      target: TARGET,
+      token: KEY,
+      'base-url': emu.origin,
+      'poll-interval': '100ms',
+      payload: JSON.stringify(PAYLOAD),
+      ...inputs,
+    },
+  })
   expect(findLeaks(result, [KEY, TOKEN_VALUE])).toEqual([])
   return result
 }
@@ -46,7 +62,10 @@ describe('aieev env var values: masked on the runner only when they could be a c
 
     // deploy-patch's own outputs: every env value redacted, as a whole value.
     const resource = JSON.parse(result.outputs.resource!)
-    expect(resource.container_env_vars).toEqual([{ key: 'STAGE', value: '***' }, { key: 'API_TOKEN', value: '***' }])
+    expect(resource.container_env_vars).toEqual([
+      { key: 'STAGE', value: '***' },
+      { key: 'API_TOKEN', value: '***' },
+    ])
     expect(JSON.parse(result.resourceFile!).container_env_vars[0]).toEqual({ key: 'STAGE', value: '***' })
 
     // …and no word or id that merely contains 'prod' is garbled in what deploy-patch writes.
@@ -59,7 +78,15 @@ describe('aieev env var values: masked on the runner only when they could be a c
   })
 
   it("hides 'prod' where the provider's answer quotes it on its own", async () => {
-    emu.inject({ method: 'PATCH', fault: { kind: 'status', status: 422, contentType: 'application/json', body: JSON.stringify({ detail: "STAGE must not be 'prod' for production-ep1 endpoints" }) } })
+    emu.inject({
+      method: 'PATCH',
+      fault: {
+        kind: 'status',
+        status: 422,
+        contentType: 'application/json',
+        body: JSON.stringify({ detail: "STAGE must not be 'prod' for production-ep1 endpoints" }),
+      },
+    })
     const result = await run()
     expect(result.code).toBe(1)
     expect(result.outputs['http-status']).toBe('422')
@@ -69,12 +96,24 @@ describe('aieev env var values: masked on the runner only when they could be a c
   })
 
   it('masks a value under a key that names a credential even when short, and a long token-like value under any key', async () => {
-    const payload = { container_env_vars: [{ key: 'DB_PASSWORD', value: 'hunter2' }, { key: 'BUILD_REF', value: 'a1b2c3d4e5f6a7b8c9d0' }, { key: 'TOKEN_TTL', value: '3600' }, { key: 'LOG_LEVEL', value: 'debug' }] }
+    const payload = {
+      container_env_vars: [
+        { key: 'DB_PASSWORD', value: 'hunter2' },
+        { key: 'BUILD_REF', value: 'a1b2c3d4e5f6a7b8c9d0' },
+        { key: 'TOKEN_TTL', value: '3600' },
+        { key: 'LOG_LEVEL', value: 'debug' },
+      ],
+    }
     const result = await run({ payload: JSON.stringify(payload) })
     expect(result.code, result.stdout.slice(-2000)).toBe(0)
     expect(masked(result)).toEqual(expect.arrayContaining(['hunter2', 'a1b2c3d4e5f6a7b8c9d0']))
     expect(masked(result)).not.toContain('3600')
     expect(masked(result)).not.toContain('debug')
-    expect(JSON.parse(result.outputs.resource!).container_env_vars.map((v: { value: string }) => v.value)).toEqual(['***', '***', '***', '***'])
+    expect(JSON.parse(result.outputs.resource!).container_env_vars.map((v: { value: string }) => v.value)).toEqual([
+      '***',
+      '***',
+      '***',
+      '***',
+    ])
   })
 })

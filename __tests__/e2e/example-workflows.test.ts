@@ -61,8 +61,13 @@ interface Workflow {
   jobs: Record<string, Job>
 }
 
-const files = readdirSync(WORKFLOW_DIR).filter((name) => /^example-.*\.ya?ml$/.test(name)).sort()
-const workflows = files.map((file) => ({ file, doc: parse(readFileSync(path.join(WORKFLOW_DIR, file), 'utf8')) as Workflow }))
+const files = readdirSync(WORKFLOW_DIR)
+  .filter((name) => /^example-.*\.ya?ml$/.test(name))
+  .sort()
+const workflows = files.map((file) => ({
+  file,
+  doc: parse(readFileSync(path.join(WORKFLOW_DIR, file), 'utf8')) as Workflow,
+}))
 
 /** The runner's expression context for one run. */
 interface Context {
@@ -89,12 +94,19 @@ function triggers(file: string, doc: Workflow): Trigger[] {
     const inputs: Values = { ...TYPED_INPUTS[file] }
     for (const [name, spec] of Object.entries(declared)) {
       if (name in inputs) continue
-      if (spec.default === undefined) throw new Error(`${file}: dispatch input '${name}' has no default; add what a person would type to TYPED_INPUTS`)
+      if (spec.default === undefined)
+        throw new Error(
+          `${file}: dispatch input '${name}' has no default; add what a person would type to TYPED_INPUTS`,
+        )
       inputs[name] = spec.type === 'boolean' ? spec.default === true || spec.default === 'true' : spec.default
     }
     found.push({ label: 'dispatched with the defaults', event: 'workflow_dispatch', inputs })
     if (declared['dry-run']?.type === 'boolean' && inputs['dry-run'] === true) {
-      found.push({ label: 'dispatched with dry-run unticked', event: 'workflow_dispatch', inputs: { ...inputs, 'dry-run': false } })
+      found.push({
+        label: 'dispatched with dry-run unticked',
+        event: 'workflow_dispatch',
+        inputs: { ...inputs, 'dry-run': false },
+      })
     }
   }
   if (found.length === 0) throw new Error(`${file}: no push or workflow_dispatch trigger`)
@@ -106,7 +118,8 @@ function matrixEntries(file: string, job: Job): Values[] {
   const matrix = job.strategy?.matrix
   if (!matrix) return [{}]
   const { include, ...rest } = matrix
-  if (Object.keys(rest).length > 0 || !include?.length) throw new Error(`${file}: only a matrix of 'include' entries is supported here`)
+  if (Object.keys(rest).length > 0 || !include?.length)
+    throw new Error(`${file}: only a matrix of 'include' entries is supported here`)
   return include
 }
 
@@ -171,13 +184,17 @@ function interpolate(value: Json, ctx: Context, where: string): string {
 }
 
 function interpolateAll(values: Record<string, Json> | undefined, ctx: Context, where: string): Record<string, string> {
-  return Object.fromEntries(Object.entries(values ?? {}).map(([name, value]) => [name, interpolate(value, ctx, `${where}.${name}`)]))
+  return Object.fromEntries(
+    Object.entries(values ?? {}).map(([name, value]) => [name, interpolate(value, ctx, `${where}.${name}`)]),
+  )
 }
 
 // ── payloads ─────────────────────────────────────────────────────────────────────────────────
 /** The payload the step sends: its file under examples/ or the inline value, with `${NAME}` from the env when substitute-env is on. */
 function expectedPayload(inputs: Record<string, string>, env: Record<string, string>): Values {
-  const text = inputs['payload-file'] ? readFileSync(path.join(EXAMPLES, inputs['payload-file']), 'utf8') : (inputs.payload ?? '')
+  const text = inputs['payload-file']
+    ? readFileSync(path.join(EXAMPLES, inputs['payload-file']), 'utf8')
+    : (inputs.payload ?? '')
   const payload = (text.trim() === '' ? {} : parse(text)) as Values
   if (inputs['substitute-env'] !== 'true') return payload
   const substitute = (value: Json): Json => {
@@ -188,7 +205,8 @@ function expectedPayload(inputs: Record<string, string>, env: Record<string, str
       })
     }
     if (Array.isArray(value)) return value.map(substitute)
-    if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]))
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v)]))
     return value
   }
   return substitute(payload) as Values
@@ -221,7 +239,12 @@ function keysDeep(value: unknown, into = new Set<string>()): Set<string> {
  * `steps.<id>.outputs.resource-file`, `results` or `resource`, on the same line) that the data
  * does not have.
  */
-function jqFieldProblems(later: (Step & { run?: string })[], id: string, outputs: Record<string, string>, resourceFile: string | undefined): string[] {
+function jqFieldProblems(
+  later: (Step & { run?: string })[],
+  id: string,
+  outputs: Record<string, string>,
+  resourceFile: string | undefined,
+): string[] {
   const problems: string[] = []
   for (const step of later) {
     if (typeof step.run !== 'string') continue
@@ -240,7 +263,9 @@ function jqFieldProblems(later: (Step & { run?: string })[], id: string, outputs
       const lines = step.run.split('\n').filter((line) => line.includes(`$${variable}`))
       for (const program of lines.join('\n').matchAll(/\bjq\b[^'\n]*'([^']*)'/g)) {
         const fields = [...program[1]!.matchAll(/\.(?:"([^"]+)"|([A-Za-z_]\w*))/g)].map((m) => m[1] ?? m[2]!)
-        for (const field of fields) if (!keys.has(field)) problems.push(`a later step's jq reads .${field} from ${output}, which has no such field`)
+        for (const field of fields)
+          if (!keys.has(field))
+            problems.push(`a later step's jq reads .${field} from ${output}, which has no such field`)
       }
     }
   }
@@ -258,7 +283,11 @@ interface World {
   close(): Promise<void>
 }
 
-const targetsOf = (inputs: Record<string, string>): string[] => (inputs.target ?? '').split(/[\n,]/).map((t) => t.trim()).filter(Boolean)
+const targetsOf = (inputs: Record<string, string>): string[] =>
+  (inputs.target ?? '')
+    .split(/[\n,]/)
+    .map((t) => t.trim())
+    .filter(Boolean)
 
 const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
   async qoder() {
@@ -269,7 +298,13 @@ const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
       origin,
       secrets: { QODER_PAT: token },
       seed(inputs) {
-        for (const id of targetsOf(inputs)) emulator.seed({ id, name: 'weekly-report', description: 'Weekly report', metadata: { legacy_ticket: 'OPS-1234' } })
+        for (const id of targetsOf(inputs))
+          emulator.seed({
+            id,
+            name: 'weekly-report',
+            description: 'Weekly report',
+            metadata: { legacy_ticket: 'OPS-1234' },
+          })
       },
       check(inputs, payload, dryRun) {
         for (const id of targetsOf(inputs)) {
@@ -285,27 +320,43 @@ const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
   async kintone(raw) {
     // kintone API tokens belong to one app each: the secret holds one per app the example deploys,
     // comma-separated. The apps are the literal ones of its payload file (or its target).
-    const literal = (name: string): string => (typeof raw[name] === 'string' && !String(raw[name]).includes('${{') ? String(raw[name]) : '')
-    const fromFile = literal('payload-file') ? (parse(readFileSync(path.join(EXAMPLES, literal('payload-file')), 'utf8')) as Values).apps : undefined
-    const apps = Array.isArray(fromFile) ? fromFile.map((a) => Number((a as Values).app)) : targetsOf({ target: literal('target') }).map(Number)
-    if (apps.length === 0) throw new Error("kintone example: no literal apps in its payload-file or target to seed the emulator with")
+    const literal = (name: string): string =>
+      typeof raw[name] === 'string' && !String(raw[name]).includes('${{') ? String(raw[name]) : ''
+    const fromFile = literal('payload-file')
+      ? (parse(readFileSync(path.join(EXAMPLES, literal('payload-file')), 'utf8')) as Values).apps
+      : undefined
+    const apps = Array.isArray(fromFile)
+      ? fromFile.map((a) => Number((a as Values).app))
+      : targetsOf({ target: literal('target') }).map(Number)
+    if (apps.length === 0)
+      throw new Error('kintone example: no literal apps in its payload-file or target to seed the emulator with')
     const tokenFor = (app: number): string => `EmulatorKintoneTokenForApp${app}`
-    const emulator = new KintoneEmulator({ apiTokens: Object.fromEntries(apps.map((app) => [tokenFor(app), { apps: [app], appManagement: true }])), deployMs: 200 })
+    const emulator = new KintoneEmulator({
+      apiTokens: Object.fromEntries(apps.map((app) => [tokenFor(app), { apps: [app], appManagement: true }])),
+      deployMs: 200,
+    })
     const origin = await emulator.start()
     const appsOf = (inputs: Record<string, string>, payload: Values): { app: number; revision?: number }[] =>
-      Array.isArray(payload.apps) ? (payload.apps as { app: number; revision?: number }[]) : targetsOf(inputs).map((app) => ({ app: Number(app) }))
+      Array.isArray(payload.apps)
+        ? (payload.apps as { app: number; revision?: number }[])
+        : targetsOf(inputs).map((app) => ({ app: Number(app) }))
     return {
       origin,
       secrets: { KINTONE_API_TOKENS: apps.map(tokenFor).join(',') },
       seed(inputs, payload) {
-        for (const { app, revision } of appsOf(inputs, payload)) emulator.addApp(Number(app), { revision: revision === undefined || revision === -1 ? 4 : Number(revision) })
+        for (const { app, revision } of appsOf(inputs, payload))
+          emulator.addApp(Number(app), { revision: revision === undefined || revision === -1 ? 4 : Number(revision) })
       },
       check(inputs, payload, dryRun) {
         expect(emulator.deploysApplied()).toBe(dryRun ? 0 : 1)
         for (const { app, revision } of appsOf(inputs, payload)) {
-          expect(emulator.deployedRevision(Number(app)), `app ${app}`).toBe(dryRun ? undefined : revision === undefined || revision === -1 ? 4 : Number(revision))
+          expect(emulator.deployedRevision(Number(app)), `app ${app}`).toBe(
+            dryRun ? undefined : revision === undefined || revision === -1 ? 4 : Number(revision),
+          )
         }
-        const deploys = emulator.requestsTo('POST', '/k/v1/preview/app/deploy.json').filter((r) => !r.headers['x-http-method-override'])
+        const deploys = emulator
+          .requestsTo('POST', '/k/v1/preview/app/deploy.json')
+          .filter((r) => !r.headers['x-http-method-override'])
         expect(deploys.map((d) => JSON.parse(d.body) as unknown)).toEqual(dryRun ? [] : [payload])
       },
       close: () => emulator.close(),
@@ -352,7 +403,8 @@ const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
       origin,
       secrets: { AIEEV_API_KEY: key, HF_TOKEN: 'hf_ExampleWorkflowToken0000000000' },
       seed(inputs) {
-        for (const id of targetsOf(inputs)) emulator.seed({ endpoint_id: id, name: 'llm-chat-api', container_start_command: 'python serve.py' })
+        for (const id of targetsOf(inputs))
+          emulator.seed({ endpoint_id: id, name: 'llm-chat-api', container_start_command: 'python serve.py' })
       },
       check(inputs, payload, dryRun) {
         for (const id of targetsOf(inputs)) {
@@ -362,7 +414,8 @@ const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
           expect(patches.map((p) => JSON.parse(p.body) as unknown)).toEqual(dryRun ? [] : [payload])
           if (dryRun) continue
           const stored = emulator.stored(id)!
-          for (const [name, value] of Object.entries(payload)) expect(stored[name as keyof typeof stored], name).toEqual(value)
+          for (const [name, value] of Object.entries(payload))
+            expect(stored[name as keyof typeof stored], name).toEqual(value)
           expect(stored).toMatchObject({ is_active: true, status: 'RUNNING' })
         }
       },
@@ -402,13 +455,28 @@ const cases: Case[] = workflows.flatMap(({ file, doc }) =>
 describe('the README example workflows, run against the emulators', () => {
   it('cover every provider, and each one runs this action', () => {
     expect(workflows.length).toBeGreaterThan(0)
-    for (const { file } of workflows) expect(cases.some((c) => c.file === file), `${file} has a step using OWNER/deploy-patch@…`).toBe(true)
-    const providers = new Set(cases.map((c) => workflows.find((w) => w.file === c.file)!.doc.jobs[c.jobName]!.steps[c.stepIndex]!.with?.provider))
+    for (const { file } of workflows)
+      expect(
+        cases.some((c) => c.file === file),
+        `${file} has a step using OWNER/deploy-patch@…`,
+      ).toBe(true)
+    const providers = new Set(
+      cases.map(
+        (c) => workflows.find((w) => w.file === c.file)!.doc.jobs[c.jobName]!.steps[c.stepIndex]!.with?.provider,
+      ),
+    )
     expect([...providers].sort()).toEqual(['aieev', 'huaweicloud-rts', 'kintone', 'qoder'])
   })
 
   it('the expression evaluator refuses what it does not know, instead of passing it through', () => {
-    const ctx: Context = { event: 'push', inputs: {}, secrets: { A: 'a' }, vars: {}, matrix: {}, github: { ref_name: REF_NAME } }
+    const ctx: Context = {
+      event: 'push',
+      inputs: {},
+      secrets: { A: 'a' },
+      vars: {},
+      matrix: {},
+      github: { ref_name: REF_NAME },
+    }
     expect(interpolate('${{ secrets.A }}-${{ github.ref_name }}', ctx, 'x')).toBe(`a-${REF_NAME}`)
     expect(interpolate('${{ inputs.dry-run == true }}', ctx, 'x')).toBe('false')
     expect(() => interpolate('${{ secrets.B }}', ctx, 'x')).toThrow(/no emulator value/)
@@ -418,64 +486,98 @@ describe('the README example workflows, run against the emulators', () => {
     expect(() => interpolate('${{ env.X }}', ctx, 'x')).toThrow(/context 'env'/)
   })
 
-  for (const { title, file, jobName, stepIndex, trigger, matrix } of cases) it(title, async () => {
-    const doc = workflows.find((w) => w.file === file)!.doc
-    const job = doc.jobs[jobName]!
-    const step = job.steps[stepIndex]!
-    const where = `${file}: jobs.${jobName}.steps[${stepIndex}]`
-    const raw = step.with ?? {}
-    const provider = String(raw.provider)
-    const start = WORLDS[provider]
-    if (!start) throw new Error(`${where}: no emulator for provider '${provider}'`)
-    const world = await start(raw)
-    const github = raw['github-environment'] !== undefined ? new GitHubEmulator({ tokens: [FAKE_GITHUB_TOKEN] }) : undefined
-    try {
-      const githubApi = github ? await github.start() : undefined
-      const ctx: Context = { event: trigger.event, inputs: trigger.inputs, secrets: {}, vars: {}, matrix, github: { ref_name: REF_NAME } }
-      // Every configuration variable is the emulator's origin (kintone's KINTONE_BASE_URL is the only one).
-      ctx.vars = new Proxy({}, { get: (_t, name) => (typeof name === 'string' && /^[A-Z][A-Z0-9_]*$/.test(name) ? world.origin : undefined) })
-      ctx.secrets = world.secrets
-      const env = { ...interpolateAll(doc.env, ctx, `${file}: env`), ...interpolateAll(job.env, ctx, `${file}: jobs.${jobName}.env`), ...interpolateAll(step.env, ctx, `${where}.env`) }
-      const inputs = interpolateAll(raw, ctx, `${where}.with`)
-      inputs['base-url'] ??= world.origin
-      expect(new URL(inputs['base-url']).origin, `${where}: base-url reaches the emulator`).toBe(world.origin)
-      const payload = expectedPayload(inputs, env)
-      world.seed(inputs, payload)
-
-      const examples = readdirSync(path.join(EXAMPLES, 'deploy')).map((name) => `deploy/${name}`)
-      const run = await runAction({
-        inputs,
-        env: { ...env, GITHUB_REF_NAME: REF_NAME, GITHUB_EVENT_NAME: trigger.event, ...(githubApi ? { GITHUB_API_URL: githubApi } : {}) },
-        // actions/checkout: the repository's examples/ is the workspace.
-        files: Object.fromEntries(examples.map((name) => [name, readFileSync(path.join(EXAMPLES, name))])),
-      })
-      const log = `${run.stdout}\n${run.stderr}`
-      const dryRun = inputs['dry-run'] === 'true'
-      expect(run.code, log).toBe(0)
-      expect(run.outputs.status, log).toBe(dryRun ? 'dry-run' : 'succeeded')
-      expect(findLeaks(run, Object.values(world.secrets).flatMap((s) => [s, ...s.split(',')]))).toEqual([])
-      world.check(inputs, payload, dryRun)
-
-      // What later steps read from this step is set.
-      if (step.id) {
-        const later = JSON.stringify(job.steps.slice(stepIndex + 1))
-        const read = [...later.matchAll(new RegExp(`steps\\.${step.id}\\.outputs\\.([\\w-]+)`, 'g'))].map((m) => m[1]!)
-        for (const output of new Set(read)) expect(run.outputs, `${where}: a later step reads steps.${step.id}.outputs.${output}`).toHaveProperty([output])
-        if (read.includes('resource-file')) expect(run.resourceFile, 'resource-file exists').toBeDefined()
-        for (const problem of jqFieldProblems(job.steps.slice(stepIndex + 1), step.id, run.outputs, run.resourceFile)) expect.fail(`${where}: ${problem}`)
-      }
-
-      if (github) {
-        const records = github.deployments()
-        if (dryRun) expect(records).toEqual([])
-        else {
-          expect(records.map((d) => d.environment)).toEqual([inputs['github-environment']])
-          expect(github.states(records[0]!.id)).toEqual(['in_progress', 'success'])
+  for (const { title, file, jobName, stepIndex, trigger, matrix } of cases)
+    it(title, async () => {
+      const doc = workflows.find((w) => w.file === file)!.doc
+      const job = doc.jobs[jobName]!
+      const step = job.steps[stepIndex]!
+      const where = `${file}: jobs.${jobName}.steps[${stepIndex}]`
+      const raw = step.with ?? {}
+      const provider = String(raw.provider)
+      const start = WORLDS[provider]
+      if (!start) throw new Error(`${where}: no emulator for provider '${provider}'`)
+      const world = await start(raw)
+      const github =
+        raw['github-environment'] !== undefined ? new GitHubEmulator({ tokens: [FAKE_GITHUB_TOKEN] }) : undefined
+      try {
+        const githubApi = github ? await github.start() : undefined
+        const ctx: Context = {
+          event: trigger.event,
+          inputs: trigger.inputs,
+          secrets: {},
+          vars: {},
+          matrix,
+          github: { ref_name: REF_NAME },
         }
+        // Every configuration variable is the emulator's origin (kintone's KINTONE_BASE_URL is the only one).
+        ctx.vars = new Proxy(
+          {},
+          {
+            get: (_t, name) => (typeof name === 'string' && /^[A-Z][A-Z0-9_]*$/.test(name) ? world.origin : undefined),
+          },
+        )
+        ctx.secrets = world.secrets
+        const env = {
+          ...interpolateAll(doc.env, ctx, `${file}: env`),
+          ...interpolateAll(job.env, ctx, `${file}: jobs.${jobName}.env`),
+          ...interpolateAll(step.env, ctx, `${where}.env`),
+        }
+        const inputs = interpolateAll(raw, ctx, `${where}.with`)
+        inputs['base-url'] ??= world.origin
+        expect(new URL(inputs['base-url']).origin, `${where}: base-url reaches the emulator`).toBe(world.origin)
+        const payload = expectedPayload(inputs, env)
+        world.seed(inputs, payload)
+
+        const examples = readdirSync(path.join(EXAMPLES, 'deploy')).map((name) => `deploy/${name}`)
+        const run = await runAction({
+          inputs,
+          env: {
+            ...env,
+            GITHUB_REF_NAME: REF_NAME,
+            GITHUB_EVENT_NAME: trigger.event,
+            ...(githubApi ? { GITHUB_API_URL: githubApi } : {}),
+          },
+          // actions/checkout: the repository's examples/ is the workspace.
+          files: Object.fromEntries(examples.map((name) => [name, readFileSync(path.join(EXAMPLES, name))])),
+        })
+        const log = `${run.stdout}\n${run.stderr}`
+        const dryRun = inputs['dry-run'] === 'true'
+        expect(run.code, log).toBe(0)
+        expect(run.outputs.status, log).toBe(dryRun ? 'dry-run' : 'succeeded')
+        expect(
+          findLeaks(
+            run,
+            Object.values(world.secrets).flatMap((s) => [s, ...s.split(',')]),
+          ),
+        ).toEqual([])
+        world.check(inputs, payload, dryRun)
+
+        // What later steps read from this step is set.
+        if (step.id) {
+          const later = JSON.stringify(job.steps.slice(stepIndex + 1))
+          const read = [...later.matchAll(new RegExp(`steps\\.${step.id}\\.outputs\\.([\\w-]+)`, 'g'))].map(
+            (m) => m[1]!,
+          )
+          for (const output of new Set(read))
+            expect(run.outputs, `${where}: a later step reads steps.${step.id}.outputs.${output}`).toHaveProperty([
+              output,
+            ])
+          if (read.includes('resource-file')) expect(run.resourceFile, 'resource-file exists').toBeDefined()
+          for (const problem of jqFieldProblems(job.steps.slice(stepIndex + 1), step.id, run.outputs, run.resourceFile))
+            expect.fail(`${where}: ${problem}`)
+        }
+
+        if (github) {
+          const records = github.deployments()
+          if (dryRun) expect(records).toEqual([])
+          else {
+            expect(records.map((d) => d.environment)).toEqual([inputs['github-environment']])
+            expect(github.states(records[0]!.id)).toEqual(['in_progress', 'success'])
+          }
+        }
+      } finally {
+        await world.close()
+        await github?.close()
       }
-    } finally {
-      await world.close()
-      await github?.close()
-    }
-  })
+    })
 })

@@ -87,8 +87,12 @@ describe('GitHub deployment record, end to end', () => {
     ])
     expect(result.outputs['github-deployment-id']).toBe(String(deployment!.id))
     expect(result.outputs.status).toBe('succeeded')
-    expect(result.summary).toContain(`Recorded as GitHub deployment ${deployment!.id} in environment [<code>production</code>](https://github.com/octo/app/deployments/production).`)
-    expect(result.stdout).toContain(`GitHub deployment ${deployment!.id} of ffac537 in environment 'production': in_progress.`)
+    expect(result.summary).toContain(
+      `Recorded as GitHub deployment ${deployment!.id} in environment [<code>production</code>](https://github.com/octo/app/deployments/production).`,
+    )
+    expect(result.stdout).toContain(
+      `GitHub deployment ${deployment!.id} of ffac537 in environment 'production': in_progress.`,
+    )
 
     // The record brackets the provider's work: created and in_progress before Qoder's first request, finished after its update.
     const [create, inProgress, success] = github.requests
@@ -99,13 +103,27 @@ describe('GitHub deployment record, end to end', () => {
   })
 
   it('a provider failure posts failure and the step fails', async () => {
-    qoder.inject({ method: 'POST', fault: { kind: 'status', status: 400, body: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'Referenced agent is archived.' } }), contentType: 'application/json' } })
+    qoder.inject({
+      method: 'POST',
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          type: 'error',
+          error: { type: 'invalid_request_error', message: 'Referenced agent is archived.' },
+        }),
+        contentType: 'application/json',
+      },
+    })
     const result = await run()
     expect(result.code).toBe(1)
     expect(result.outputs.status).toBe('failed')
     const [deployment] = github.deployments()
     expect(github.states(deployment!.id)).toEqual(['in_progress', 'failure'])
-    expect(deployment!.statuses.at(-1)).toMatchObject({ log_url: LOG_URL, description: `Failed to update qoder ${dep.id}` })
+    expect(deployment!.statuses.at(-1)).toMatchObject({
+      log_url: LOG_URL,
+      description: `Failed to update qoder ${dep.id}`,
+    })
     expect(result.outputs['github-deployment-id']).toBe(String(deployment!.id))
   })
 
@@ -124,7 +142,9 @@ describe('GitHub deployment record, end to end', () => {
     expect(result.code).toBe(0)
     expect(result.outputs.status).toBe('succeeded')
     expect(qoder.appliedUpdates(dep.id)).toBe(1)
-    expect(warnings(result)).toEqual(['Could not record the GitHub deployment: GitHub answered 500 (Server Error) while creating a deployment in octo/app.'])
+    expect(warnings(result)).toEqual([
+      'Could not record the GitHub deployment: GitHub answered 500 (Server Error) while creating a deployment in octo/app.',
+    ])
     expect(github.requests).toHaveLength(1) // a deployment create is not retried: it could create two
     expect(result.outputs).not.toHaveProperty('github-deployment-id')
   })
@@ -159,7 +179,9 @@ describe('GitHub deployment record, end to end', () => {
       expect.stringMatching(/^\/api\/v3\/repos\/octo\/app\/deployments\/\d+\/statuses$/),
     ])
     const [deployment] = github.deployments()
-    expect(deployment!.statuses.map((s) => s.log_url)).toEqual(Array(2).fill('https://ghe.example.com/octo/app/actions/runs/1658821493/attempts/1'))
+    expect(deployment!.statuses.map((s) => s.log_url)).toEqual(
+      Array(2).fill('https://ghe.example.com/octo/app/actions/runs/1658821493/attempts/1'),
+    )
     expect(result.summary).toContain('(https://ghe.example.com/octo/app/deployments/production)')
   })
 
@@ -191,7 +213,8 @@ describe('GitHub deployment record, end to end', () => {
     // Octokit's user agent and @actions/github's event reading mark its code.
     const isOctokit = (code: string) => code.includes('octokit-core.js') && code.includes('GITHUB_EVENT_PATH')
     const octokit = []
-    for (const chunk of chunks) if (isOctokit(await readFile(path.join(REPO_ROOT, 'dist', chunk), 'utf8'))) octokit.push(chunk)
+    for (const chunk of chunks)
+      if (isOctokit(await readFile(path.join(REPO_ROOT, 'dist', chunk), 'utf8'))) octokit.push(chunk)
     expect(octokit).toHaveLength(1)
     const main = await readFile(path.join(REPO_ROOT, 'dist', 'index.js'), 'utf8')
     expect(main).not.toContain('octokit-core.js')
@@ -208,7 +231,9 @@ describe('GitHub deployment record, end to end', () => {
       // With github-environment the missing chunk is needed: the record is skipped with a warning, the update still happens.
       const needed = await run({}, { entry: path.join(copy, 'index.js') })
       expect(needed.code).toBe(0)
-      expect(warnings(needed)).toEqual([expect.stringMatching(/^Could not record the GitHub deployment: the GitHub client could not be loaded/)])
+      expect(warnings(needed)).toEqual([
+        expect.stringMatching(/^Could not record the GitHub deployment: the GitHub client could not be loaded/),
+      ])
       expect(qoder.appliedUpdates(dep.id)).toBe(2)
     } finally {
       await rm(copy, { recursive: true, force: true })
@@ -225,7 +250,9 @@ describe('GitHub deployment record, end to end', () => {
     const [deployment] = github.deployments()
     expect(result.outputs['github-deployment-id']).toBe(String(deployment!.id))
     expect(github.states(deployment!.id)).toEqual(['in_progress', 'error'])
-    expect(warnings(result)).toEqual([`Could not record the GitHub deployment: GitHub did not answer within 1.5s while setting deployment ${deployment!.id} to error.`])
+    expect(warnings(result)).toEqual([
+      `Could not record the GitHub deployment: GitHub did not answer within 1.5s while setting deployment ${deployment!.id} to error.`,
+    ])
     // From the signal (sent once "Update qoder" was logged, just before the hanging request) to the exit.
     const signalled = qoder.requestsTo('POST', new RegExp(dep.id))[0]!.at
     expect(Date.now() - signalled).toBeLessThan(2_500)

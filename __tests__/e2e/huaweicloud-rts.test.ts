@@ -62,7 +62,14 @@ async function run(inputs: Record<string, string> = {}, options: Partial<RunOpti
 
 const puts = () => emu.requestsTo('PUT', /\/software_deployments\//)
 /** Inputs for IAM password login against the emulator (no AK/SK). */
-const passwordLogin = (password = USER.password) => ({ 'access-key': '', 'secret-key': '', username: USER.name, password, domain: USER.domain, 'auth-url': emu.origin })
+const passwordLogin = (password = USER.password) => ({
+  'access-key': '',
+  'secret-key': '',
+  username: USER.name,
+  password,
+  domain: USER.domain,
+  'auth-url': emu.origin,
+})
 
 describe('huaweicloud-rts end to end', () => {
   it('AK/SK: signs every request, PUTs the update and waits for COMPLETE', async () => {
@@ -71,7 +78,9 @@ describe('huaweicloud-rts end to end', () => {
     expect(emu.authFailures).toEqual([])
     expect(emu.appliedUpdates(dep.id)).toBe(1)
     expect(puts()[0]!.path).toBe(`/v1/${PROJECT}/software_deployments/${dep.id}`)
-    expect(puts()[0]!.headers.authorization).toMatch(/^SDK-HMAC-SHA256 Access=HPUAE2EACCESSKEY0001, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/)
+    expect(puts()[0]!.headers.authorization).toMatch(
+      /^SDK-HMAC-SHA256 Access=HPUAE2EACCESSKEY0001, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=[0-9a-f]{64}$/,
+    )
     expect(JSON.parse(puts()[0]!.body)).toEqual(ROLLOUT)
     const gets = emu.requestsTo('GET', /\/software_deployments\//)
     expect(gets.length).toBeGreaterThanOrEqual(2) // before, and while IN_PROGRESS
@@ -82,18 +91,28 @@ describe('huaweicloud-rts end to end', () => {
     expect(o['provider-status']).toBe('COMPLETE')
     expect(o['request-id']).toMatch(/^(req-)?[0-9a-f-]{32,36}$/)
     const resource = JSON.parse(o.resource!)
-    expect(resource).toMatchObject({ id: dep.id, config_id: NEW_CONFIG, status: 'COMPLETE', status_reason: 'Outputs received' })
+    expect(resource).toMatchObject({
+      id: dep.id,
+      config_id: NEW_CONFIG,
+      status: 'COMPLETE',
+      status_reason: 'Outputs received',
+    })
     expect(JSON.parse(o.changes!)).toEqual(expect.arrayContaining(['action', 'config_id', 'input_values.release']))
     expect(JSON.parse(o.changes!)).not.toContain('updated_time')
     expect(result.summary).toContain('- Action: UPDATE')
     expect(result.summary).toContain('- Status reason: Outputs received')
     expect(result.summary).toContain('- Output deploy_status_code: 0')
     // input_values is replaced whole by RTS: the summary says which keys the update dropped.
-    expect(result.summary).toMatch(/RTS replaces input_values whole: this update dropped deploy_server_id, .*deploy_signal_id/)
+    expect(result.summary).toMatch(
+      /RTS replaces input_values whole: this update dropped deploy_server_id, .*deploy_signal_id/,
+    )
   })
 
   it('a PUT with status COMPLETE finishes at once, without waiting', async () => {
-    const result = await run({ 'payload-file': '', payload: '{"status": "COMPLETE", "status_reason": "Set by release"}' })
+    const result = await run({
+      'payload-file': '',
+      payload: '{"status": "COMPLETE", "status_reason": "Set by release"}',
+    })
     expect(result.code).toBe(0)
     expect(emu.requestsTo('GET', /\/software_deployments\//)).toHaveLength(1)
     expect(JSON.parse(result.outputs.changes!)).toEqual(['status_reason'])
@@ -105,7 +124,9 @@ describe('huaweicloud-rts end to end', () => {
     ['an undocumented status', { status: 'DONE' }, 'with status "DONE", not IN_PROGRESS, COMPLETE or FAILED'],
     ['no status at all', {}, 'with status null, not IN_PROGRESS, COMPLETE or FAILED'],
   ])('a status read with %s fails the step as invalid-response, never as a success', async (_, fields, message) => {
-    const odd = JSON.stringify({ software_deployment: { ...emu.stored(dep.id), ...ROLLOUT, status: undefined, ...fields } })
+    const odd = JSON.stringify({
+      software_deployment: { ...emu.stored(dep.id), ...ROLLOUT, status: undefined, ...fields },
+    })
     emu.inject({ method: 'GET', path: /\/software_deployments\//, fault: { kind: 'delay', ms: 0 } })
     emu.inject({ method: 'GET', path: /\/software_deployments\//, fault: { kind: 'status', status: 200, body: odd } })
     const result = await run()
@@ -183,7 +204,9 @@ describe('huaweicloud-rts end to end', () => {
     expect(result.code).toBe(1)
     expect(emu.requestsTo('POST', '/v3/auth/tokens')).toHaveLength(1)
     expect(emu.requests.filter((r) => r.path.includes('software_deployments'))).toHaveLength(0)
-    expect(result.outputs['error-message']).toContain("IAM refused the password login of user 'deployer' in account 'acme-corp'")
+    expect(result.outputs['error-message']).toContain(
+      "IAM refused the password login of user 'deployer' in account 'acme-corp'",
+    )
   })
 
   it('a wrong secret key is refused once, never retried, and the message names the access key and the lockout', async () => {
@@ -193,7 +216,9 @@ describe('huaweicloud-rts end to end', () => {
     expect(result.outputs['http-status']).toBe('401')
     expect(result.outputs['error-type']).toBe('APIGW.0301')
     expect(result.outputs['error-message']).toContain('verify aksk signature fail')
-    expect(result.outputs['error-message']).toContain("Huawei refused the AK/SK signature: check 'access-key' and 'secret-key'")
+    expect(result.outputs['error-message']).toContain(
+      "Huawei refused the AK/SK signature: check 'access-key' and 'secret-key'",
+    )
     expect(result.outputs['error-message']).toContain('locks an AK/SK for 5 minutes')
   })
 
@@ -262,7 +287,15 @@ describe('huaweicloud-rts end to end', () => {
     expect(result.outputs.status).toBe('dry-run')
     // Heat replaces input_values whole: the dry run shows the keys the update would drop.
     const changes = JSON.parse(result.outputs.changes!) as string[]
-    expect(changes).toEqual(expect.arrayContaining(['action', 'config_id', 'input_values.release', 'input_values.deploy_server_id', 'status']))
+    expect(changes).toEqual(
+      expect.arrayContaining([
+        'action',
+        'config_id',
+        'input_values.release',
+        'input_values.deploy_server_id',
+        'status',
+      ]),
+    )
     expect(result.summary).toContain(`PUT ${emu.origin}/v1/${PROJECT}/software_deployments/${dep.id}`)
   })
 

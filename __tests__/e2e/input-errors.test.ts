@@ -40,7 +40,10 @@ async function started<E extends Emulator>(emu: E): Promise<E> {
 }
 
 /** Run with the DNS guard: returns the run and every host name the action tried to look up. */
-async function runGuarded(inputs: Record<string, string>, files?: Record<string, string>): Promise<{ run: ActionRun; lookups: string[] }> {
+async function runGuarded(
+  inputs: Record<string, string>,
+  files?: Record<string, string>,
+): Promise<{ run: ActionRun; lookups: string[] }> {
   const log = path.join(tmpdir(), `deploy-patch-dns-${randomUUID()}.log`)
   try {
     const run = await runAction({ inputs, files, env: { NODE_OPTIONS: `--import=${DNS_GUARD}`, DNS_GUARD_LOG: log } })
@@ -64,9 +67,12 @@ function expectInputProblem(run: ActionRun, input: string, says: string | RegExp
   expect(run.summary).toContain(`| input ${input} |`)
   expect(run.summary).not.toMatch(/\| payload(:\d+)? \|/)
   expect(run.summary).not.toContain('The payload has')
-  const annotations = run.commands.filter((c) => c.command === 'error' && c.properties.title === 'deploy-patch: nothing was sent')
+  const annotations = run.commands.filter(
+    (c) => c.command === 'error' && c.properties.title === 'deploy-patch: nothing was sent',
+  )
   expect(annotations.length).toBeGreaterThan(0)
-  for (const a of annotations) expect(a.properties.file, `an input problem is not annotated on a file: ${a.message}`).toBeUndefined()
+  for (const a of annotations)
+    expect(a.properties.file, `an input problem is not annotated on a file: ${a.message}`).toBeUndefined()
 }
 
 /** The bold line of the summary and how often each problem's text appears in the summary. */
@@ -78,7 +84,9 @@ describe('input problems are called input problems, and nothing is sent', () => 
   it('qoder without a token', async () => {
     const emu = await started(new QoderEmulator({ tokens: [QODER_TOKEN] }))
     const dep = emu.seed({ name: 'nightly-report' })
-    const run = await runAction({ inputs: { provider: 'qoder', target: dep.id, 'base-url': emu.origin, payload: '{"name": "x"}' } })
+    const run = await runAction({
+      inputs: { provider: 'qoder', target: dep.id, 'base-url': emu.origin, payload: '{"name": "x"}' },
+    })
     expectInputProblem(run, 'token', /^Input 'token' is required for qoder: .*; nothing was sent\.$/)
     expect(emu.requests).toEqual([])
     // The summary's bold line is a headline; the full message is in the table only, once.
@@ -88,7 +96,9 @@ describe('input problems are called input problems, and nothing is sent', () => 
 
   it('qoder without a target', async () => {
     const emu = await started(new QoderEmulator({ tokens: [QODER_TOKEN] }))
-    const run = await runAction({ inputs: { provider: 'qoder', token: QODER_TOKEN, 'base-url': emu.origin, payload: '{"name": "x"}' } })
+    const run = await runAction({
+      inputs: { provider: 'qoder', token: QODER_TOKEN, 'base-url': emu.origin, payload: '{"name": "x"}' },
+    })
     expectInputProblem(run, 'target', /^Input 'target' is required for qoder/)
     expect(emu.requests).toEqual([])
     expect(findLeaks(run, [QODER_TOKEN])).toEqual([])
@@ -96,14 +106,31 @@ describe('input problems are called input problems, and nothing is sent', () => 
 
   it('huaweicloud-rts without project-id', async () => {
     const emu = await started(new RtsEmulator({ projectId: PROJECT, keys: { [AK]: { sk: SK } } }))
-    const run = await runAction({ inputs: { provider: 'huaweicloud-rts', target: RTS_TARGET, 'access-key': AK, 'secret-key': SK, region: 'cn-north-4', 'base-url': emu.origin, payload: '{"status": "COMPLETE"}' } })
+    const run = await runAction({
+      inputs: {
+        provider: 'huaweicloud-rts',
+        target: RTS_TARGET,
+        'access-key': AK,
+        'secret-key': SK,
+        region: 'cn-north-4',
+        'base-url': emu.origin,
+        payload: '{"status": "COMPLETE"}',
+      },
+    })
     expectInputProblem(run, 'project-id', /^Input 'project-id' is required for huaweicloud-rts/)
     expect(emu.requests).toEqual([])
     expect(findLeaks(run, [SK])).toEqual([])
   })
 
   it('huaweicloud-rts without region and without base-url: nothing is even looked up', async () => {
-    const { run, lookups } = await runGuarded({ provider: 'huaweicloud-rts', target: RTS_TARGET, 'access-key': AK, 'secret-key': SK, 'project-id': PROJECT, payload: '{"status": "COMPLETE"}' })
+    const { run, lookups } = await runGuarded({
+      provider: 'huaweicloud-rts',
+      target: RTS_TARGET,
+      'access-key': AK,
+      'secret-key': SK,
+      'project-id': PROJECT,
+      payload: '{"status": "COMPLETE"}',
+    })
     expectInputProblem(run, 'region', /^Input 'region' is required for huaweicloud-rts/)
     expect(lookups).toEqual([])
   })
@@ -116,8 +143,15 @@ describe('input problems are called input problems, and nothing is sent', () => 
   })
 
   it('kintone with a base-url that is not a kintone site names base-url too', async () => {
-    const emu = await started(new KintoneEmulator({ apiTokens: { [KINTONE_TOKEN]: { apps: [12], appManagement: true } } }))
-    const { run, lookups } = await runGuarded({ provider: 'kintone', target: '12', token: KINTONE_TOKEN, 'base-url': 'https://kintone.example.org' })
+    const emu = await started(
+      new KintoneEmulator({ apiTokens: { [KINTONE_TOKEN]: { apps: [12], appManagement: true } } }),
+    )
+    const { run, lookups } = await runGuarded({
+      provider: 'kintone',
+      target: '12',
+      token: KINTONE_TOKEN,
+      'base-url': 'https://kintone.example.org',
+    })
     expectInputProblem(run, 'base-url', /^Invalid input 'base-url'/)
     expect(lookups).toEqual([])
     expect(emu.requests).toEqual([])
@@ -128,26 +162,52 @@ describe('inputs and payload together', () => {
   it('is an input failure listing every problem, inputs first, whatever the order found', async () => {
     const emu = await started(new QoderEmulator({ tokens: [QODER_TOKEN] }))
     const payload = 'name: ""\ncolour: blue\n'
-    const run = await runAction({ inputs: { provider: 'qoder', target: 'dep_nothex', 'base-url': emu.origin, 'payload-file': 'deploy/qoder.yaml' }, files: { 'deploy/qoder.yaml': payload } })
+    const run = await runAction({
+      inputs: { provider: 'qoder', target: 'dep_nothex', 'base-url': emu.origin, 'payload-file': 'deploy/qoder.yaml' },
+      files: { 'deploy/qoder.yaml': payload },
+    })
     expect(run.code).toBe(1)
     expect(emu.requests).toEqual([])
     const o = run.outputs
     expect(o['error-type']).toBe('input')
-    expect(o['error-message']).toMatch(/^Inputs 'token', 'target' and the payload have 4 problems; nothing was sent\. Input 'token' is required .* Invalid input 'target': .* deploy\/qoder\.yaml:1:1 \$\.name: .* deploy\/qoder\.yaml:2:1 \$\.colour: /)
-    expect(boldLines(run.summary)).toEqual(["**Inputs 'token', 'target' and the payload have 4 problems; nothing was sent.**"])
-    const rows = run.summary.split('\n').filter((line) => line.startsWith('| ') && !line.startsWith('| Where') && !line.startsWith('| ---'))
-    expect(rows.map((row) => row.split(' | ')[0])).toEqual(['| input token', '| input target', '| deploy/qoder.yaml:1', '| deploy/qoder.yaml:2'])
-    const annotations = run.commands.filter((c) => c.command === 'error' && c.properties.title === 'deploy-patch: nothing was sent')
-    expect(annotations.map((a) => a.properties.file ?? null)).toEqual([null, null, 'deploy/qoder.yaml', 'deploy/qoder.yaml'])
+    expect(o['error-message']).toMatch(
+      /^Inputs 'token', 'target' and the payload have 4 problems; nothing was sent\. Input 'token' is required .* Invalid input 'target': .* deploy\/qoder\.yaml:1:1 \$\.name: .* deploy\/qoder\.yaml:2:1 \$\.colour: /,
+    )
+    expect(boldLines(run.summary)).toEqual([
+      "**Inputs 'token', 'target' and the payload have 4 problems; nothing was sent.**",
+    ])
+    const rows = run.summary
+      .split('\n')
+      .filter((line) => line.startsWith('| ') && !line.startsWith('| Where') && !line.startsWith('| ---'))
+    expect(rows.map((row) => row.split(' | ')[0])).toEqual([
+      '| input token',
+      '| input target',
+      '| deploy/qoder.yaml:1',
+      '| deploy/qoder.yaml:2',
+    ])
+    const annotations = run.commands.filter(
+      (c) => c.command === 'error' && c.properties.title === 'deploy-patch: nothing was sent',
+    )
+    expect(annotations.map((a) => a.properties.file ?? null)).toEqual([
+      null,
+      null,
+      'deploy/qoder.yaml',
+      'deploy/qoder.yaml',
+    ])
   })
 
   it('a payload that does not parse does not hide a missing token: both are reported', async () => {
     const emu = await started(new QoderEmulator({ tokens: [QODER_TOKEN] }))
-    const run = await runAction({ inputs: { provider: 'qoder', target: QODER_TARGET, 'base-url': emu.origin, 'payload-file': 'deploy/qoder.yaml' }, files: { 'deploy/qoder.yaml': 'name: a\ntitle: Release: v1\n' } })
+    const run = await runAction({
+      inputs: { provider: 'qoder', target: QODER_TARGET, 'base-url': emu.origin, 'payload-file': 'deploy/qoder.yaml' },
+      files: { 'deploy/qoder.yaml': 'name: a\ntitle: Release: v1\n' },
+    })
     expect(run.code).toBe(1)
     expect(emu.requests).toEqual([])
     expect(run.outputs['error-type']).toBe('input')
-    expect(run.outputs['error-message']).toMatch(/^Input 'token' and the payload have 2 problems; nothing was sent\. Input 'token' is required .* deploy\/qoder\.yaml:2:\d+ invalid YAML: /)
+    expect(run.outputs['error-message']).toMatch(
+      /^Input 'token' and the payload have 2 problems; nothing was sent\. Input 'token' is required .* deploy\/qoder\.yaml:2:\d+ invalid YAML: /,
+    )
     expect(run.summary).toContain('| input token |')
     expect(run.summary).toContain('| deploy/qoder.yaml:2 |')
   })
@@ -157,13 +217,26 @@ describe('payload problems alone', () => {
   it('keep error-type validation; the summary has a headline and each problem once, in the table', async () => {
     const emu = await started(new QoderEmulator({ tokens: [QODER_TOKEN] }))
     const payload = 'name: ""\ncolour: blue\ninitial_events: []\n'
-    const run = await runAction({ inputs: { provider: 'qoder', target: QODER_TARGET, token: QODER_TOKEN, 'base-url': emu.origin, 'payload-file': 'deploy/qoder.yaml' }, files: { 'deploy/qoder.yaml': payload } })
+    const run = await runAction({
+      inputs: {
+        provider: 'qoder',
+        target: QODER_TARGET,
+        token: QODER_TOKEN,
+        'base-url': emu.origin,
+        'payload-file': 'deploy/qoder.yaml',
+      },
+      files: { 'deploy/qoder.yaml': payload },
+    })
     expect(run.code).toBe(1)
     expect(emu.requests).toEqual([])
     expect(run.outputs['error-type']).toBe('validation')
     expect(run.outputs['error-message']).toMatch(/^The payload has 3 problems; nothing was sent\. /)
     expect(boldLines(run.summary)).toEqual(['**The payload has 3 problems; nothing was sent.**'])
-    for (const piece of ["unknown field 'colour'", 'expected 1 to 50 items, got 0', 'expected 1 to 256 characters, got 0']) {
+    for (const piece of [
+      "unknown field 'colour'",
+      'expected 1 to 50 items, got 0',
+      'expected 1 to 256 characters, got 0',
+    ]) {
       expect(run.summary.split(piece).length - 1, `'${piece}' once in the summary`).toBe(1)
     }
   })

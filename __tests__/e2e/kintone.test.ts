@@ -18,7 +18,10 @@ const SECRETS = [TOKEN, READ_ONLY, PASSWORD, OAUTH, BASIC, 'site-pass-9876', b64
 let emu: KintoneEmulator
 async function start(options: KintoneEmulatorOptions = {}): Promise<void> {
   emu = new KintoneEmulator({
-    apiTokens: { [TOKEN]: { apps: [1, 2, 3, 7], appManagement: true }, [READ_ONLY]: { apps: [1, 2, 3], appManagement: false } },
+    apiTokens: {
+      [TOKEN]: { apps: [1, 2, 3, 7], appManagement: true },
+      [READ_ONLY]: { apps: [1, 2, 3], appManagement: false },
+    },
     users: { admin: PASSWORD },
     oauthTokens: [OAUTH],
     deployMs: 150,
@@ -33,15 +36,28 @@ afterAll(() => cleanupRuns())
 
 async function run(inputs: Record<string, string> = {}, options: Partial<RunOptions> = {}): Promise<ActionRun> {
   const result = await runAction({
-    inputs: { provider: 'kintone', target: '1,2,3', token: TOKEN, 'base-url': emu.origin, 'poll-interval': '100ms', ...inputs },
+    inputs: {
+      provider: 'kintone',
+      target: '1,2,3',
+      token: TOKEN,
+      'base-url': emu.origin,
+      'poll-interval': '100ms',
+      ...inputs,
+    },
     ...options,
   })
   expect(findLeaks(result, SECRETS)).toEqual([])
   return result
 }
 
-const deploys = () => emu.requestsTo('POST', /\/preview\/app\/deploy\.json$/).filter((r) => !r.headers['x-http-method-override'])
-const statusReads = () => emu.requests.filter((r) => r.path.endsWith('/preview/app/deploy.json') && (r.method === 'GET' || r.headers['x-http-method-override'] === 'GET'))
+const deploys = () =>
+  emu.requestsTo('POST', /\/preview\/app\/deploy\.json$/).filter((r) => !r.headers['x-http-method-override'])
+const statusReads = () =>
+  emu.requests.filter(
+    (r) =>
+      r.path.endsWith('/preview/app/deploy.json') &&
+      (r.method === 'GET' || r.headers['x-http-method-override'] === 'GET'),
+  )
 
 describe('kintone end to end', () => {
   it('deploys several apps in one call, waits for SUCCESS and reports each app', async () => {
@@ -59,8 +75,16 @@ describe('kintone end to end', () => {
     expect(o['provider-status']).toBe('SUCCESS')
     expect(o.changed).toBe('true')
     expect(JSON.parse(o.changes!)).toEqual(['apps.1', 'apps.2', 'apps.3'])
-    expect(JSON.parse(o.resource!)).toEqual({ apps: [{ app: '1', status: 'SUCCESS' }, { app: '2', status: 'SUCCESS' }, { app: '3', status: 'SUCCESS' }] })
-    expect(JSON.parse(o.results!)).toEqual(['1', '2', '3'].map((app) => ({ target: app, status: 'succeeded', 'provider-status': 'SUCCESS', changed: true })))
+    expect(JSON.parse(o.resource!)).toEqual({
+      apps: [
+        { app: '1', status: 'SUCCESS' },
+        { app: '2', status: 'SUCCESS' },
+        { app: '3', status: 'SUCCESS' },
+      ],
+    })
+    expect(JSON.parse(o.results!)).toEqual(
+      ['1', '2', '3'].map((app) => ({ target: app, status: 'succeeded', 'provider-status': 'SUCCESS', changed: true })),
+    )
     expect(o['http-status']).toBe('200')
     expect(result.summary).toContain('| App | Status | Revision asked |')
     expect(result.summary).toContain('| 2 | ✅ SUCCESS | latest |')
@@ -68,9 +92,17 @@ describe('kintone end to end', () => {
 
   it('sends the revisions and revert flag from the payload', async () => {
     const payload = 'apps:\n  - app: 1\n    revision: 5\n  - app: "2"\n    revision: -1\n'
-    const result = await run({ target: '', 'payload-file': 'deploy/kintone.yaml' }, { files: { 'deploy/kintone.yaml': payload } })
+    const result = await run(
+      { target: '', 'payload-file': 'deploy/kintone.yaml' },
+      { files: { 'deploy/kintone.yaml': payload } },
+    )
     expect(result.code).toBe(0)
-    expect(JSON.parse(deploys()[0]!.body)).toEqual({ apps: [{ app: 1, revision: 5 }, { app: 2, revision: -1 }] })
+    expect(JSON.parse(deploys()[0]!.body)).toEqual({
+      apps: [
+        { app: 1, revision: 5 },
+        { app: 2, revision: -1 },
+      ],
+    })
     expect(result.summary).toContain('| 1 | ✅ SUCCESS | 5 |')
   })
 
@@ -88,9 +120,21 @@ describe('kintone end to end', () => {
   // Success is only every requested app reported SUCCESS. The first status read (before the deploy)
   // is answered normally; the next, while waiting, is the odd answer.
   it.each([
-    ['leaves out an app', '{"apps":[{"app":"1","status":"SUCCESS"},{"app":"2","status":"SUCCESS"}]}', "kintone's deploy status left out app 3, so whether the deploy reached it is unknown; check app 3 in kintone."],
-    ['gives a status kintone does not document', '{"apps":[{"app":"1","status":"SUCCESS"},{"app":"2","status":"SUCCESS"},{"app":"3","status":"DONE"}]}', "kintone answered the deploy status 'DONE' for app 3, not one of PROCESSING, SUCCESS, FAIL, CANCEL; check the app in kintone."],
-    ['has no apps list', '{"message":"ok"}', "kintone answered the deploy status read (HTTP 200) without an 'apps' list: {\"message\":\"ok\"}"],
+    [
+      'leaves out an app',
+      '{"apps":[{"app":"1","status":"SUCCESS"},{"app":"2","status":"SUCCESS"}]}',
+      "kintone's deploy status left out app 3, so whether the deploy reached it is unknown; check app 3 in kintone.",
+    ],
+    [
+      'gives a status kintone does not document',
+      '{"apps":[{"app":"1","status":"SUCCESS"},{"app":"2","status":"SUCCESS"},{"app":"3","status":"DONE"}]}',
+      "kintone answered the deploy status 'DONE' for app 3, not one of PROCESSING, SUCCESS, FAIL, CANCEL; check the app in kintone.",
+    ],
+    [
+      'has no apps list',
+      '{"message":"ok"}',
+      'kintone answered the deploy status read (HTTP 200) without an \'apps\' list: {"message":"ok"}',
+    ],
   ])('a status answer that %s fails the step as invalid-response, never as a success', async (_, body, message) => {
     emu.inject({ method: 'GET', path: /\/preview\/app\/deploy\.json/, fault: { kind: 'delay', ms: 0 } })
     emu.inject({ method: 'GET', path: /\/preview\/app\/deploy\.json/, fault: { kind: 'status', status: 200, body } })
@@ -112,8 +156,16 @@ describe('kintone end to end', () => {
     expect(result.outputs['error-type']).toBe('deploy-failed')
     expect(result.outputs['error-message']).toContain('app 2 failed to deploy; apps 1, 3 were cancelled with it')
     expect(result.outputs['error-message']).toContain('kintone reverted every app')
-    const results = JSON.parse(result.outputs.results!) as { target: string; 'provider-status': string; status: string }[]
-    expect(results.map((r) => [r.target, r['provider-status'], r.status])).toEqual([['1', 'CANCEL', 'failed'], ['2', 'FAIL', 'failed'], ['3', 'CANCEL', 'failed']])
+    const results = JSON.parse(result.outputs.results!) as {
+      target: string
+      'provider-status': string
+      status: string
+    }[]
+    expect(results.map((r) => [r.target, r['provider-status'], r.status])).toEqual([
+      ['1', 'CANCEL', 'failed'],
+      ['2', 'FAIL', 'failed'],
+      ['3', 'CANCEL', 'failed'],
+    ])
     expect(JSON.parse(result.outputs.resource!).apps).toHaveLength(3)
     expect(result.summary).toContain('| 2 | ❌ FAIL | latest |')
     expect(emu.deployedRevision(1)).toBeUndefined()
@@ -163,7 +215,9 @@ describe('kintone end to end', () => {
     const result = await run({ token: '', 'oauth-token': OAUTH, 'basic-auth': BASIC })
     expect(result.code).toBe(1)
     expect(emu.requests).toHaveLength(0)
-    expect(result.outputs['error-message']).toContain("'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header")
+    expect(result.outputs['error-message']).toContain(
+      "'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header",
+    )
   })
 
   it('a token without App Management permission gets the permission advice', async () => {
@@ -175,10 +229,19 @@ describe('kintone end to end', () => {
 
   it('refuses bad payloads and inputs before any request', async () => {
     const cases: [Record<string, string>, string][] = [
-      [{ token: Array.from({ length: 10 }, (_, i) => `tok${i}`).join(',') }, "'token' has 10 API tokens; kintone accepts at most 9"],
-      [{ target: Array.from({ length: 301 }, (_, i) => String(i + 1)).join(',') }, 'one kintone deploy takes at most 300'],
+      [
+        { token: Array.from({ length: 10 }, (_, i) => `tok${i}`).join(',') },
+        "'token' has 10 API tokens; kintone accepts at most 9",
+      ],
+      [
+        { target: Array.from({ length: 301 }, (_, i) => String(i + 1)).join(',') },
+        'one kintone deploy takes at most 300',
+      ],
       [{ target: '', payload: '{"apps": [{"app": 1}, {"app": "1"}]}' }, '$.apps[1].app: app 1 is listed twice'],
-      [{ target: '', payload: '{"apps": [{"app": 1, "revision": -2}]}' }, '$.apps[0].revision: expected a whole number at least -1, got -2'],
+      [
+        { target: '', payload: '{"apps": [{"app": 1, "revision": -2}]}' },
+        '$.apps[0].revision: expected a whole number at least -1, got -2',
+      ],
       [{ target: '', payload: '{"apps": [{"app": 0}]}' }, '$.apps[0].app: expected a whole number at least 1'],
       [{ target: '', payload: '{"apps": [{"app": 1}], "revert": "yes"}' }, '$.revert: expected true or false'],
       [{ target: '', payload: '{"apps": [], "deploy": true}' }, "$.deploy: unknown field 'deploy'"],
@@ -284,6 +347,8 @@ describe('kintone end to end', () => {
     expect(result.durationMs).toBeLessThan(10_000)
     expect(result.outputs.status).toBe('cancelled')
     expect(result.outputs['provider-status']).toBe('PROCESSING')
-    expect(result.outputs['error-message']).toContain('The last status of 1,2,3 was PROCESSING; the change may still be going on at the provider.')
+    expect(result.outputs['error-message']).toContain(
+      'The last status of 1,2,3 was PROCESSING; the change may still be going on at the provider.',
+    )
   })
 })

@@ -103,7 +103,12 @@ async function qoder(payload: { inline: string } | { yamlFile: string }, github?
   const emu = new QoderEmulator({ tokens: [QODER_TOKEN] })
   await emu.start()
   const dep = emu.seed({ name: 'nightly-report' })
-  const inputs: Record<string, string> = { provider: 'qoder', target: dep.id, token: QODER_TOKEN, 'base-url': emu.origin }
+  const inputs: Record<string, string> = {
+    provider: 'qoder',
+    target: dep.id,
+    token: QODER_TOKEN,
+    'base-url': emu.origin,
+  }
   const options: RunOptions = { inputs }
   if ('inline' in payload) inputs.payload = payload.inline
   else {
@@ -149,11 +154,16 @@ const SCENARIOS: Scenario[] = [
     chunks: ['kintone'],
     start: async () => {
       const token = 'kTokenForApps1to3abcdef0123456789'
-      const emu = new KintoneEmulator({ apiTokens: { [token]: { apps: [1, 2, 3], appManagement: true } }, deployMs: 100 })
+      const emu = new KintoneEmulator({
+        apiTokens: { [token]: { apps: [1, 2, 3], appManagement: true } },
+        deployMs: 100,
+      })
       await emu.start()
       for (const app of [1, 2, 3]) emu.addApp(app, { revision: 5 })
       return {
-        options: { inputs: { provider: 'kintone', target: '1,2,3', token, 'base-url': emu.origin, 'poll-interval': '100ms' } },
+        options: {
+          inputs: { provider: 'kintone', target: '1,2,3', token, 'base-url': emu.origin, 'poll-interval': '100ms' },
+        },
         verify: () => {
           expect(emu.deploysApplied()).toBe(1)
           for (const app of [1, 2, 3]) expect(emu.deployedRevision(app)).toBe(5)
@@ -171,7 +181,16 @@ const SCENARIOS: Scenario[] = [
       await emu.start()
       const endpoint = emu.seed()
       return {
-        options: { inputs: { provider: 'aieev', payload: '{"container_port": 9090}', target: endpoint.endpoint_id, token: key, 'base-url': emu.origin, 'poll-interval': '100ms' } },
+        options: {
+          inputs: {
+            provider: 'aieev',
+            payload: '{"container_port": 9090}',
+            target: endpoint.endpoint_id,
+            token: key,
+            'base-url': emu.origin,
+            'poll-interval': '100ms',
+          },
+        },
         verify: () => {
           expect(emu.appliedPatches(endpoint.endpoint_id)).toBe(1)
           expect(emu.stored(endpoint.endpoint_id)).toMatchObject({ is_active: true, container_port: 9090 })
@@ -191,10 +210,25 @@ const SCENARIOS: Scenario[] = [
       await emu.start()
       const dep = emu.seed()
       const configId = crypto.randomUUID()
-      const payload = JSON.stringify({ config_id: configId, status: 'IN_PROGRESS', action: 'UPDATE', input_values: { release: 'v2.0.0' } })
+      const payload = JSON.stringify({
+        config_id: configId,
+        status: 'IN_PROGRESS',
+        action: 'UPDATE',
+        input_values: { release: 'v2.0.0' },
+      })
       return {
         options: {
-          inputs: { provider: 'huaweicloud-rts', payload, target: dep.id, 'access-key': ak, 'secret-key': sk, region: 'cn-north-4', 'project-id': project, 'base-url': emu.origin, 'poll-interval': '100ms' },
+          inputs: {
+            provider: 'huaweicloud-rts',
+            payload,
+            target: dep.id,
+            'access-key': ak,
+            'secret-key': sk,
+            region: 'cn-north-4',
+            'project-id': project,
+            'base-url': emu.origin,
+            'poll-interval': '100ms',
+          },
         },
         verify: () => {
           expect(emu.authFailures).toEqual([])
@@ -214,7 +248,10 @@ const SCENARIOS: Scenario[] = [
 
 describe('a run loads only the chunks it needs', () => {
   it.each(SCENARIOS)('$name: runs with only $chunks', async ({ chunks, start }) => {
-    expect(chunks.filter((kind) => !chunkOf.has(kind)), 'chunks not found in dist/ (see the classification test)').toEqual([])
+    expect(
+      chunks.filter((kind) => !chunkOf.has(kind)),
+      'chunks not found in dist/ (see the classification test)',
+    ).toEqual([])
     const copy = await distWith(chunks)
     const started = await start()
     try {

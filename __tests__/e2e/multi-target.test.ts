@@ -21,7 +21,14 @@ afterAll(() => cleanupRuns())
 
 async function run(targets: string[], inputs: Record<string, string> = {}) {
   const result = await runAction({
-    inputs: { provider: 'qoder', payload: '{"description": "patched by release"}', target: targets.join('\n'), token: TOKEN, 'base-url': emu.origin, ...inputs },
+    inputs: {
+      provider: 'qoder',
+      payload: '{"description": "patched by release"}',
+      target: targets.join('\n'),
+      token: TOKEN,
+      'base-url': emu.origin,
+      ...inputs,
+    },
   })
   expect(findLeaks(result, [TOKEN])).toEqual([])
   return result
@@ -35,7 +42,11 @@ describe('several targets', () => {
     expect(result.code).toBe(1)
     expect(result.outputs.status).toBe('failed')
     const results = JSON.parse(result.outputs.results!) as { target: string; status: string; error?: string }[]
-    expect(results.map((r) => [r.target, r.status])).toEqual([[a, 'succeeded'], [b, 'failed'], [c, 'succeeded']])
+    expect(results.map((r) => [r.target, r.status])).toEqual([
+      [a, 'succeeded'],
+      [b, 'failed'],
+      [c, 'succeeded'],
+    ])
     expect(results[1]!.error).toContain(`qoder ${b}: Could not update the deployment: HTTP 404`)
     expect(emu.appliedUpdates(a)).toBe(1)
     expect(emu.appliedUpdates(c)).toBe(1)
@@ -57,9 +68,15 @@ describe('several targets', () => {
   it('updates at most `concurrency` targets at a time', async () => {
     // Every read takes 400 ms: with concurrency 2, the 3rd and 4th reads can only start after the first two end.
     emu.inject({ method: 'GET', times: Infinity, fault: { kind: 'delay', ms: 400 } })
-    const result = await run(deps.map((d) => d.id), { concurrency: '2' })
+    const result = await run(
+      deps.map((d) => d.id),
+      { concurrency: '2' },
+    )
     expect(result.code).toBe(0)
-    const reads = emu.requestsTo('GET', /\/deployments\//).map((r) => r.at).sort((x, y) => x - y)
+    const reads = emu
+      .requestsTo('GET', /\/deployments\//)
+      .map((r) => r.at)
+      .sort((x, y) => x - y)
     expect(reads).toHaveLength(4)
     expect(reads[2]! - reads[0]!).toBeGreaterThanOrEqual(350)
     // issue 12: the first request goes alone until the credential is known to work; then two run side by side.

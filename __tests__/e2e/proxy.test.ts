@@ -144,10 +144,13 @@ beforeEach(async () => {
   github = new GitHubEmulator({ tokens: [GH_TOKEN], pathPrefix: '/api/v3' })
   await Promise.all([qoder.start(), github.start()])
   dep = qoder.seed({ name: 'nightly-report' })
-  proxy = new InterceptingProxy({
-    [`${QODER_HOST}:443`]: Number(new URL(qoder.origin).port),
-    [`${GITHUB_HOST}:443`]: Number(new URL(github.origin).port),
-  }, context)
+  proxy = new InterceptingProxy(
+    {
+      [`${QODER_HOST}:443`]: Number(new URL(qoder.origin).port),
+      [`${GITHUB_HOST}:443`]: Number(new URL(github.origin).port),
+    },
+    context,
+  )
   await proxy.start()
   dnsLog = path.join(dir, `dns-${Date.now()}-${Math.random().toString(36).slice(2)}.log`)
 })
@@ -196,7 +199,10 @@ async function run(inputs: Record<string, string> = {}, env: Record<string, stri
 /** Names the action tried to resolve itself (it never should while the proxy is used). */
 async function lookups(): Promise<{ hostname: string; answered: string | null }[]> {
   if (!existsSync(dnsLog)) return []
-  return (await readFile(dnsLog, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { hostname: string; answered: string | null })
+  return (await readFile(dnsLog, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { hostname: string; answered: string | null })
 }
 
 const warnings = (result: ActionRun) => result.commands.filter((c) => c.command === 'warning').map((c) => c.message)
@@ -239,11 +245,14 @@ describe('HTTPS_PROXY, end to end', () => {
     front.on('connection', (socket: net.Socket) => track(socket))
     front.on('tlsClientError', (_error, socket) => socket.destroy())
     const port = await listen(front)
-    const result = await run({ 'base-url': `https://${QODER_HOST}:${port}` }, {
-      NO_PROXY: QODER_HOST,
-      no_proxy: QODER_HOST,
-      DNS_GUARD_HOSTS: `${QODER_HOST}=127.0.0.1`,
-    })
+    const result = await run(
+      { 'base-url': `https://${QODER_HOST}:${port}` },
+      {
+        NO_PROXY: QODER_HOST,
+        no_proxy: QODER_HOST,
+        DNS_GUARD_HOSTS: `${QODER_HOST}=127.0.0.1`,
+      },
+    )
     expect(result.code).toBe(0)
     expect(result.outputs.status).toBe('succeeded')
     expect(qoder.appliedUpdates(dep.id)).toBe(1)

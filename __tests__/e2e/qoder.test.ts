@@ -32,9 +32,20 @@ metadata:
 `
 
 /** Run the action with the usual Qoder inputs, overridable; fails the test on any credential leak. */
-async function run(inputs: Record<string, string> = {}, options: Partial<RunOptions> = {}, secrets: string[] = [TOKEN]): Promise<ActionRun> {
+async function run(
+  inputs: Record<string, string> = {},
+  options: Partial<RunOptions> = {},
+  secrets: string[] = [TOKEN],
+): Promise<ActionRun> {
   const result = await runAction({
-    inputs: { provider: 'qoder', 'payload-file': 'deploy/qoder.yaml', target: dep.id, token: TOKEN, 'base-url': emu.origin, ...inputs },
+    inputs: {
+      provider: 'qoder',
+      'payload-file': 'deploy/qoder.yaml',
+      target: dep.id,
+      token: TOKEN,
+      'base-url': emu.origin,
+      ...inputs,
+    },
     files: { 'deploy/qoder.yaml': YAML_PAYLOAD, ...options.files },
     ...options,
   })
@@ -55,7 +66,11 @@ describe('qoder end to end', () => {
     expect(emu.appliedUpdates(dep.id)).toBe(1)
     expect(updates()[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/)
     expect(updates()[0]!.headers['content-type']).toBe('application/json')
-    expect(JSON.parse(updates()[0]!.body)).toEqual({ name: 'nightly-report-v2', schedule: { type: 'cron', expression: '0 6 * * 1-5', timezone: 'Europe/Berlin' }, metadata: { owner: 'platform', legacy: null } })
+    expect(JSON.parse(updates()[0]!.body)).toEqual({
+      name: 'nightly-report-v2',
+      schedule: { type: 'cron', expression: '0 6 * * 1-5', timezone: 'Europe/Berlin' },
+      metadata: { owner: 'platform', legacy: null },
+    })
 
     const o = result.outputs
     expect(o.status).toBe('succeeded')
@@ -63,8 +78,16 @@ describe('qoder end to end', () => {
     expect(o['http-status']).toBe('200')
     expect(o.changed).toBe('true')
     // Volatile fields (stats, upcoming_runs_at, last_run_at, updated_at) changed too, but are not changes.
-    expect(JSON.parse(o.changes!)).toEqual(['metadata.legacy', 'metadata.owner', 'name', 'schedule.expression', 'schedule.timezone'])
-    expect(JSON.parse(o.results!)).toEqual([{ target: dep.id, status: 'succeeded', 'provider-status': 'active', changed: true }])
+    expect(JSON.parse(o.changes!)).toEqual([
+      'metadata.legacy',
+      'metadata.owner',
+      'name',
+      'schedule.expression',
+      'schedule.timezone',
+    ])
+    expect(JSON.parse(o.results!)).toEqual([
+      { target: dep.id, status: 'succeeded', 'provider-status': 'active', changed: true },
+    ])
     expect(o['resource-id']).toBe(dep.id)
     const resource = JSON.parse(o.resource!)
     expect(resource).toMatchObject({ id: dep.id, name: 'nightly-report-v2', metadata: { owner: 'platform' } })
@@ -74,7 +97,9 @@ describe('qoder end to end', () => {
     expect(o['resource-file']!.startsWith(result.runnerTemp)).toBe(true)
 
     expect(result.summary).toContain('deploy-patch · qoder · succeeded')
-    expect(result.summary).toContain('| <code>name</code> | <code>"nightly-report"</code> | <code>"nightly-report-v2"</code> |')
+    expect(result.summary).toContain(
+      '| <code>name</code> | <code>"nightly-report"</code> | <code>"nightly-report-v2"</code> |',
+    )
     expect(result.summary).toContain('| <code>metadata.legacy</code> | <code>"yes"</code> | *(none)* |')
     expect(result.summary).not.toContain('upcoming_runs_at')
   })
@@ -94,7 +119,13 @@ describe('qoder end to end', () => {
     expect(emu.requestsTo('GET', new RegExp(dep.id))).toHaveLength(1)
     expect(result.outputs.status).toBe('dry-run')
     expect(result.outputs.changed).toBe('false')
-    expect(JSON.parse(result.outputs.changes!)).toEqual(['metadata.legacy', 'metadata.owner', 'name', 'schedule.expression', 'schedule.timezone'])
+    expect(JSON.parse(result.outputs.changes!)).toEqual([
+      'metadata.legacy',
+      'metadata.owner',
+      'name',
+      'schedule.expression',
+      'schedule.timezone',
+    ])
     expect(result.summary).toContain(`POST ${emu.origin}/api/v1/cloud/deployments/${dep.id}`)
     expect(result.summary).toContain('authorization: Bearer ***')
     expect(result.summary).toContain('Would change')
@@ -117,7 +148,9 @@ metadata:
     expect(emu.requests).toHaveLength(0)
     expect(result.outputs.status).toBe('failed')
     expect(result.outputs['error-type']).toBe('validation')
-    const annotations = result.commands.filter((c) => c.command === 'error' && c.properties.file === 'deploy/qoder.yaml')
+    const annotations = result.commands.filter(
+      (c) => c.command === 'error' && c.properties.file === 'deploy/qoder.yaml',
+    )
     const byLine = Object.fromEntries(annotations.map((a) => [a.properties.line, a.message]))
     expect(byLine['4']).toMatch(/\$\.schedule\.expression: '61 \* \* \* \*' is not a valid cron expression/)
     expect(byLine['5']).toMatch(/\$\.schedule\.timezone: 'Mars\/Olympus' is not an IANA time zone/)
@@ -141,7 +174,9 @@ metadata:
     expect(result.outputs['error-type']).toBe('input')
     const errors = result.commands.filter((c) => c.command === 'error')
     expect(errors).toHaveLength(1)
-    expect(errors[0]!.message).toBe("deploy-patch: Invalid input 'provider': 'aws'. Expected one of: qoder, kintone, huaweicloud-rts, aieev. Nothing was sent.")
+    expect(errors[0]!.message).toBe(
+      "deploy-patch: Invalid input 'provider': 'aws'. Expected one of: qoder, kintone, huaweicloud-rts, aieev. Nothing was sent.",
+    )
     expect(emu.requests).toHaveLength(0)
   })
 
@@ -149,7 +184,9 @@ metadata:
     const result = await run({ timeout: 'soon' })
     expect(result.code).toBe(1)
     expect(result.outputs['error-type']).toBe('input')
-    expect(result.outputs['error-message']).toBe("Invalid input 'timeout': 'soon'. Expected a duration such as '90s', '15m', '1h', '1h30m', or a number of seconds. Nothing was sent.")
+    expect(result.outputs['error-message']).toBe(
+      "Invalid input 'timeout': 'soon'. Expected a duration such as '90s', '15m', '1h', '1h30m', or a number of seconds. Nothing was sent.",
+    )
     expect(emu.requests).toHaveLength(0)
   })
 
@@ -178,11 +215,24 @@ metadata:
     const result = await run({ target: missing })
     expect(result.code).toBe(1)
     expect(result.outputs['http-status']).toBe('404')
-    expect(result.outputs['error-message']).toContain(`No deployment ${missing} in Qoder's global region: check 'target', and 'region'`)
+    expect(result.outputs['error-message']).toContain(
+      `No deployment ${missing} in Qoder's global region: check 'target', and 'region'`,
+    )
   })
 
   it('a payload Qoder refuses (400) is reported with the field it names', async () => {
-    emu.inject({ method: 'POST', fault: { kind: 'status', status: 400, body: JSON.stringify({ type: 'error', error: { type: 'invalid_request_error', message: 'Referenced agent is archived.', param: 'agent' } }), contentType: 'application/json' } })
+    emu.inject({
+      method: 'POST',
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          type: 'error',
+          error: { type: 'invalid_request_error', message: 'Referenced agent is archived.', param: 'agent' },
+        }),
+        contentType: 'application/json',
+      },
+    })
     const result = await run()
     expect(result.code).toBe(1)
     expect(updates()).toHaveLength(1)
@@ -222,12 +272,17 @@ metadata:
   it('a redirect to another origin is refused and the other origin never sees a credential', async () => {
     const catcher = await startCatcher()
     try {
-      emu.inject({ method: 'GET', fault: { kind: 'redirect', location: `${catcher.origin}/api/v1/cloud/deployments/${dep.id}` } })
+      emu.inject({
+        method: 'GET',
+        fault: { kind: 'redirect', location: `${catcher.origin}/api/v1/cloud/deployments/${dep.id}` },
+      })
       const result = await run()
       expect(result.code).toBe(1)
       expect(catcher.requests).toHaveLength(0)
       expect(result.outputs['error-type']).toBe('redirect')
-      expect(result.outputs['error-message']).toContain("another origin; deploy-patch does not send credentials there. Check 'base-url'.")
+      expect(result.outputs['error-message']).toContain(
+        "another origin; deploy-patch does not send credentials there. Check 'base-url'.",
+      )
       expect(updates()).toHaveLength(0)
     } finally {
       await catcher.close()
@@ -259,7 +314,10 @@ metadata:
 
   it('substitutes ${NAME} from the environment after parsing, and names an unset variable with its line', async () => {
     const payload = 'name: "report ${RELEASE}"\ndescription: "literal $${NOT_A_VAR}"\n'
-    const ok = await run({ 'substitute-env': 'true' }, { files: { 'deploy/qoder.yaml': payload }, env: { RELEASE: 'v1.2.3' } })
+    const ok = await run(
+      { 'substitute-env': 'true' },
+      { files: { 'deploy/qoder.yaml': payload }, env: { RELEASE: 'v1.2.3' } },
+    )
     expect(ok.code).toBe(0)
     expect(JSON.parse(updates()[0]!.body)).toEqual({ name: 'report v1.2.3', description: 'literal ${NOT_A_VAR}' })
 

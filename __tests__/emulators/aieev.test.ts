@@ -5,8 +5,28 @@ const KEY = 'aieev-test-key'
 const API = '/external/api/v1'
 const START_MS = 120
 const PYDANTIC_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/
-const GET_KEYS = ['endpoint_id', 'name', 'endpoint_type', 'is_active', 'status', 'num_replicas', 'enable_autoscaling', 'instance_type_name', 'serving_endpoint_url', 'created_at', 'updated_at']
-const SETTINGS = ['container_start_command', 'container_env_vars', 'container_port', 'container_health_check_path', 'container_health_check_timeout', 'health_check_timeout', 'container_metric_path']
+const GET_KEYS = [
+  'endpoint_id',
+  'name',
+  'endpoint_type',
+  'is_active',
+  'status',
+  'num_replicas',
+  'enable_autoscaling',
+  'instance_type_name',
+  'serving_endpoint_url',
+  'created_at',
+  'updated_at',
+]
+const SETTINGS = [
+  'container_start_command',
+  'container_env_vars',
+  'container_port',
+  'container_health_check_path',
+  'container_health_check_timeout',
+  'health_check_timeout',
+  'container_metric_path',
+]
 
 let emu: AieevEmulator
 let ep: Endpoint
@@ -45,7 +65,8 @@ function call(method: string, path: string, options: CallOptions = {}): Promise<
 
 const patch = (body: unknown, id = ep.endpoint_id) => call('PATCH', `/endpoints/${id}`, { body })
 const start = (id = ep.endpoint_id) => call('POST', `/endpoints/${id}/start`)
-const get = async (id = ep.endpoint_id) => await (await call('GET', `/endpoints/${id}`)).json() as Record<string, unknown> & Partial<Endpoint>
+const get = async (id = ep.endpoint_id) =>
+  (await (await call('GET', `/endpoints/${id}`)).json()) as Record<string, unknown> & Partial<Endpoint>
 
 async function expectDetail(res: Response, status: number, message: string): Promise<void> {
   expect(res.status).toBe(status)
@@ -55,7 +76,7 @@ async function expectDetail(res: Response, status: number, message: string): Pro
 
 async function expect422(res: Response): Promise<ValidationIssue[]> {
   expect(res.status).toBe(422)
-  const json = await res.json() as { detail: ValidationIssue[] }
+  const json = (await res.json()) as { detail: ValidationIssue[] }
   expect(Object.keys(json)).toEqual(['detail'])
   expect(Array.isArray(json.detail)).toBe(true)
   for (const issue of json.detail) {
@@ -86,7 +107,11 @@ describe('server and auth', () => {
     for (const res of [
       await call('GET', `/endpoints/${ep.endpoint_id}`, { key: null }),
       await call('GET', `/endpoints/${ep.endpoint_id}`, { key: 'nope' }),
-      await call('PATCH', `/endpoints/${ep.endpoint_id}`, { key: null, headers: { authorization: `Basic ${KEY}` }, body: { container_port: 1 } }),
+      await call('PATCH', `/endpoints/${ep.endpoint_id}`, {
+        key: null,
+        headers: { authorization: `Basic ${KEY}` },
+        body: { container_port: 1 },
+      }),
       await call('GET', '/endpoints', { key: null, headers: { 'x-api-key': KEY } }),
     ]) {
       expect(res.headers.get('www-authenticate')).toBe('Bearer')
@@ -118,9 +143,16 @@ describe('GET /endpoints/{endpoint_id} and GET /endpoints', () => {
     const res = await call('GET', `/endpoints/${ep.endpoint_id}`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
-    const got = await res.json() as Record<string, unknown>
+    const got = (await res.json()) as Record<string, unknown>
     expect(Object.keys(got).sort()).toEqual([...GET_KEYS, 'replica_status_summary'].sort())
-    expect(got).toMatchObject({ endpoint_id: ep.endpoint_id, endpoint_type: 'container', is_active: true, status: 'RUNNING', num_replicas: 1, replica_status_summary: { RUNNING: 1 } })
+    expect(got).toMatchObject({
+      endpoint_id: ep.endpoint_id,
+      endpoint_type: 'container',
+      is_active: true,
+      status: 'RUNNING',
+      num_replicas: 1,
+      replica_status_summary: { RUNNING: 1 },
+    })
     expect(got).not.toHaveProperty('id')
     expect(got.created_at).toMatch(PYDANTIC_DATETIME)
     expect(got.updated_at).toMatch(PYDANTIC_DATETIME)
@@ -157,7 +189,13 @@ describe('GET /endpoints/{endpoint_id} and GET /endpoints', () => {
     const other = emu.seed({ name: 'Batch-Worker', is_active: false })
     let res = await call('GET', '/endpoints')
     expect(res.status).toBe(200)
-    const all = await res.json() as { items: Record<string, unknown>[]; total: number; page: number; size: number; pages: number }
+    const all = (await res.json()) as {
+      items: Record<string, unknown>[]
+      total: number
+      page: number
+      size: number
+      pages: number
+    }
     expect(all).toMatchObject({ total: 2, page: 1, size: 50, pages: 1 })
     expect(all.items.map((i) => i.id).sort()).toEqual([ep.endpoint_id, other.endpoint_id].sort())
     for (const item of all.items) {
@@ -188,7 +226,11 @@ describe('GET /endpoints/{endpoint_id} and GET /endpoints', () => {
     await expectDetail(await patch({ container_port: 9000 }, id), 404, 'Endpoint not found')
     await expectDetail(await start(id), 404, 'Endpoint not found')
     await expectDetail(await call('POST', `/endpoints/${id}/stop`), 404, 'Endpoint not found')
-    await expectDetail(await call('POST', `/endpoints/${id}/scale`, { body: { num_replicas: 2 } }), 404, 'Endpoint not found')
+    await expectDetail(
+      await call('POST', `/endpoints/${id}/scale`, { body: { num_replicas: 2 } }),
+      404,
+      'Endpoint not found',
+    )
     await expectDetail(await call('GET', `/endpoints/${id}/replicas`), 404, 'Endpoint not found')
     expect(emu.appliedPatches()).toBe(0)
   })
@@ -196,10 +238,18 @@ describe('GET /endpoints/{endpoint_id} and GET /endpoints', () => {
 
 describe('PATCH /endpoints/{endpoint_id}', () => {
   it('applies the fields and leaves the endpoint inactive; env vars are replaced, values returned as sent', async () => {
-    const env = [{ key: 'ENV', value: 'staging' }, { key: 'API_SECRET', value: 's3cr3t-value' }]
-    const res = await patch({ container_port: 9000, container_env_vars: env, container_health_check_path: '/ready', health_check_timeout: 120 })
+    const env = [
+      { key: 'ENV', value: 'staging' },
+      { key: 'API_SECRET', value: 's3cr3t-value' },
+    ]
+    const res = await patch({
+      container_port: 9000,
+      container_env_vars: env,
+      container_health_check_path: '/ready',
+      health_check_timeout: 120,
+    })
     expect(res.status).toBe(200)
-    const body = await res.json() as Record<string, unknown>
+    const body = (await res.json()) as Record<string, unknown>
     expect(Object.keys(body)).toEqual(['endpoint_id', 'name', 'is_active', ...SETTINGS, 'updated_at'])
     expect(body).toMatchObject({
       endpoint_id: ep.endpoint_id,
@@ -225,8 +275,8 @@ describe('PATCH /endpoints/{endpoint_id}', () => {
   })
 
   it('updated_at changes on every PATCH, even within the same millisecond', async () => {
-    const first = await (await patch({ container_port: 9001 })).json() as { updated_at: string }
-    const second = await (await patch({ container_port: 9001 })).json() as { updated_at: string }
+    const first = (await (await patch({ container_port: 9001 })).json()) as { updated_at: string }
+    const second = (await (await patch({ container_port: 9001 })).json()) as { updated_at: string }
     expect(second.updated_at > first.updated_at).toBe(true)
     expect(emu.appliedPatches()).toBe(2)
   })
@@ -234,8 +284,12 @@ describe('PATCH /endpoints/{endpoint_id}', () => {
   it('unknown fields and nulls are ignored; integer strings are coerced (Pydantic lax mode)', async () => {
     const res = await patch({ container_port: '9090', container_start_command: null, replicas: 5, name: 'renamed' })
     expect(res.status).toBe(200)
-    const body = await res.json() as Record<string, unknown>
-    expect(body).toMatchObject({ container_port: 9090, container_start_command: ep.container_start_command, name: ep.name })
+    const body = (await res.json()) as Record<string, unknown>
+    expect(body).toMatchObject({
+      container_port: 9090,
+      container_start_command: ep.container_start_command,
+      name: ep.name,
+    })
     expect(body).not.toHaveProperty('replicas')
   })
 
@@ -257,19 +311,30 @@ describe('PATCH /endpoints/{endpoint_id}', () => {
   })
 
   it('validation: every problem at once, Pydantic v2 shapes, nothing applied', async () => {
-    const issues = await expect422(await patch({
-      container_port: 0,
-      container_health_check_timeout: 1.5,
-      health_check_timeout: 'soon',
-      container_health_check_path: 'healthz',
-      container_metric_path: 42,
-      container_env_vars: [{ key: '', value: 'x' }, { key: 'A' }, 'B=1', { key: 'C', value: 1 }],
-    }))
+    const issues = await expect422(
+      await patch({
+        container_port: 0,
+        container_health_check_timeout: 1.5,
+        health_check_timeout: 'soon',
+        container_health_check_path: 'healthz',
+        container_metric_path: 42,
+        container_env_vars: [{ key: '', value: 'x' }, { key: 'A' }, 'B=1', { key: 'C', value: 1 }],
+      }),
+    )
     const byLoc = Object.fromEntries(issues.map((i) => [i.loc.join('.'), i]))
-    expect(byLoc['body.container_port']).toEqual({ type: 'greater_than_equal', loc: ['body', 'container_port'], msg: 'Input should be greater than or equal to 1', input: 0, ctx: { ge: 1 } })
+    expect(byLoc['body.container_port']).toEqual({
+      type: 'greater_than_equal',
+      loc: ['body', 'container_port'],
+      msg: 'Input should be greater than or equal to 1',
+      input: 0,
+      ctx: { ge: 1 },
+    })
     expect(byLoc['body.container_health_check_timeout']?.type).toBe('int_from_float')
     expect(byLoc['body.health_check_timeout']?.type).toBe('int_parsing')
-    expect(byLoc['body.container_health_check_path']).toMatchObject({ type: 'value_error', msg: "Value error, Path must start with '/'" })
+    expect(byLoc['body.container_health_check_path']).toMatchObject({
+      type: 'value_error',
+      msg: "Value error, Path must start with '/'",
+    })
     expect(byLoc['body.container_metric_path']?.type).toBe('string_type')
     expect(byLoc['body.container_env_vars.0.key']?.type).toBe('string_too_short')
     expect(byLoc['body.container_env_vars.1.value']?.type).toBe('missing')
@@ -283,8 +348,19 @@ describe('PATCH /endpoints/{endpoint_id}', () => {
   it('validation: port above 65535, env vars not a list, duplicate keys; validation comes before the 404', async () => {
     let issues = await expect422(await patch({ container_port: 65536, container_env_vars: { ENV: 'x' } }))
     expect(issues.map((i) => i.type)).toEqual(['list_type', 'less_than_equal'])
-    expect(issues[1]).toMatchObject({ loc: ['body', 'container_port'], msg: 'Input should be less than or equal to 65535', ctx: { le: 65535 } })
-    issues = await expect422(await patch({ container_env_vars: [{ key: 'A', value: '1' }, { key: 'A', value: '2' }] }))
+    expect(issues[1]).toMatchObject({
+      loc: ['body', 'container_port'],
+      msg: 'Input should be less than or equal to 65535',
+      ctx: { le: 65535 },
+    })
+    issues = await expect422(
+      await patch({
+        container_env_vars: [
+          { key: 'A', value: '1' },
+          { key: 'A', value: '2' },
+        ],
+      }),
+    )
     expect(issues).toEqual([expect.objectContaining({ type: 'value_error', loc: ['body', 'container_env_vars', 1] })])
     await expect422(await patch({ container_port: 0 }, 'no-such-endpoint'))
   })
@@ -295,15 +371,32 @@ describe('POST /endpoints/{endpoint_id}/start', () => {
     expect((await patch({ container_port: 9000 })).status).toBe(200)
     const res = await start()
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ endpoint_id: ep.endpoint_id, is_active: true, message: 'Endpoint started successfully' })
+    expect(await res.json()).toEqual({
+      endpoint_id: ep.endpoint_id,
+      is_active: true,
+      message: 'Endpoint started successfully',
+    })
     expect(emu.starts(ep.endpoint_id)).toBe(1)
 
     const starting = await get()
     expect(starting).toMatchObject({ is_active: true, status: 'DEPLOYING', replica_status_summary: { STARTING: 1 } })
-    const replicas = await (await call('GET', `/endpoints/${ep.endpoint_id}/replicas`)).json() as Replica[]
+    const replicas = (await (await call('GET', `/endpoints/${ep.endpoint_id}/replicas`)).json()) as Replica[]
     expect(replicas).toHaveLength(1)
-    expect(replicas[0]).toMatchObject({ state: 'STARTING', actor_name: expect.stringMatching(/^SERVE_REPLICA::/) as unknown })
-    expect(Object.keys(replicas[0]!).sort()).toEqual(['actor_id', 'actor_name', 'node_id', 'node_ip', 'pid', 'replica_id', 'start_time_s', 'state', 'worker_id'])
+    expect(replicas[0]).toMatchObject({
+      state: 'STARTING',
+      actor_name: expect.stringMatching(/^SERVE_REPLICA::/) as unknown,
+    })
+    expect(Object.keys(replicas[0]!).sort()).toEqual([
+      'actor_id',
+      'actor_name',
+      'node_id',
+      'node_ip',
+      'pid',
+      'replica_id',
+      'start_time_s',
+      'state',
+      'worker_id',
+    ])
 
     await expectDetail(await start(), 409, 'Endpoint is already active')
     expect(emu.starts()).toBe(1)
@@ -336,7 +429,10 @@ describe('POST /endpoints/{endpoint_id}/start', () => {
     emu.failNextStart(other.endpoint_id, 'UNHEALTHY')
     await patch({ health_check_timeout: 60 }, other.endpoint_id)
     await start(other.endpoint_id)
-    const unhealthy = await waitFor(() => get(other.endpoint_id), (e) => e.status !== 'DEPLOYING')
+    const unhealthy = await waitFor(
+      () => get(other.endpoint_id),
+      (e) => e.status !== 'DEPLOYING',
+    )
     expect(unhealthy).toMatchObject({ status: 'UNHEALTHY', replica_status_summary: { RECOVERING: 2 } })
 
     // Only the next start fails: stop, start again and it runs.
@@ -364,7 +460,11 @@ describe('POST /endpoints/{endpoint_id}/start', () => {
 describe('stop and scale', () => {
   it('stop: inactive, no summary; a second stop is 409', async () => {
     const res = await call('POST', `/endpoints/${ep.endpoint_id}/stop`)
-    expect(await res.json()).toEqual({ endpoint_id: ep.endpoint_id, is_active: false, message: 'Endpoint stopped successfully' })
+    expect(await res.json()).toEqual({
+      endpoint_id: ep.endpoint_id,
+      is_active: false,
+      message: 'Endpoint stopped successfully',
+    })
     const after = await get()
     expect(after).toMatchObject({ is_active: false, status: 'STOPPED' })
     expect(after).not.toHaveProperty('replica_status_summary')
@@ -372,13 +472,26 @@ describe('stop and scale', () => {
   })
 
   it('scale: 1–100, documented response; new replicas start, then run', async () => {
-    const issues = await expect422(await call('POST', `/endpoints/${ep.endpoint_id}/scale`, { body: { num_replicas: 101 } }))
+    const issues = await expect422(
+      await call('POST', `/endpoints/${ep.endpoint_id}/scale`, { body: { num_replicas: 101 } }),
+    )
     expect(issues[0]).toMatchObject({ type: 'less_than_equal', loc: ['body', 'num_replicas'] })
-    expect((await expect422(await call('POST', `/endpoints/${ep.endpoint_id}/scale`, { body: {} })))[0]?.type).toBe('missing')
+    expect((await expect422(await call('POST', `/endpoints/${ep.endpoint_id}/scale`, { body: {} })))[0]?.type).toBe(
+      'missing',
+    )
 
     const res = await call('POST', `/endpoints/${ep.endpoint_id}/scale`, { body: { num_replicas: 3 } })
-    expect(await res.json()).toEqual({ endpoint_id: ep.endpoint_id, previous_replicas: 1, current_replicas: 3, message: 'Successfully scaled from 1 to 3 replicas' })
-    expect(await get()).toMatchObject({ status: 'RUNNING', num_replicas: 3, replica_status_summary: { RUNNING: 1, STARTING: 2 } })
+    expect(await res.json()).toEqual({
+      endpoint_id: ep.endpoint_id,
+      previous_replicas: 1,
+      current_replicas: 3,
+      message: 'Successfully scaled from 1 to 3 replicas',
+    })
+    expect(await get()).toMatchObject({
+      status: 'RUNNING',
+      num_replicas: 3,
+      replica_status_summary: { RUNNING: 1, STARTING: 2 },
+    })
     await waitFor(get, (e) => e.replica_status_summary?.RUNNING === 3)
   })
 })

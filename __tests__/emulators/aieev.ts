@@ -99,7 +99,11 @@ const SETTINGS = [
   'container_metric_path',
 ] as const
 type SettingName = (typeof SETTINGS)[number]
-const STRING_SETTINGS = new Set<SettingName>(['container_start_command', 'container_health_check_path', 'container_metric_path'])
+const STRING_SETTINGS = new Set<SettingName>([
+  'container_start_command',
+  'container_health_check_path',
+  'container_metric_path',
+])
 const PATH_SETTINGS = new Set<SettingName>(['container_health_check_path', 'container_metric_path'])
 const INT_LIMITS: Partial<Record<SettingName, { ge: number; le?: number }>> = {
   container_port: { ge: 1, le: 65535 },
@@ -196,7 +200,8 @@ export class AieevEmulator extends Emulator {
    * link to it works locally and never points at a real Aieev host. Needs `start()` first.
    */
   servingUrl(id: string): string {
-    if (!this.origin) throw new Error('AieevEmulator: call start() before seed(), so serving URLs are on its own origin')
+    if (!this.origin)
+      throw new Error('AieevEmulator: call start() before seed(), so serving URLs are on its own origin')
     return `${this.origin}/serving/${encodeURIComponent(id)}`
   }
 
@@ -234,14 +239,22 @@ export class AieevEmulator extends Emulator {
       const text = `<html>\r\n<head><title>${status} ${reason}</title></head>\r\n<body>\r\n<center><h1>${status} ${reason}</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n`
       return { status, text, headers: { 'content-type': 'text/html', server: 'nginx' } }
     }
-    if (status === 500) return { status, text: 'Internal Server Error', headers: { 'content-type': 'text/plain; charset=utf-8' } }
+    if (status === 500)
+      return { status, text: 'Internal Server Error', headers: { 'content-type': 'text/plain; charset=utf-8' } }
     return { status, body: { detail: reason } }
   }
 
   /** Starlette answers an unhandled exception with a plain-text 500; the header keeps emulator bugs visible. */
   protected override internalErrorReply(error: unknown): Reply {
     const message = error instanceof Error ? error.message : String(error)
-    return { status: 500, text: 'Internal Server Error', headers: { 'content-type': 'text/plain; charset=utf-8', 'x-emulator-error': message.replace(/[^\x20-\x7e]/g, '?') } }
+    return {
+      status: 500,
+      text: 'Internal Server Error',
+      headers: {
+        'content-type': 'text/plain; charset=utf-8',
+        'x-emulator-error': message.replace(/[^\x20-\x7e]/g, '?'),
+      },
+    }
   }
 
   protected handle(req: RecordedRequest): Reply {
@@ -258,7 +271,8 @@ export class AieevEmulator extends Emulator {
     }
 
     const key = bearerToken(req)
-    if (key === undefined || !this.#keys.has(key)) return { ...detail(401, 'Invalid API key'), headers: { 'www-authenticate': 'Bearer' } }
+    if (key === undefined || !this.#keys.has(key))
+      return { ...detail(401, 'Invalid API key'), headers: { 'www-authenticate': 'Bearer' } }
 
     if (route.kind === 'list') return this.#list(req.url.searchParams)
 
@@ -278,7 +292,8 @@ export class AieevEmulator extends Emulator {
         replicas = result.value
       }
     }
-    if (patch !== undefined && Object.keys(patch).length === 0) return detail(400, 'At least one field must be provided')
+    if (patch !== undefined && Object.keys(patch).length === 0)
+      return detail(400, 'At least one field must be provided')
 
     const record = this.#records.get(route.id)
     if (!record) return detail(404, 'Endpoint not found')
@@ -304,7 +319,11 @@ export class AieevEmulator extends Emulator {
     const { method, path } = req
     if (!path.startsWith(`${BASE}/`)) return { kind: 'not-found' }
     const rest = path.slice(BASE.length)
-    if (rest.length > 1 && rest.endsWith('/') && this.#route({ ...req, path: path.slice(0, -1) }).kind !== 'not-found') {
+    if (
+      rest.length > 1 &&
+      rest.endsWith('/') &&
+      this.#route({ ...req, path: path.slice(0, -1) }).kind !== 'not-found'
+    ) {
       return { kind: 'redirect', location: `${this.origin}${path.slice(0, -1)}${req.url.search}` }
     }
     if (rest === '/endpoints') return method === 'GET' ? { kind: 'list' } : { kind: 'method-not-allowed', allow: 'GET' }
@@ -322,12 +341,14 @@ export class AieevEmulator extends Emulator {
       if (method === 'PATCH') return { kind: 'patch', id }
       return { kind: 'method-not-allowed', allow: 'GET, PATCH' }
     }
-    if (sub === 'replicas') return method === 'GET' ? { kind: 'replicas', id } : { kind: 'method-not-allowed', allow: 'GET' }
+    if (sub === 'replicas')
+      return method === 'GET' ? { kind: 'replicas', id } : { kind: 'method-not-allowed', allow: 'GET' }
     if (sub === 'start') {
       if (this.#startRoute === 'missing') return { kind: 'not-found' }
       if (this.#startRoute === 'method-not-allowed') return { kind: 'method-not-allowed', allow: 'GET' }
     }
-    if (sub === 'start' || sub === 'stop' || sub === 'scale') return method === 'POST' ? { kind: sub, id } : { kind: 'method-not-allowed', allow: 'POST' }
+    if (sub === 'start' || sub === 'stop' || sub === 'scale')
+      return method === 'POST' ? { kind: sub, id } : { kind: 'method-not-allowed', allow: 'POST' }
     return { kind: 'not-found' }
   }
 
@@ -342,7 +363,8 @@ export class AieevEmulator extends Emulator {
     const record = this.#records.get(id)
     if (!record) return detail(404, 'Not Found')
     const view = this.#view(record, true)
-    if (!view.is_active || view.status !== 'RUNNING') return { status: 503, text: 'no healthy upstream', headers: { 'content-type': 'text/plain' } }
+    if (!view.is_active || view.status !== 'RUNNING')
+      return { status: 503, text: 'no healthy upstream', headers: { 'content-type': 'text/plain' } }
     return { status: 200, body: { endpoint_id: id, status: view.status, served_by: 'aieev emulator' } }
   }
 
@@ -359,7 +381,11 @@ export class AieevEmulator extends Emulator {
         this.#advance(record, now)
         return this.#view(record, false)
       })
-      .filter((e) => (name === undefined || e.name.toLowerCase().includes(name)) && (active === undefined || e.is_active === active))
+      .filter(
+        (e) =>
+          (name === undefined || e.name.toLowerCase().includes(name)) &&
+          (active === undefined || e.is_active === active),
+      )
       .sort((a, b) => b.created_at.localeCompare(a.created_at))
     const items = matching.slice((page - 1) * size, page * size).map((e) => ({
       id: e.endpoint_id,
@@ -374,7 +400,10 @@ export class AieevEmulator extends Emulator {
       created_at: e.created_at,
       updated_at: e.updated_at,
     }))
-    return { status: 200, body: { items, total: matching.length, page, size, pages: Math.ceil(matching.length / size) } }
+    return {
+      status: 200,
+      body: { items, total: matching.length, page, size, pages: Math.ceil(matching.length / size) },
+    }
   }
 
   #getBody(record: EndpointRecord): Record<string, unknown> {
@@ -429,13 +458,19 @@ export class AieevEmulator extends Emulator {
       record.replicas.push(newReplica(e, now, readyAt))
     }
     this.#starts.set(e.endpoint_id, (this.#starts.get(e.endpoint_id) ?? 0) + 1)
-    return { status: 200, body: { endpoint_id: e.endpoint_id, is_active: true, message: 'Endpoint started successfully' } }
+    return {
+      status: 200,
+      body: { endpoint_id: e.endpoint_id, is_active: true, message: 'Endpoint started successfully' },
+    }
   }
 
   #stop(record: EndpointRecord): Reply {
     if (!record.endpoint.is_active) return detail(409, 'Endpoint is already inactive')
     this.#deactivate(record)
-    return { status: 200, body: { endpoint_id: record.endpoint.endpoint_id, is_active: false, message: 'Endpoint stopped successfully' } }
+    return {
+      status: 200,
+      body: { endpoint_id: record.endpoint.endpoint_id, is_active: false, message: 'Endpoint stopped successfully' },
+    }
   }
 
   #scale(record: EndpointRecord, replicas: number): Reply {
@@ -457,7 +492,12 @@ export class AieevEmulator extends Emulator {
     }
     return {
       status: 200,
-      body: { endpoint_id: e.endpoint_id, previous_replicas: previous, current_replicas: replicas, message: `Successfully scaled from ${previous} to ${replicas} replicas` },
+      body: {
+        endpoint_id: e.endpoint_id,
+        previous_replicas: previous,
+        current_replicas: replicas,
+        message: `Successfully scaled from ${previous} to ${replicas} replicas`,
+      },
     }
   }
 
@@ -484,7 +524,11 @@ export class AieevEmulator extends Emulator {
       }
       return
     }
-    if (e.status === 'DEPLOYING' && record.failing === undefined && record.replicas.some((r) => r.stuck === undefined && now >= r.readyAt)) {
+    if (
+      e.status === 'DEPLOYING' &&
+      record.failing === undefined &&
+      record.replicas.some((r) => r.stuck === undefined && now >= r.readyAt)
+    ) {
       e.status = 'RUNNING'
     }
   }
@@ -542,7 +586,17 @@ function parseBody(raw: string): Parsed<unknown> {
   } catch (error) {
     // Python's json module reports the character offset; Node's message usually carries it too.
     const position = Number(/position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1] ?? raw.length)
-    return { issues: [{ type: 'json_invalid', loc: ['body', position], msg: 'JSON decode error', input: {}, ctx: { error: 'Expecting value' } }] }
+    return {
+      issues: [
+        {
+          type: 'json_invalid',
+          loc: ['body', position],
+          msg: 'JSON decode error',
+          input: {},
+          ctx: { error: 'Expecting value' },
+        },
+      ],
+    }
   }
 }
 
@@ -558,9 +612,16 @@ function validatePatch(body: unknown): Parsed<Partial<Record<SettingName, unknow
     const before = issues.length
     let coerced: unknown = input
     if (STRING_SETTINGS.has(field)) {
-      if (typeof input !== 'string') issues.push({ type: 'string_type', loc, msg: 'Input should be a valid string', input })
+      if (typeof input !== 'string')
+        issues.push({ type: 'string_type', loc, msg: 'Input should be a valid string', input })
       else if (PATH_SETTINGS.has(field) && !input.startsWith('/')) {
-        issues.push({ type: 'value_error', loc, msg: "Value error, Path must start with '/'", input, ctx: { error: {} } })
+        issues.push({
+          type: 'value_error',
+          loc,
+          msg: "Value error, Path must start with '/'",
+          input,
+          ctx: { error: {} },
+        })
       }
     } else if (field === 'container_env_vars') {
       coerced = validateEnvVars(input, loc, issues)
@@ -584,7 +645,13 @@ function validateEnvVars(input: unknown, loc: (string | number)[], issues: Valid
   for (const [i, item] of input.entries()) {
     const itemLoc = [...loc, i]
     if (!isPlainObject(item)) {
-      issues.push({ type: 'model_type', loc: itemLoc, msg: 'Input should be a valid dictionary or instance of EnvVar', input: item, ctx: { class_name: 'EnvVar' } })
+      issues.push({
+        type: 'model_type',
+        loc: itemLoc,
+        msg: 'Input should be a valid dictionary or instance of EnvVar',
+        input: item,
+        ctx: { class_name: 'EnvVar' },
+      })
       continue
     }
     let ok = true
@@ -597,14 +664,26 @@ function validateEnvVars(input: unknown, loc: (string | number)[], issues: Valid
         issues.push({ type: 'string_type', loc: [...itemLoc, part], msg: 'Input should be a valid string', input: v })
         ok = false
       } else if (part === 'key' && v === '') {
-        issues.push({ type: 'string_too_short', loc: [...itemLoc, part], msg: 'String should have at least 1 character', input: v, ctx: { min_length: 1 } })
+        issues.push({
+          type: 'string_too_short',
+          loc: [...itemLoc, part],
+          msg: 'String should have at least 1 character',
+          input: v,
+          ctx: { min_length: 1 },
+        })
         ok = false
       }
     }
     if (!ok) continue
     const key = item.key as string
     if (seen.has(key)) {
-      issues.push({ type: 'value_error', loc: itemLoc, msg: `Value error, Duplicate environment variable key: ${key}`, input: item, ctx: { error: {} } })
+      issues.push({
+        type: 'value_error',
+        loc: itemLoc,
+        msg: `Value error, Duplicate environment variable key: ${key}`,
+        input: item,
+        ctx: { error: {} },
+      })
       continue
     }
     seen.add(key)
@@ -628,29 +707,72 @@ function validateScale(body: unknown): Parsed<number> {
 function laxInt(input: unknown, loc: (string | number)[], issues: ValidationIssue[]): number | undefined {
   if (typeof input === 'number' && Number.isFinite(input)) {
     if (Number.isInteger(input)) return input
-    issues.push({ type: 'int_from_float', loc, msg: 'Input should be a valid integer, got a number with a fractional part', input })
+    issues.push({
+      type: 'int_from_float',
+      loc,
+      msg: 'Input should be a valid integer, got a number with a fractional part',
+      input,
+    })
     return undefined
   }
   if (typeof input === 'string') {
     if (/^\s*[+-]?\d+\s*$/.test(input)) return Number(input.trim())
-    issues.push({ type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input })
+    issues.push({
+      type: 'int_parsing',
+      loc,
+      msg: 'Input should be a valid integer, unable to parse string as an integer',
+      input,
+    })
     return undefined
   }
   issues.push({ type: 'int_type', loc, msg: 'Input should be a valid integer', input })
   return undefined
 }
 
-function rangeIssue(value: number, input: unknown, loc: (string | number)[], ge: number, le: number | undefined, issues: ValidationIssue[]): void {
-  if (value < ge) issues.push({ type: 'greater_than_equal', loc, msg: `Input should be greater than or equal to ${ge}`, input, ctx: { ge } })
-  else if (le !== undefined && value > le) issues.push({ type: 'less_than_equal', loc, msg: `Input should be less than or equal to ${le}`, input, ctx: { le } })
+function rangeIssue(
+  value: number,
+  input: unknown,
+  loc: (string | number)[],
+  ge: number,
+  le: number | undefined,
+  issues: ValidationIssue[],
+): void {
+  if (value < ge)
+    issues.push({
+      type: 'greater_than_equal',
+      loc,
+      msg: `Input should be greater than or equal to ${ge}`,
+      input,
+      ctx: { ge },
+    })
+  else if (le !== undefined && value > le)
+    issues.push({
+      type: 'less_than_equal',
+      loc,
+      msg: `Input should be less than or equal to ${le}`,
+      input,
+      ctx: { le },
+    })
 }
 
-function queryInt(query: URLSearchParams, name: string, fallback: number, ge: number, le: number | undefined, issues: ValidationIssue[]): number {
+function queryInt(
+  query: URLSearchParams,
+  name: string,
+  fallback: number,
+  ge: number,
+  le: number | undefined,
+  issues: ValidationIssue[],
+): number {
   const raw = query.get(name)
   if (raw === null) return fallback
   const loc = ['query', name]
   if (!/^\s*[+-]?\d+\s*$/.test(raw)) {
-    issues.push({ type: 'int_parsing', loc, msg: 'Input should be a valid integer, unable to parse string as an integer', input: raw })
+    issues.push({
+      type: 'int_parsing',
+      loc,
+      msg: 'Input should be a valid integer, unable to parse string as an integer',
+      input: raw,
+    })
     return fallback
   }
   const value = Number(raw.trim())
@@ -665,12 +787,22 @@ function queryBool(query: URLSearchParams, name: string, issues: ValidationIssue
   const normalized = raw.trim().toLowerCase()
   if (['true', '1', 'yes', 'on', 't', 'y'].includes(normalized)) return true
   if (['false', '0', 'no', 'off', 'f', 'n'].includes(normalized)) return false
-  issues.push({ type: 'bool_parsing', loc: ['query', name], msg: 'Input should be a valid boolean, unable to interpret input', input: raw })
+  issues.push({
+    type: 'bool_parsing',
+    loc: ['query', name],
+    msg: 'Input should be a valid boolean, unable to interpret input',
+    input: raw,
+  })
   return undefined
 }
 
 function modelAttributesIssue(loc: (string | number)[], input: unknown): ValidationIssue {
-  return { type: 'model_attributes_type', loc, msg: 'Input should be a valid dictionary or object to extract fields from', input }
+  return {
+    type: 'model_attributes_type',
+    loc,
+    msg: 'Input should be a valid dictionary or object to extract fields from',
+    input,
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

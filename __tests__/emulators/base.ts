@@ -2,7 +2,13 @@
  * Provider-agnostic loopback emulator: records every request, injects transport and HTTP
  * faults, and hands everything else to the provider's `handle`. Listens only on 127.0.0.1.
  */
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { Socket } from 'node:net'
 
 /** One request as it reached the emulator, whole body included. */
@@ -21,7 +27,14 @@ export interface RecordedRequest {
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string; body?: string; contentType?: string } // answer with this status WITHOUT applying
   | { kind: 'status-after'; status: number; retryAfter?: string; body?: string; contentType?: string } // apply the request (run the handler fully), then answer this status instead (a gateway after an upstream reset)
-  | { kind: 'reply-after'; status: number; body?: string; contentType?: string; headers?: Record<string, string>; raw?: Buffer } // apply the request, then answer with exactly this (a hostile 2xx: empty, wrong shape, another id, encoded)
+  | {
+      kind: 'reply-after'
+      status: number
+      body?: string
+      contentType?: string
+      headers?: Record<string, string>
+      raw?: Buffer
+    } // apply the request, then answer with exactly this (a hostile 2xx: empty, wrong shape, another id, encoded)
   | { kind: 'reset-before' } // destroy the socket without applying the request and without answering
   | { kind: 'reset-after' } // apply the request (run the handler fully), then destroy the socket without answering
   | { kind: 'hang' } // never answer (socket stays open until the client gives up or the server closes)
@@ -132,9 +145,11 @@ export abstract class Emulator {
   }
 
   #takeFault(req: RecordedRequest): Fault | undefined {
-    const index = this.#faults.findIndex(({ rule }) =>
-      (rule.method === undefined || rule.method.toUpperCase() === req.method) &&
-      (rule.path === undefined || pathMatches(rule.path, req.path)))
+    const index = this.#faults.findIndex(
+      ({ rule }) =>
+        (rule.method === undefined || rule.method.toUpperCase() === req.method) &&
+        (rule.path === undefined || pathMatches(rule.path, req.path)),
+    )
     if (index < 0) return undefined
     const active = this.#faults[index]!
     active.remaining -= 1
@@ -156,7 +171,14 @@ export abstract class Emulator {
       return // client aborted while sending
     }
     const url = new URL(req.url ?? '/', this.origin || `http://${LOOPBACK}`)
-    const recorded: RecordedRequest = { method: (req.method ?? 'GET').toUpperCase(), path: url.pathname, url, headers: req.headers, body, at }
+    const recorded: RecordedRequest = {
+      method: (req.method ?? 'GET').toUpperCase(),
+      path: url.pathname,
+      url,
+      headers: req.headers,
+      body,
+      at,
+    }
     this.requests.push(recorded)
 
     const fault = this.#takeFault(recorded)
@@ -173,7 +195,8 @@ export abstract class Emulator {
           const reply = this.statusFaultReply(fault.status)
           send(res, { ...reply, status: fault.status, headers: { ...reply.headers, ...headers } })
         } else {
-          headers['content-type'] = fault.contentType ?? (isJson(fault.body) ? 'application/json' : 'text/plain; charset=utf-8')
+          headers['content-type'] =
+            fault.contentType ?? (isJson(fault.body) ? 'application/json' : 'text/plain; charset=utf-8')
           send(res, { status: fault.status, text: fault.body, headers })
         }
         return

@@ -5,7 +5,11 @@
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import { Deadline } from '../../src/deadline.ts'
-import { CANCELLED_FINISH_MS, startDeploymentRecord, type DeploymentRecordOptions } from '../../src/github-deployment.ts'
+import {
+  CANCELLED_FINISH_MS,
+  startDeploymentRecord,
+  type DeploymentRecordOptions,
+} from '../../src/github-deployment.ts'
 import { DEFAULT_GITHUB_TOKEN, GitHubEmulator, type GitHubEmulatorOptions } from './github.ts'
 
 const SHA = 'ffac537e6cbbf934b08745a378932722df287a53'
@@ -23,7 +27,13 @@ afterEach(async () => {
 })
 
 /** One request with fetch; `auth` is the whole Authorization header value. */
-async function call(emu: GitHubEmulator, method: string, path: string, body?: unknown, auth = `token ${DEFAULT_GITHUB_TOKEN}`) {
+async function call(
+  emu: GitHubEmulator,
+  method: string,
+  path: string,
+  body?: unknown,
+  auth = `token ${DEFAULT_GITHUB_TOKEN}`,
+) {
   const response = await fetch(`${emu.apiUrl}${path}`, {
     method,
     headers: { authorization: auth, 'content-type': 'application/json', accept: 'application/vnd.github+json' },
@@ -32,23 +42,53 @@ async function call(emu: GitHubEmulator, method: string, path: string, body?: un
   return { status: response.status, body: (await response.json()) as Record<string, unknown> & { message?: string } }
 }
 
-const DEPLOY = { ref: SHA, environment: 'staging', auto_merge: false, required_contexts: [], payload: { provider: 'qoder' }, description: 'x' }
+const DEPLOY = {
+  ref: SHA,
+  environment: 'staging',
+  auto_merge: false,
+  required_contexts: [],
+  payload: { provider: 'qoder' },
+  description: 'x',
+}
 
 describe('GitHub emulator (plain HTTP)', () => {
   it('creates a deployment (201) and records its statuses in order', async () => {
     const emu = await start()
     const created = await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY)
     expect(created.status).toBe(201)
-    expect(created.body).toMatchObject({ sha: SHA, ref: SHA, environment: 'staging', task: 'deploy', payload: { provider: 'qoder' }, transient_environment: false, production_environment: false })
+    expect(created.body).toMatchObject({
+      sha: SHA,
+      ref: SHA,
+      environment: 'staging',
+      task: 'deploy',
+      payload: { provider: 'qoder' },
+      transient_environment: false,
+      production_environment: false,
+    })
     const id = created.body.id as number
     for (const state of ['in_progress', 'success']) {
-      const posted = await call(emu, 'POST', `/repos/octo/app/deployments/${id}/statuses`, { state, log_url: 'https://github.com/octo/app/actions/runs/1', description: state })
+      const posted = await call(emu, 'POST', `/repos/octo/app/deployments/${id}/statuses`, {
+        state,
+        log_url: 'https://github.com/octo/app/actions/runs/1',
+        description: state,
+      })
       expect(posted.status).toBe(201)
-      expect(posted.body).toMatchObject({ state, log_url: 'https://github.com/octo/app/actions/runs/1', target_url: 'https://github.com/octo/app/actions/runs/1', environment: 'staging' })
+      expect(posted.body).toMatchObject({
+        state,
+        log_url: 'https://github.com/octo/app/actions/runs/1',
+        target_url: 'https://github.com/octo/app/actions/runs/1',
+        environment: 'staging',
+      })
     }
     expect(emu.states(id)).toEqual(['in_progress', 'success'])
-    expect(emu.deployment(id)).toMatchObject({ auto_merge: false, required_contexts: [], createdWith: DEFAULT_GITHUB_TOKEN })
-    const listed = await fetch(`${emu.apiUrl}/repos/octo/app/deployments?environment=staging`, { headers: { authorization: `Bearer ${DEFAULT_GITHUB_TOKEN}` } })
+    expect(emu.deployment(id)).toMatchObject({
+      auto_merge: false,
+      required_contexts: [],
+      createdWith: DEFAULT_GITHUB_TOKEN,
+    })
+    const listed = await fetch(`${emu.apiUrl}/repos/octo/app/deployments?environment=staging`, {
+      headers: { authorization: `Bearer ${DEFAULT_GITHUB_TOKEN}` },
+    })
     expect(((await listed.json()) as { id: number }[]).map((d) => d.id)).toEqual([id])
     const statuses = await call(emu, 'GET', `/repos/octo/app/deployments/${id}/statuses`)
     expect((statuses.body as unknown as { state: string }[]).map((s) => s.state)).toEqual(['success', 'in_progress'])
@@ -56,7 +96,9 @@ describe('GitHub emulator (plain HTTP)', () => {
 
   it('accepts `token` and `Bearer`; 401 without a token or with an unknown one', async () => {
     const emu = await start()
-    expect((await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY, `Bearer ${DEFAULT_GITHUB_TOKEN}`)).status).toBe(201)
+    expect(
+      (await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY, `Bearer ${DEFAULT_GITHUB_TOKEN}`)).status,
+    ).toBe(201)
     const missing = await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY, '')
     expect(missing).toMatchObject({ status: 401, body: { message: 'Requires authentication' } })
     const bad = await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY, 'token ghs_wrong')
@@ -68,17 +110,26 @@ describe('GitHub emulator (plain HTTP)', () => {
     const emu = await start()
     const refused = await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY, `token ${FORBIDDEN}`)
     expect(refused.status).toBe(403)
-    expect(refused.body).toEqual({ message: 'Resource not accessible by integration', documentation_url: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment', status: '403' })
+    expect(refused.body).toEqual({
+      message: 'Resource not accessible by integration',
+      documentation_url: 'https://docs.github.com/rest/deployments/deployments#create-a-deployment',
+      status: '403',
+    })
     expect(emu.deployments()).toEqual([])
   })
 
   it('422 for a missing ref or wrongly typed fields', async () => {
     const emu = await start()
-    expect(await call(emu, 'POST', '/repos/octo/app/deployments', { environment: 'x' })).toMatchObject({ status: 422, body: { message: 'Invalid request.\n\n"ref" wasn\'t supplied.' } })
+    expect(await call(emu, 'POST', '/repos/octo/app/deployments', { environment: 'x' })).toMatchObject({
+      status: 422,
+      body: { message: 'Invalid request.\n\n"ref" wasn\'t supplied.' },
+    })
     const typed = await call(emu, 'POST', '/repos/octo/app/deployments', { ...DEPLOY, auto_merge: 'no' })
     expect(typed.status).toBe(422)
     expect(typed.body.message).toContain(`For 'properties/auto_merge', "no" is not a boolean.`)
-    expect((await call(emu, 'POST', '/repos/octo/app/deployments', { ...DEPLOY, required_contexts: [1] })).status).toBe(422)
+    expect((await call(emu, 'POST', '/repos/octo/app/deployments', { ...DEPLOY, required_contexts: [1] })).status).toBe(
+      422,
+    )
   })
 
   it('409 when required_contexts is left out and a commit status is not green; passes when all are', async () => {
@@ -102,7 +153,9 @@ describe('GitHub emulator (plain HTTP)', () => {
     expect((await call(emu, 'POST', statuses, { state: 'success', log_url: 'javascript:alert(1)' })).status).toBe(422)
     expect((await call(emu, 'POST', statuses, { state: 'success', description: 'x'.repeat(140) })).status).toBe(201)
     expect((await call(emu, 'POST', '/repos/octo/app/deployments/999/statuses', { state: 'success' })).status).toBe(404)
-    expect((await call(emu, 'POST', `/repos/octo/other/deployments/${id}/statuses`, { state: 'success' })).status).toBe(404)
+    expect((await call(emu, 'POST', `/repos/octo/other/deployments/${id}/statuses`, { state: 'success' })).status).toBe(
+      404,
+    )
     expect(emu.states(id)).toEqual(['success'])
   })
 
@@ -120,15 +173,22 @@ describe('GitHub emulator (plain HTTP)', () => {
     const emu = await start({ pathPrefix: '/api/v3', repositories: ['octo/app'] })
     expect(emu.apiUrl).toBe(`${emu.origin}/api/v3`)
     expect((await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY)).status).toBe(201)
-    const unprefixed = await fetch(`${emu.origin}/repos/octo/app/deployments`, { method: 'POST', headers: { authorization: `token ${DEFAULT_GITHUB_TOKEN}` }, body: JSON.stringify(DEPLOY) })
+    const unprefixed = await fetch(`${emu.origin}/repos/octo/app/deployments`, {
+      method: 'POST',
+      headers: { authorization: `token ${DEFAULT_GITHUB_TOKEN}` },
+      body: JSON.stringify(DEPLOY),
+    })
     expect(unprefixed.status).toBe(404)
     expect((await call(emu, 'POST', '/repos/octo/nope/deployments', DEPLOY)).status).toBe(404)
   })
 
-  it('injected faults answer with GitHub\'s error shape', async () => {
+  it("injected faults answer with GitHub's error shape", async () => {
     const emu = await start()
     emu.inject({ method: 'POST', fault: { kind: 'status', status: 500 } })
-    expect(await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY)).toMatchObject({ status: 500, body: { message: 'Server Error' } })
+    expect(await call(emu, 'POST', '/repos/octo/app/deployments', DEPLOY)).toMatchObject({
+      status: 500,
+      body: { message: 'Server Error' },
+    })
     expect(emu.deployments()).toEqual([])
   })
 })
@@ -141,8 +201,23 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
       warning: (message: string) => void lines.push({ level: 'warning', message }),
       debug: (message: string) => void lines.push({ level: 'debug', message }),
     }
-    const env = { GITHUB_SHA: SHA, GITHUB_REPOSITORY: 'octo/app', GITHUB_API_URL: emu.apiUrl, GITHUB_SERVER_URL: 'https://ghe.example.com', GITHUB_RUN_ID: '77', GITHUB_RUN_ATTEMPT: '2' }
-    const opts: DeploymentRecordOptions = { environment: 'production', token: DEFAULT_GITHUB_TOKEN, provider: 'qoder', targets: ['dep_1'], log, env, ...overrides }
+    const env = {
+      GITHUB_SHA: SHA,
+      GITHUB_REPOSITORY: 'octo/app',
+      GITHUB_API_URL: emu.apiUrl,
+      GITHUB_SERVER_URL: 'https://ghe.example.com',
+      GITHUB_RUN_ID: '77',
+      GITHUB_RUN_ATTEMPT: '2',
+    }
+    const opts: DeploymentRecordOptions = {
+      environment: 'production',
+      token: DEFAULT_GITHUB_TOKEN,
+      provider: 'qoder',
+      targets: ['dep_1'],
+      log,
+      env,
+      ...overrides,
+    }
     return { opts, lines, warnings: () => lines.filter((l) => l.level === 'warning').map((l) => l.message) }
   }
 
@@ -157,7 +232,16 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     expect(emu.requests.every((r) => r.path.startsWith('/api/v3/repos/octo/app/deployments'))).toBe(true)
     expect(emu.requests[0]!.headers.authorization).toBe(`token ${DEFAULT_GITHUB_TOKEN}`)
     const deployment = emu.deployment(record!.id)!
-    expect(deployment).toMatchObject({ ref: SHA, sha: SHA, environment: 'production', auto_merge: false, required_contexts: [], transient_environment: false, payload: { provider: 'qoder', targets: ['dep_1'] }, description: 'deploy-patch: qoder dep_1' })
+    expect(deployment).toMatchObject({
+      ref: SHA,
+      sha: SHA,
+      environment: 'production',
+      auto_merge: false,
+      required_contexts: [],
+      transient_environment: false,
+      payload: { provider: 'qoder', targets: ['dep_1'] },
+      description: 'deploy-patch: qoder dep_1',
+    })
     expect(deployment.statuses.map((s) => [s.state, s.log_url, s.environment_url])).toEqual([
       ['in_progress', 'https://ghe.example.com/octo/app/actions/runs/77/attempts/2', ''],
       ['success', 'https://ghe.example.com/octo/app/actions/runs/77/attempts/2', 'https://console.example.com/dep_1'],
@@ -188,7 +272,12 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     const { opts, lines } = options(emu, { dryRun: true })
     expect(await startDeploymentRecord(opts)).toBeUndefined()
     expect(emu.requests).toHaveLength(0)
-    expect(lines).toEqual([{ level: 'info', message: "Dry run: no GitHub deployment is recorded for environment 'production', since nothing is deployed." }])
+    expect(lines).toEqual([
+      {
+        level: 'info',
+        message: "Dry run: no GitHub deployment is recorded for environment 'production', since nothing is deployed.",
+      },
+    ])
   })
 
   it('403: one warning that says to add `permissions: deployments: write`, and no record', async () => {
@@ -196,7 +285,9 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     const { opts, warnings } = options(emu, { token: FORBIDDEN })
     expect(await startDeploymentRecord(opts)).toBeUndefined()
     expect(warnings()).toHaveLength(1)
-    expect(warnings()[0]).toMatch(/^Could not record the GitHub deployment: GitHub answered 403 \(Resource not accessible by integration\)/)
+    expect(warnings()[0]).toMatch(
+      /^Could not record the GitHub deployment: GitHub answered 403 \(Resource not accessible by integration\)/,
+    )
     expect(warnings()[0]).toContain('add `permissions: deployments: write` to the job')
     expect(warnings()[0]).not.toContain(FORBIDDEN)
   })
@@ -205,7 +296,9 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     const emu = await start()
     const bad = options(emu, { token: 'ghs_NotKnown0000000000000000000000000000' })
     expect(await startDeploymentRecord(bad.opts)).toBeUndefined()
-    expect(bad.warnings()[0]).toContain("GitHub answered 401 (Bad credentials) while creating a deployment in octo/app: 'github-token' was refused.")
+    expect(bad.warnings()[0]).toContain(
+      "GitHub answered 401 (Bad credentials) while creating a deployment in octo/app: 'github-token' was refused.",
+    )
     emu.inject({ method: 'POST', path: /\/statuses$/, times: 2, fault: { kind: 'status', status: 500 } })
     const flaky = options(emu)
     const record = await startDeploymentRecord(flaky.opts)
@@ -227,7 +320,12 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     expect(await startDeploymentRecord({ ...local.opts, env: { GITHUB_API_URL: emu.apiUrl } })).toBeUndefined()
     expect(local.warnings()[0]).toContain('GITHUB_SHA and GITHUB_REPOSITORY')
     const clear = options(emu)
-    expect(await startDeploymentRecord({ ...clear.opts, env: { ...clear.opts.env, GITHUB_API_URL: 'http://ghe.example.com/api/v3' } })).toBeUndefined()
+    expect(
+      await startDeploymentRecord({
+        ...clear.opts,
+        env: { ...clear.opts.env, GITHUB_API_URL: 'http://ghe.example.com/api/v3' },
+      }),
+    ).toBeUndefined()
     expect(clear.warnings()[0]).toContain('is not https')
     expect(emu.requests).toHaveLength(0)
   })
@@ -251,7 +349,9 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     const started = Date.now()
     expect(await startDeploymentRecord(opts)).toBeUndefined()
     expect(Date.now() - started).toBeLessThan(2_000)
-    expect(warnings()[0]).toBe('Could not record the GitHub deployment: the run was cancelled while creating a deployment in octo/app.')
+    expect(warnings()[0]).toBe(
+      'Could not record the GitHub deployment: the run was cancelled while creating a deployment in octo/app.',
+    )
   })
 
   it('after a cancellation the final status gets at most 1.5 s, even when GitHub hangs', async () => {
@@ -266,6 +366,8 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     expect(took).toBeGreaterThanOrEqual(CANCELLED_FINISH_MS - 50)
     expect(took).toBeLessThan(CANCELLED_FINISH_MS + 1_000)
     expect(emu.states(record!.id)).toEqual(['in_progress', 'error']) // GitHub got it; only the answer was slow
-    expect(warnings()).toEqual([`Could not record the GitHub deployment: GitHub did not answer within 1.5s while setting deployment ${record!.id} to error.`])
+    expect(warnings()).toEqual([
+      `Could not record the GitHub deployment: GitHub did not answer within 1.5s while setting deployment ${record!.id} to error.`,
+    ])
   })
 })

@@ -31,7 +31,15 @@ export interface GitHubEmulatorOptions {
 
 export const DEFAULT_GITHUB_TOKEN = 'ghs_EmulatorToken0000000000000000000000'
 
-export const DEPLOYMENT_STATES = ['error', 'failure', 'inactive', 'in_progress', 'queued', 'pending', 'success'] as const
+export const DEPLOYMENT_STATES = [
+  'error',
+  'failure',
+  'inactive',
+  'in_progress',
+  'queued',
+  'pending',
+  'success',
+] as const
 export type DeploymentState = (typeof DEPLOYMENT_STATES)[number]
 
 /** A deployment status as recorded (and answered, with the usual URL fields). */
@@ -125,11 +133,19 @@ export class GitHubEmulator extends Emulator {
   }
 
   protected override statusFaultReply(status: number): Reply {
-    return githubError(status, status >= 500 ? 'Server Error' : (STATUS_CODES[status] ?? 'Error'), 'https://docs.github.com/rest')
+    return githubError(
+      status,
+      status >= 500 ? 'Server Error' : (STATUS_CODES[status] ?? 'Error'),
+      'https://docs.github.com/rest',
+    )
   }
 
   protected override internalErrorReply(error: unknown): Reply {
-    return githubError(500, `Emulator error: ${error instanceof Error ? error.message : String(error)}`, 'https://docs.github.com/rest')
+    return githubError(
+      500,
+      `Emulator error: ${error instanceof Error ? error.message : String(error)}`,
+      'https://docs.github.com/rest',
+    )
   }
 
   protected handle(req: RecordedRequest): Reply | Promise<Reply> {
@@ -143,7 +159,13 @@ export class GitHubEmulator extends Emulator {
     if (token === undefined) return githubError(401, 'Requires authentication', 'https://docs.github.com/rest')
     if (!this.#tokens.has(token)) return githubError(401, 'Bad credentials', 'https://docs.github.com/rest')
 
-    const [, owner, repo, idText, statuses] = match as unknown as [string, string, string, string | undefined, string | undefined]
+    const [, owner, repo, idText, statuses] = match as unknown as [
+      string,
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+    ]
     if (this.#repositories && !this.#repositories.has(`${owner}/${repo}`.toLowerCase())) return notFound
     const write = req.method === 'POST'
     if (write && this.#forbidden.has(token)) {
@@ -151,14 +173,21 @@ export class GitHubEmulator extends Emulator {
     }
 
     if (idText === undefined) {
-      if (req.method === 'GET') return { status: 200, body: this.#list(owner, repo, req.url.searchParams), headers: requestId() }
+      if (req.method === 'GET')
+        return { status: 200, body: this.#list(owner, repo, req.url.searchParams), headers: requestId() }
       if (write) return this.#create(owner, repo, token, req.body)
       return notFound
     }
     const deployment = this.#deployments.get(Number(idText))
     if (!/^\d+$/.test(idText) || !deployment || deployment.owner !== owner || deployment.repo !== repo) return notFound
-    if (!statuses) return req.method === 'GET' ? { status: 200, body: this.#view(deployment), headers: requestId() } : notFound
-    if (req.method === 'GET') return { status: 200, body: [...deployment.statuses].reverse().map((s) => this.#statusView(deployment, s)), headers: requestId() }
+    if (!statuses)
+      return req.method === 'GET' ? { status: 200, body: this.#view(deployment), headers: requestId() } : notFound
+    if (req.method === 'GET')
+      return {
+        status: 200,
+        body: [...deployment.statuses].reverse().map((s) => this.#statusView(deployment, s)),
+        headers: requestId(),
+      }
     if (write) return this.#postStatus(deployment, req.body)
     return notFound
   }
@@ -174,27 +203,50 @@ export class GitHubEmulator extends Emulator {
       typeProblemOf(body, 'auto_merge', 'boolean') ??
       typeProblemOf(body, 'transient_environment', 'boolean') ??
       typeProblemOf(body, 'production_environment', 'boolean') ??
-      (body.description !== undefined && body.description !== null ? typeProblemOf(body, 'description', 'string') : undefined)
+      (body.description !== undefined && body.description !== null
+        ? typeProblemOf(body, 'description', 'string')
+        : undefined)
     if (typeProblem) return githubError(422, `Invalid request.\n\n${typeProblem}`, CREATE_DOCS)
     const contexts = body.required_contexts
     if (contexts !== undefined && (!Array.isArray(contexts) || contexts.some((c) => typeof c !== 'string'))) {
-      return githubError(422, `Invalid request.\n\nFor 'properties/required_contexts', ${JSON.stringify(contexts)} is not an array of strings.`, CREATE_DOCS)
+      return githubError(
+        422,
+        `Invalid request.\n\nFor 'properties/required_contexts', ${JSON.stringify(contexts)} is not an array of strings.`,
+        CREATE_DOCS,
+      )
     }
     const payload = body.payload
-    if (payload !== undefined && typeof payload !== 'string' && (typeof payload !== 'object' || payload === null || Array.isArray(payload))) {
-      return githubError(422, `Invalid request.\n\nFor 'properties/payload', ${JSON.stringify(payload)} is not an object or string.`, CREATE_DOCS)
+    if (
+      payload !== undefined &&
+      typeof payload !== 'string' &&
+      (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    ) {
+      return githubError(
+        422,
+        `Invalid request.\n\nFor 'properties/payload', ${JSON.stringify(payload)} is not an object or string.`,
+        CREATE_DOCS,
+      )
     }
     const ref = body.ref as string
     if (ref.trim() === '') return githubError(422, 'No ref found for: ', CREATE_DOCS)
     // Without `required_contexts`, GitHub checks every commit status of the ref and refuses a deploy that is not green.
-    const wanted = contexts === undefined ? this.#commitStatuses : this.#commitStatuses.filter((s) => (contexts as string[]).includes(s.context))
+    const wanted =
+      contexts === undefined
+        ? this.#commitStatuses
+        : this.#commitStatuses.filter((s) => (contexts as string[]).includes(s.context))
     const red = wanted.filter((s) => s.state !== 'success')
     if (red.length > 0) {
       return {
         status: 409,
         body: {
           message: `Conflict: Commit status checks failed for ${ref}.`,
-          errors: [{ contexts: red.map((s) => ({ context: s.context, state: s.state })), resource: 'Deployment', field: 'required_contexts' }],
+          errors: [
+            {
+              contexts: red.map((s) => ({ context: s.context, state: s.state })),
+              resource: 'Deployment',
+              field: 'required_contexts',
+            },
+          ],
           documentation_url: CREATE_DOCS,
           status: '409',
         },
@@ -231,15 +283,23 @@ export class GitHubEmulator extends Emulator {
     if (body === undefined) return githubError(400, 'Problems parsing JSON', STATUS_DOCS)
     if (body.state === undefined) return githubError(422, 'Invalid request.\n\n"state" wasn\'t supplied.', STATUS_DOCS)
     if (!DEPLOYMENT_STATES.includes(body.state as DeploymentState)) {
-      return githubError(422, `Invalid request.\n\nFor 'properties/state', ${JSON.stringify(body.state)} is not one of: ${DEPLOYMENT_STATES.join(', ')}.`, STATUS_DOCS)
+      return githubError(
+        422,
+        `Invalid request.\n\nFor 'properties/state', ${JSON.stringify(body.state)} is not one of: ${DEPLOYMENT_STATES.join(', ')}.`,
+        STATUS_DOCS,
+      )
     }
     for (const field of ['log_url', 'target_url', 'environment_url', 'description', 'environment'] as const) {
-      const problem = body[field] === undefined || body[field] === null ? undefined : typeProblemOf(body, field, 'string')
+      const problem =
+        body[field] === undefined || body[field] === null ? undefined : typeProblemOf(body, field, 'string')
       if (problem) return githubError(422, `Invalid request.\n\n${problem}`, STATUS_DOCS)
     }
     const description = (body.description as string | undefined) ?? ''
     if (Array.from(description).length > MAX_STATUS_DESCRIPTION) {
-      return validationFailed('description', `description is too long (maximum is ${MAX_STATUS_DESCRIPTION} characters)`)
+      return validationFailed(
+        'description',
+        `description is too long (maximum is ${MAX_STATUS_DESCRIPTION} characters)`,
+      )
     }
     // The emulator's own strictness: a link that is not an absolute http(s) URL would be a dead link in GitHub's UI.
     for (const field of ['log_url', 'target_url', 'environment_url'] as const) {
@@ -267,10 +327,22 @@ export class GitHubEmulator extends Emulator {
   /** auto_inactive: earlier successful, non-transient, non-production deployments of the environment become inactive. */
   #inactivatePrior(current: StoredDeployment): void {
     for (const other of this.#deployments.values()) {
-      if (other.id >= current.id || other.owner !== current.owner || other.repo !== current.repo || other.environment !== current.environment) continue
+      if (
+        other.id >= current.id ||
+        other.owner !== current.owner ||
+        other.repo !== current.repo ||
+        other.environment !== current.environment
+      )
+        continue
       if (other.transient_environment || other.production_environment) continue
       if (other.statuses.at(-1)?.state !== 'success') continue
-      other.statuses.push({ ...other.statuses.at(-1)!, id: this.#nextStatusId++, state: 'inactive', description: '', created_at: timestamp() })
+      other.statuses.push({
+        ...other.statuses.at(-1)!,
+        id: this.#nextStatusId++,
+        state: 'inactive',
+        description: '',
+        created_at: timestamp(),
+      })
     }
   }
 
@@ -337,13 +409,22 @@ function tokenOf(header: string | undefined): string | undefined {
 }
 
 function githubError(status: number, message: string, documentationUrl: string): Reply {
-  return { status, body: { message, documentation_url: documentationUrl, status: String(status) }, headers: requestId() }
+  return {
+    status,
+    body: { message, documentation_url: documentationUrl, status: String(status) },
+    headers: requestId(),
+  }
 }
 
 function validationFailed(field: string, message: string): Reply {
   return {
     status: 422,
-    body: { message: 'Validation Failed', errors: [{ resource: 'DeploymentStatus', code: 'custom', field, message }], documentation_url: STATUS_DOCS, status: '422' },
+    body: {
+      message: 'Validation Failed',
+      errors: [{ resource: 'DeploymentStatus', code: 'custom', field, message }],
+      documentation_url: STATUS_DOCS,
+      status: '422',
+    },
     headers: requestId(),
   }
 }
@@ -360,7 +441,9 @@ function requestId(): Record<string, string> {
 function parseBody(text: string): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(text === '' ? '{}' : text)
-    return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+    return value !== null && typeof value === 'object' && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined
   } catch {
     return undefined
   }

@@ -77,9 +77,17 @@ describe('reference signer (SDK-HMAC-SHA256)', () => {
     expect(sha256Hex(vector.body!)).toBe(bodyHash)
     expect(canonicalRequest(vector, signed)).toBe(expectedCanonical)
     expect(stringToSign('20240315T080910Z', expectedCanonical)).toBe(expectedStringToSign)
-    expect(sign(vector, AK, SK)).toBe(`SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=${expectedSignature}`)
+    expect(sign(vector, AK, SK)).toBe(
+      `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=${expectedSignature}`,
+    )
     const at = new Date('2024-03-15T08:09:10Z')
-    expect(verifySignature({ ...vector, headers: { ...vector.headers, Authorization: sign(vector, AK, SK) } }, { [AK]: SK }, at)).toEqual({ ok: true, ak: AK })
+    expect(
+      verifySignature(
+        { ...vector, headers: { ...vector.headers, Authorization: sign(vector, AK, SK) } },
+        { [AK]: SK },
+        at,
+      ),
+    ).toEqual({ ok: true, ak: AK })
   })
 
   it('reproduces a second vector: GET, no query, empty body', () => {
@@ -88,16 +96,18 @@ describe('reference signer (SDK-HMAC-SHA256)', () => {
       path: `/v1/${PROJECT}/software_deployments/3d5ec2a8-7004-43b6-a7f6-542bdbe9d434`,
       headers: { host: 'rts.cn-north-4.myhuaweicloud.com', 'x-sdk-date': '20240315T080910Z' },
     }
-    expect(canonicalRequest(get, ['host', 'x-sdk-date'])).toBe([
-      'GET',
-      `/v1/${PROJECT}/software_deployments/3d5ec2a8-7004-43b6-a7f6-542bdbe9d434/`,
-      '',
-      'host:rts.cn-north-4.myhuaweicloud.com',
-      'x-sdk-date:20240315T080910Z',
-      '',
-      'host;x-sdk-date',
-      EMPTY_BODY_SHA256,
-    ].join('\n'))
+    expect(canonicalRequest(get, ['host', 'x-sdk-date'])).toBe(
+      [
+        'GET',
+        `/v1/${PROJECT}/software_deployments/3d5ec2a8-7004-43b6-a7f6-542bdbe9d434/`,
+        '',
+        'host:rts.cn-north-4.myhuaweicloud.com',
+        'x-sdk-date:20240315T080910Z',
+        '',
+        'host;x-sdk-date',
+        EMPTY_BODY_SHA256,
+      ].join('\n'),
+    )
     // sha256(canonical) = d189fa69ff9a18487f254a51fd995e979175b4c5e8c7203f81e628dd88fba514
     expect(sign(get, AK, SK)).toMatch(/Signature=c8b6135f764c1a4cf30c6db165e9c7665ec93199e8212569c68152023f5ce6a3$/)
   })
@@ -114,37 +124,70 @@ describe('reference signer (SDK-HMAC-SHA256)', () => {
   })
 
   it('honours X-Sdk-Content-Sha256 instead of hashing the body', () => {
-    const req: SignableRequest = { method: 'PUT', path: '/x', headers: { host: 'h', 'x-sdk-date': '20240315T080910Z', 'x-sdk-content-sha256': 'UNSIGNED-PAYLOAD' }, body: 'whatever' }
+    const req: SignableRequest = {
+      method: 'PUT',
+      path: '/x',
+      headers: { host: 'h', 'x-sdk-date': '20240315T080910Z', 'x-sdk-content-sha256': 'UNSIGNED-PAYLOAD' },
+      body: 'whatever',
+    }
     expect(canonicalParts(req, ['host', 'x-sdk-date']).payloadHash).toBe('UNSIGNED-PAYLOAD')
   })
 
   describe('verifier rejections', () => {
     const now = new Date('2024-03-15T08:09:10Z')
-    const base: SignableRequest = { method: 'GET', path: '/v1/p/x', headers: { host: 'h', 'x-sdk-date': sdkDate(now), 'x-project-id': 'p' } }
-    const withAuth = (req: SignableRequest, authorization: string): SignableRequest => ({ ...req, headers: { ...req.headers, authorization } })
+    const base: SignableRequest = {
+      method: 'GET',
+      path: '/v1/p/x',
+      headers: { host: 'h', 'x-sdk-date': sdkDate(now), 'x-project-id': 'p' },
+    }
+    const withAuth = (req: SignableRequest, authorization: string): SignableRequest => ({
+      ...req,
+      headers: { ...req.headers, authorization },
+    })
 
     it.each([
       ['no Authorization header', base, REASON.missingAuthorization],
-      ['another algorithm', withAuth(base, 'SDK-HMAC-SHA1 Access=a, SignedHeaders=host, Signature=00'), REASON.unsupportedAlgorithm],
+      [
+        'another algorithm',
+        withAuth(base, 'SDK-HMAC-SHA1 Access=a, SignedHeaders=host, Signature=00'),
+        REASON.unsupportedAlgorithm,
+      ],
       ['a part missing', withAuth(base, `SDK-HMAC-SHA256 Access=${AK}, Signature=00`), REASON.malformedAuthorization],
       ['unknown AK', withAuth(base, sign(base, 'NOPE', SK)), REASON.unknownAccessKey],
       ['host not signed', withAuth(base, sign(base, AK, SK, ['x-project-id', 'x-sdk-date'])), REASON.hostNotSigned],
       ['x-sdk-date not signed', withAuth(base, sign(base, AK, SK, ['host', 'x-project-id'])), REASON.dateNotSigned],
-      ['unsorted SignedHeaders', withAuth(base, sign(base, AK, SK, ['x-sdk-date', 'host'])), REASON.malformedSignedHeaders],
-      ['upper-case SignedHeaders', withAuth(base, sign(base, AK, SK, ['Host', 'x-sdk-date'])), REASON.malformedSignedHeaders],
+      [
+        'unsorted SignedHeaders',
+        withAuth(base, sign(base, AK, SK, ['x-sdk-date', 'host'])),
+        REASON.malformedSignedHeaders,
+      ],
+      [
+        'upper-case SignedHeaders',
+        withAuth(base, sign(base, AK, SK, ['Host', 'x-sdk-date'])),
+        REASON.malformedSignedHeaders,
+      ],
     ])('%s', (_name, req, reason) => {
       expect(verifySignature(req, { [AK]: SK }, now)).toMatchObject({ ok: false, reason })
     })
 
     it('a signed header the request does not carry', () => {
       const signedWithExtra = sign({ ...base, headers: { ...base.headers, 'x-extra': '1' } }, AK, SK)
-      expect(verifySignature(withAuth(base, signedWithExtra), { [AK]: SK }, now)).toMatchObject({ ok: false, reason: `${REASON.signedHeaderMissing}: x-extra` })
+      expect(verifySignature(withAuth(base, signedWithExtra), { [AK]: SK }, now)).toMatchObject({
+        ok: false,
+        reason: `${REASON.signedHeaderMissing}: x-extra`,
+      })
     })
 
-    it.each(['2024-03-15T08:09:10Z', '20240315T080910', '20241315T080910Z', '20240230T080910Z', '20240315T250910Z'])('malformed X-Sdk-Date %s', (date) => {
-      const req = { ...base, headers: { ...base.headers, 'x-sdk-date': date } }
-      expect(verifySignature(withAuth(req, sign(req, AK, SK)), { [AK]: SK }, now)).toMatchObject({ ok: false, reason: REASON.malformedDate })
-    })
+    it.each(['2024-03-15T08:09:10Z', '20240315T080910', '20241315T080910Z', '20240230T080910Z', '20240315T250910Z'])(
+      'malformed X-Sdk-Date %s',
+      (date) => {
+        const req = { ...base, headers: { ...base.headers, 'x-sdk-date': date } }
+        expect(verifySignature(withAuth(req, sign(req, AK, SK)), { [AK]: SK }, now)).toMatchObject({
+          ok: false,
+          reason: REASON.malformedDate,
+        })
+      },
+    )
 
     it('skew: 15 minutes either way is accepted, beyond is "signature expired"', () => {
       const at = (offsetMs: number) => {
@@ -213,7 +256,9 @@ async function signedFetch(method: string, pathAndQuery: string, call: SignedCal
   const signedList = Object.keys(headers).sort()
   let parts = canonicalParts(req, signedList)
   if (call.mutate) parts = call.mutate(parts, { path: url.pathname, query: url.search.slice(1) })
-  const signature = createHmac('sha256', call.sk ?? SK).update(stringToSign(call.signDate ?? headers['x-sdk-date']!, joinCanonical(parts))).digest('hex')
+  const signature = createHmac('sha256', call.sk ?? SK)
+    .update(stringToSign(call.signDate ?? headers['x-sdk-date']!, joinCanonical(parts)))
+    .digest('hex')
   const authorization = `SDK-HMAC-SHA256 Access=${call.ak ?? AK}, SignedHeaders=${call.announce ?? signedList.join(';')}, Signature=${signature}`
   const { host: _host, ...sent } = headers // fetch sends Host itself, with exactly url.host
   return fetch(url, { method, headers: { ...sent, authorization }, body: call.body })
@@ -223,7 +268,11 @@ function tokenFetch(method: string, path: string, token: string | null, body?: u
   const headers: Record<string, string> = {}
   if (token !== null) headers['x-auth-token'] = token
   if (body !== undefined) headers['content-type'] = 'application/json'
-  return fetch(emu.origin + path, { method, headers, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) })
+  return fetch(emu.origin + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  })
 }
 
 const put = (body: unknown, id?: string) => tokenFetch('PUT', depPath(id), TOKEN, body)
@@ -231,21 +280,30 @@ const get = (id?: string) => tokenFetch('GET', depPath(id), TOKEN)
 
 async function deploymentOf(res: Response): Promise<SoftwareDeployment> {
   expect(res.status).toBe(200)
-  const json = await res.json() as { software_deployment: SoftwareDeployment }
+  const json = (await res.json()) as { software_deployment: SoftwareDeployment }
   expect(Object.keys(json)).toEqual(['software_deployment'])
   return json.software_deployment
 }
 
 async function expectGateway401(res: Response, message: string): Promise<void> {
   expect(res.status).toBe(401)
-  const json = await res.json() as Record<string, unknown>
-  expect(json).toEqual({ error_code: 'APIGW.0301', error_msg: `Incorrect IAM authentication information: ${message}`, request_id: expect.stringMatching(/^[0-9a-f]{32}$/) })
+  const json = (await res.json()) as Record<string, unknown>
+  expect(json).toEqual({
+    error_code: 'APIGW.0301',
+    error_msg: `Incorrect IAM authentication information: ${message}`,
+    request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+  })
   expect(res.headers.get('x-openstack-request-id')).toMatch(REQUEST_ID)
 }
 
 async function expectHeatError(res: Response, status: number, type: string, message?: string | RegExp): Promise<void> {
   expect(res.status).toBe(status)
-  const json = await res.json() as { code: number; title: string; explanation: string; error: { type: string; message: string; traceback: null } }
+  const json = (await res.json()) as {
+    code: number
+    title: string
+    explanation: string
+    error: { type: string; message: string; traceback: null }
+  }
   expect(Object.keys(json).sort()).toEqual(['code', 'error', 'explanation', 'title'])
   expect(json.code).toBe(status)
   expect(json.title.length).toBeGreaterThan(0)
@@ -261,7 +319,9 @@ describe('AK/SK signatures', () => {
   it('accepts a signed GET and a signed PUT', async () => {
     const got = await deploymentOf(await signedFetch('GET', depPath()))
     expect(got.id).toBe(dep.id)
-    const updated = await deploymentOf(await signedFetch('PUT', depPath(), { body: JSON.stringify({ action: 'UPDATE', status_reason: 'signed' }) }))
+    const updated = await deploymentOf(
+      await signedFetch('PUT', depPath(), { body: JSON.stringify({ action: 'UPDATE', status_reason: 'signed' }) }),
+    )
     expect(updated).toMatchObject({ action: 'UPDATE', status_reason: 'signed' })
     expect(emu.appliedUpdates(dep.id)).toBe(1)
     expect(emu.authFailures).toEqual([])
@@ -288,8 +348,19 @@ describe('AK/SK signatures', () => {
       ['query order (as sent, unsorted)', { mutate: (p, sent) => ({ ...p, query: sent.query }) }],
       ['query encoding ("+" for a space)', { mutate: (p) => ({ ...p, query: p.query.replace('%20', '+') }) }],
       ['query encoding (lower-case hex)', { mutate: (p) => ({ ...p, query: p.query.replace('%2F', '%2f') }) }],
-      ['a signed header value', { mutate: (p) => ({ ...p, headers: p.headers.replace('content-type:application/json', 'content-type:application/json;charset=utf-8') }) }],
-      ['the signed-headers list (signed one list, announced another)', { mutate: (p) => ({ ...p, signedHeaders: 'host;x-project-id;x-sdk-date' }) }],
+      [
+        'a signed header value',
+        {
+          mutate: (p) => ({
+            ...p,
+            headers: p.headers.replace('content-type:application/json', 'content-type:application/json;charset=utf-8'),
+          }),
+        },
+      ],
+      [
+        'the signed-headers list (signed one list, announced another)',
+        { mutate: (p) => ({ ...p, signedHeaders: 'host;x-project-id;x-sdk-date' }) },
+      ],
       ['the body hash', { mutate: (p) => ({ ...p, payloadHash: sha256Hex('{}') }) }],
       ['the body hash (empty-body hash for a body)', { mutate: (p) => ({ ...p, payloadHash: EMPTY_BODY_SHA256 }) }],
       ['the date in the string to sign', { signDate: sdkDate(new Date(Date.now() - 1000)) }],
@@ -303,7 +374,11 @@ describe('AK/SK signatures', () => {
       expect(emu.appliedUpdates(oddId)).toBe(1)
 
       await expectGateway401(await signedFetch('PUT', path(), { body, ...call }), 'verify aksk signature fail')
-      expect(emu.authFailures.at(-1)).toEqual({ ak: AK, reason: REASON.mismatch, message: 'verify aksk signature fail' })
+      expect(emu.authFailures.at(-1)).toEqual({
+        ak: AK,
+        reason: REASON.mismatch,
+        message: 'verify aksk signature fail',
+      })
       expect(emu.appliedUpdates(oddId)).toBe(1)
     })
   })
@@ -319,27 +394,44 @@ describe('AK/SK signatures', () => {
 
   it('a date outside the 15-minute skew is "signature expired"', async () => {
     const stale = sdkDate(new Date(Date.now() - 16 * 60_000))
-    await expectGateway401(await signedFetch('GET', depPath(), { date: stale }), 'calc ak sk signature fail:signature expired')
+    await expectGateway401(
+      await signedFetch('GET', depPath(), { date: stale }),
+      'calc ak sk signature fail:signature expired',
+    )
     const future = sdkDate(new Date(Date.now() + 16 * 60_000))
-    await expectGateway401(await signedFetch('GET', depPath(), { date: future }), 'calc ak sk signature fail:signature expired')
+    await expectGateway401(
+      await signedFetch('GET', depPath(), { date: future }),
+      'calc ak sk signature fail:signature expired',
+    )
   })
 
   it('an unknown AK: "ak … not exist"', async () => {
-    await expectGateway401(await signedFetch('GET', depPath(), { ak: 'HPUAUNKNOWN000000000' }), 'ak HPUAUNKNOWN000000000 not exist')
+    await expectGateway401(
+      await signedFetch('GET', depPath(), { ak: 'HPUAUNKNOWN000000000' }),
+      'ak HPUAUNKNOWN000000000 not exist',
+    )
   })
 
   it('host and x-sdk-date must be signed', async () => {
-    await expectGateway401(await signedFetch('GET', depPath(), { announce: 'x-project-id;x-sdk-date' }), 'verify aksk signature fail')
+    await expectGateway401(
+      await signedFetch('GET', depPath(), { announce: 'x-project-id;x-sdk-date' }),
+      'verify aksk signature fail',
+    )
     expect(emu.authFailures.at(-1)?.reason).toBe(REASON.hostNotSigned)
   })
 
   it(`locks the AK after more than ${LOCK_AFTER} consecutive failures, even for a correct signature`, async () => {
-    for (let i = 0; i <= LOCK_AFTER; i++) await expectGateway401(await signedFetch('GET', depPath(), { sk: 'wrong' }), 'verify aksk signature fail')
+    for (let i = 0; i <= LOCK_AFTER; i++)
+      await expectGateway401(await signedFetch('GET', depPath(), { sk: 'wrong' }), 'verify aksk signature fail')
     await expectGateway401(await signedFetch('GET', depPath()), 'AK access failed to reach the limit,forbidden')
     await expectGateway401(await signedFetch('GET', depPath()), 'AK access failed to reach the limit,forbidden')
     // Another key and token auth are unaffected.
     expect((await tokenFetch('GET', depPath(), TOKEN)).status).toBe(200)
-    const temp = await signedFetch('GET', depPath(), { ak: TEMP_AK, sk: TEMP_SK, headers: { 'x-security-token': SECURITY_TOKEN } })
+    const temp = await signedFetch('GET', depPath(), {
+      ak: TEMP_AK,
+      sk: TEMP_SK,
+      headers: { 'x-security-token': SECURITY_TOKEN },
+    })
     expect(temp.status).toBe(200)
   })
 
@@ -353,8 +445,13 @@ describe('AK/SK signatures', () => {
   it('a temporary key needs its X-Security-Token', async () => {
     const temp = { ak: TEMP_AK, sk: TEMP_SK }
     await expectGateway401(await signedFetch('GET', depPath(), temp), `ak ${TEMP_AK} not exist`)
-    await expectGateway401(await signedFetch('GET', depPath(), { ...temp, headers: { 'x-security-token': 'wrong' } }), 'verify aksk signature fail')
-    expect((await signedFetch('GET', depPath(), { ...temp, headers: { 'x-security-token': SECURITY_TOKEN } })).status).toBe(200)
+    await expectGateway401(
+      await signedFetch('GET', depPath(), { ...temp, headers: { 'x-security-token': 'wrong' } }),
+      'verify aksk signature fail',
+    )
+    expect(
+      (await signedFetch('GET', depPath(), { ...temp, headers: { 'x-security-token': SECURITY_TOKEN } })).status,
+    ).toBe(200)
   })
 })
 
@@ -364,19 +461,26 @@ describe('token auth and IAM', () => {
     await expectGateway401(await tokenFetch('GET', depPath(), null), 'x-auth-token not found')
     await expectGateway401(await tokenFetch('GET', depPath(), 'MIIZforged'), 'decrypt token fail')
     // A Bearer header is not a Huawei credential.
-    await expectGateway401(await fetch(emu.origin + depPath(), { headers: { authorization: `Bearer ${TOKEN}` } }), 'x-auth-token not found')
+    await expectGateway401(
+      await fetch(emu.origin + depPath(), { headers: { authorization: `Bearer ${TOKEN}` } }),
+      'x-auth-token not found',
+    )
   })
 
-  const login = (password: string, projectName = 'cn-north-4') => fetch(`${emu.origin}/v3/auth/tokens`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json;charset=utf8' },
-    body: JSON.stringify({
-      auth: {
-        identity: { methods: ['password'], password: { user: { name: USER.name, password, domain: { name: USER.domain } } } },
-        scope: { project: { name: projectName } },
-      },
-    }),
-  })
+  const login = (password: string, projectName = 'cn-north-4') =>
+    fetch(`${emu.origin}/v3/auth/tokens`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json;charset=utf8' },
+      body: JSON.stringify({
+        auth: {
+          identity: {
+            methods: ['password'],
+            password: { user: { name: USER.name, password, domain: { name: USER.domain } } },
+          },
+          scope: { project: { name: projectName } },
+        },
+      }),
+    })
 
   it('password login: 201, token in X-Subject-Token, usable on RTS', async () => {
     const res = await login(USER.password)
@@ -385,7 +489,15 @@ describe('token auth and IAM', () => {
     const token = res.headers.get('x-subject-token')
     expect(token).toMatch(/^MII/)
     expect(emu.issuedTokens).toEqual([token])
-    const json = await res.json() as { token: { expires_at: string; issued_at: string; methods: string[]; project: { id: string; name: string }; user: { name: string } } }
+    const json = (await res.json()) as {
+      token: {
+        expires_at: string
+        issued_at: string
+        methods: string[]
+        project: { id: string; name: string }
+        user: { name: string }
+      }
+    }
     expect(json.token.methods).toEqual(['password'])
     expect(json.token.project).toMatchObject({ id: PROJECT, name: 'cn-north-4' })
     expect(json.token.user.name).toBe(USER.name)
@@ -401,7 +513,11 @@ describe('token auth and IAM', () => {
     const res = await login('nope')
     expect(res.status).toBe(401)
     expect(res.headers.get('x-subject-token')).toBeNull()
-    expect(await res.json()).toEqual({ error_code: 'IAM.0001', error_msg: 'The username or password is wrong.', request_id: expect.stringMatching(/^[0-9a-f]{32}$/) })
+    expect(await res.json()).toEqual({
+      error_code: 'IAM.0001',
+      error_msg: 'The username or password is wrong.',
+      request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    })
     expect(emu.issuedTokens).toEqual([])
   })
 
@@ -417,7 +533,18 @@ describe('GET /v1/{project_id}/software_deployments/{id}', () => {
     const res = await get()
     expect(res.headers.get('content-type')).toBe('application/json')
     const got = await deploymentOf(res)
-    expect(Object.keys(got)).toEqual(['action', 'config_id', 'creation_time', 'id', 'input_values', 'output_values', 'server_id', 'status', 'status_reason', 'updated_time'])
+    expect(Object.keys(got)).toEqual([
+      'action',
+      'config_id',
+      'creation_time',
+      'id',
+      'input_values',
+      'output_values',
+      'server_id',
+      'status',
+      'status_reason',
+      'updated_time',
+    ])
     expect(got.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
     expect(got).toMatchObject({ status: 'COMPLETE', status_reason: 'Outputs received', action: 'CREATE' })
     expect(got.output_values).toMatchObject({ deploy_status_code: 0 })
@@ -434,8 +561,14 @@ describe('GET /v1/{project_id}/software_deployments/{id}', () => {
   })
 
   it('403 for another project id in the path or in X-Project-Id', async () => {
-    await expectHeatError(await tokenFetch('GET', `/v1/${'f'.repeat(32)}/software_deployments/${dep.id}`, TOKEN), 403, 'Forbidden')
-    const res = await fetch(emu.origin + depPath(), { headers: { 'x-auth-token': TOKEN, 'x-project-id': 'f'.repeat(32) } })
+    await expectHeatError(
+      await tokenFetch('GET', `/v1/${'f'.repeat(32)}/software_deployments/${dep.id}`, TOKEN),
+      403,
+      'Forbidden',
+    )
+    const res = await fetch(emu.origin + depPath(), {
+      headers: { 'x-auth-token': TOKEN, 'x-project-id': 'f'.repeat(32) },
+    })
     await expectHeatError(res, 403, 'Forbidden')
   })
 
@@ -450,21 +583,47 @@ describe('PUT semantics (Heat update_software_deployment)', () => {
   it('writes present, truthy fields; ignores empty ones; always bumps updated_time', async () => {
     const before = emu.stored(dep.id)!
     await sleep(2)
-    const got = await deploymentOf(await put({ config_id: '', input_values: {}, output_values: {}, status: '', status_reason: '', action: null, unknown_field: 1 }))
+    const got = await deploymentOf(
+      await put({
+        config_id: '',
+        input_values: {},
+        output_values: {},
+        status: '',
+        status_reason: '',
+        action: null,
+        unknown_field: 1,
+      }),
+    )
     expect({ ...got, updated_time: null }).toEqual({ ...before, updated_time: null })
     expect(got.updated_time).not.toBe(before.updated_time)
     expect(got.updated_time).toMatch(ZONELESS_MICROS)
     expect(emu.appliedUpdates(dep.id)).toBe(1)
 
-    const written = await deploymentOf(await put({ action: 'UPDATE', input_values: { release: 'v2' }, output_values: { result: 'manual' }, status_reason: 'by hand' }))
-    expect(written).toMatchObject({ action: 'UPDATE', input_values: { release: 'v2' }, output_values: { result: 'manual' }, status_reason: 'by hand', status: 'COMPLETE', config_id: before.config_id })
+    const written = await deploymentOf(
+      await put({
+        action: 'UPDATE',
+        input_values: { release: 'v2' },
+        output_values: { result: 'manual' },
+        status_reason: 'by hand',
+      }),
+    )
+    expect(written).toMatchObject({
+      action: 'UPDATE',
+      input_values: { release: 'v2' },
+      output_values: { result: 'manual' },
+      status_reason: 'by hand',
+      status: 'COMPLETE',
+      config_id: before.config_id,
+    })
     expect(emu.appliedUpdates(dep.id)).toBe(2)
     expect(emu.appliedUpdates()).toBe(2)
   })
 
   it('IN_PROGRESS with a new config settles to COMPLETE on a later GET', async () => {
     const config = '9a8b7c6d-0000-4000-8000-000000000001'
-    const started = await deploymentOf(await put({ config_id: config, status: 'IN_PROGRESS', status_reason: 'Deploy data available', action: 'UPDATE' }))
+    const started = await deploymentOf(
+      await put({ config_id: config, status: 'IN_PROGRESS', status_reason: 'Deploy data available', action: 'UPDATE' }),
+    )
     expect(started).toMatchObject({ status: 'IN_PROGRESS', config_id: config, status_reason: 'Deploy data available' })
     expect((await deploymentOf(await get())).status).toBe('IN_PROGRESS')
     await sleep(SETTLE_MS + 20)
@@ -472,12 +631,16 @@ describe('PUT semantics (Heat update_software_deployment)', () => {
     const done = await deploymentOf(await get())
     expect(done.status).toBe('COMPLETE')
     expect(done.status_reason).toBe('Outputs received')
-    expect(done.output_values).toMatchObject({ deploy_status_code: 0, deploy_stdout: expect.stringContaining(config), deploy_stderr: expect.any(String) })
+    expect(done.output_values).toMatchObject({
+      deploy_status_code: 0,
+      deploy_stdout: expect.stringContaining(config),
+      deploy_stderr: expect.any(String),
+    })
     expect(done.output_values).toHaveProperty('result') // earlier outputs are kept, standard ones overwritten
     expect(emu.appliedUpdates(dep.id)).toBe(1)
   })
 
-  it('failNext: the run ends FAILED with Heat\'s status_reason and a multi-line stderr', async () => {
+  it("failNext: the run ends FAILED with Heat's status_reason and a multi-line stderr", async () => {
     emu.failNext(dep.id, { statusCode: 2 })
     await put({ config_id: 'cfg-2', status: 'IN_PROGRESS' })
     await sleep(SETTLE_MS + 20)
@@ -498,12 +661,17 @@ describe('PUT semantics (Heat update_software_deployment)', () => {
     await put({ status: 'IN_PROGRESS' })
     await sleep(SETTLE_MS + 20)
     const failed = await deploymentOf(await get())
-    expect(failed.output_values).toMatchObject({ deploy_status_code: 127, deploy_stderr: 'line one\nbash: deploy.sh: command not found\n' })
+    expect(failed.output_values).toMatchObject({
+      deploy_status_code: 127,
+      deploy_stderr: 'line one\nbash: deploy.sh: command not found\n',
+    })
   })
 
   it('status COMPLETE finishes at once (and cancels a pending run)', async () => {
     await put({ status: 'IN_PROGRESS' })
-    const done = await deploymentOf(await put({ status: 'COMPLETE', status_reason: 'Outputs received', output_values: { deploy_status_code: 0 } }))
+    const done = await deploymentOf(
+      await put({ status: 'COMPLETE', status_reason: 'Outputs received', output_values: { deploy_status_code: 0 } }),
+    )
     expect(done.status).toBe('COMPLETE')
     await sleep(SETTLE_MS + 20)
     expect((await deploymentOf(await get())).status_reason).toBe('Outputs received')
@@ -519,7 +687,11 @@ describe('PUT semantics (Heat update_software_deployment)', () => {
     expect(emu.appliedUpdates()).toBe(0)
   })
 
-  it.each([['malformed JSON', '{"status":'], ['a JSON array', '[]'], ['an empty body', '']])('400 for %s', async (_name, raw) => {
+  it.each([
+    ['malformed JSON', '{"status":'],
+    ['a JSON array', '[]'],
+    ['an empty body', ''],
+  ])('400 for %s', async (_name, raw) => {
     await expectHeatError(await put(raw), 400, 'HTTPBadRequest', /^Malformed message body/)
   })
 
@@ -533,18 +705,32 @@ describe('errors, request ids and faults', () => {
     const huawei = new RtsEmulator({ tokens: [TOKEN], errorShape: 'huawei' })
     await huawei.start()
     try {
-      const res = await fetch(`${huawei.origin}/v1/${PROJECT}/software_deployments/nope`, { headers: { 'x-auth-token': TOKEN } })
+      const res = await fetch(`${huawei.origin}/v1/${PROJECT}/software_deployments/nope`, {
+        headers: { 'x-auth-token': TOKEN },
+      })
       expect(res.status).toBe(404)
-      const json = await res.json() as Record<string, string>
-      expect(json).toEqual({ error_code: 'RTS.404', error_msg: 'Deployment with id nope not found', request_id: expect.stringMatching(/^[0-9a-f]{32}$/) })
-      expect(res.headers.get('x-openstack-request-id')).toBe(`req-${json.request_id!.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`)
+      const json = (await res.json()) as Record<string, string>
+      expect(json).toEqual({
+        error_code: 'RTS.404',
+        error_msg: 'Deployment with id nope not found',
+        request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      })
+      expect(res.headers.get('x-openstack-request-id')).toBe(
+        `req-${json.request_id!.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`,
+      )
     } finally {
       await huawei.close()
     }
   })
 
   it('every answer carries a fresh X-Openstack-Request-Id', async () => {
-    const answers = [await get(), await get(), await get('missing'), await tokenFetch('GET', depPath(), null), await put('{')]
+    const answers = [
+      await get(),
+      await get(),
+      await get('missing'),
+      await tokenFetch('GET', depPath(), null),
+      await put('{'),
+    ]
     const ids = answers.map((res) => res.headers.get('x-openstack-request-id'))
     for (const id of ids) expect(id).toMatch(REQUEST_ID)
     expect(new Set(ids).size).toBe(ids.length)
@@ -567,7 +753,9 @@ describe('errors, request ids and faults', () => {
     expect(emu.appliedUpdates(dep.id)).toBe(1)
     expect(emu.stored(dep.id)).toMatchObject({ status: 'IN_PROGRESS', config_id: 'cfg-reset' })
     // The fault was consumed: the retry is answered (and applied a second time).
-    expect((await deploymentOf(await put({ status: 'IN_PROGRESS', config_id: 'cfg-reset' }))).status).toBe('IN_PROGRESS')
+    expect((await deploymentOf(await put({ status: 'IN_PROGRESS', config_id: 'cfg-reset' }))).status).toBe(
+      'IN_PROGRESS',
+    )
     expect(emu.appliedUpdates(dep.id)).toBe(2)
     expect(emu.requestsTo('PUT', depPath())).toHaveLength(2)
   })

@@ -84,13 +84,34 @@ const ROUTE = /^\/v1\/([^/]+)\/software_deployments\/([^/]+)$/
 
 /** webob's title/explanation per status, as Heat's FaultWrapper sends them. */
 const HEAT_FAULTS: Record<number, { title: string; explanation: string; type: string }> = {
-  400: { title: 'Bad Request', type: 'HTTPBadRequest', explanation: 'The server could not comply with the request since it is either malformed or otherwise incorrect.' },
-  401: { title: 'Unauthorized', type: 'HTTPUnauthorized', explanation: 'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.' },
+  400: {
+    title: 'Bad Request',
+    type: 'HTTPBadRequest',
+    explanation: 'The server could not comply with the request since it is either malformed or otherwise incorrect.',
+  },
+  401: {
+    title: 'Unauthorized',
+    type: 'HTTPUnauthorized',
+    explanation:
+      'This server could not verify that you are authorized to access the document you requested. Either you supplied the wrong credentials (e.g., bad password), or your browser does not understand how to supply the credentials required.',
+  },
   403: { title: 'Forbidden', type: 'Forbidden', explanation: 'Access was denied to this resource.' },
   404: { title: 'Not Found', type: 'NotFound', explanation: 'The resource could not be found.' },
-  409: { title: 'Conflict', type: 'Conflict', explanation: 'There was a conflict when trying to complete your request.' },
-  500: { title: 'Internal Server Error', type: 'HTTPInternalServerError', explanation: 'The server has either erred or is incapable of performing the requested operation.' },
-  503: { title: 'Service Unavailable', type: 'HTTPServiceUnavailable', explanation: 'The server is currently unavailable. Please try again at a later time.' },
+  409: {
+    title: 'Conflict',
+    type: 'Conflict',
+    explanation: 'There was a conflict when trying to complete your request.',
+  },
+  500: {
+    title: 'Internal Server Error',
+    type: 'HTTPInternalServerError',
+    explanation: 'The server has either erred or is incapable of performing the requested operation.',
+  },
+  503: {
+    title: 'Service Unavailable',
+    type: 'HTTPServiceUnavailable',
+    explanation: 'The server is currently unavailable. Please try again at a later time.',
+  },
 }
 
 /** Huawei Cloud RTS + API gateway + IAM token endpoint on 127.0.0.1. */
@@ -182,14 +203,16 @@ export class RtsEmulator extends Emulator {
    */
   failNext(id: string, opts: { statusCode?: number; stderr?: string } = {}): void {
     const statusCode = opts.statusCode ?? 1
-    const stderr = opts.stderr ?? [
-      '+ set -e',
-      '+ echo Applying configuration',
-      '+ systemctl restart app.service',
-      'Job for app.service failed because the control process exited with error code.',
-      'See "systemctl status app.service" and "journalctl -xe" for details.',
-      '',
-    ].join('\n')
+    const stderr =
+      opts.stderr ??
+      [
+        '+ set -e',
+        '+ echo Applying configuration',
+        '+ systemctl restart app.service',
+        'Job for app.service failed because the control process exited with error code.',
+        'See "systemctl status app.service" and "journalctl -xe" for details.',
+        '',
+      ].join('\n')
     this.#failNext.set(id, { statusCode, stderr })
   }
 
@@ -210,7 +233,13 @@ export class RtsEmulator extends Emulator {
   protected override statusFaultReply(status: number): Reply {
     const requestId = randomUUID()
     // Throttling and backend failures are the gateway's answers, in its own shape.
-    if (status === 429) return gatewayError(429, 'APIGW.0308', 'The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute', requestId)
+    if (status === 429)
+      return gatewayError(
+        429,
+        'APIGW.0308',
+        'The throttling threshold has been reached: policy user over ratelimit,limit:100,time:1 minute',
+        requestId,
+      )
     if (status === 502) return gatewayError(502, 'APIGW.0202', 'Backend unavailable', requestId)
     if (status === 504) return gatewayError(504, 'APIGW.0203', 'Backend timeout', requestId)
     return withRequestId(this.#businessError(status, `Injected ${status} error.`, requestId), requestId)
@@ -218,7 +247,10 @@ export class RtsEmulator extends Emulator {
 
   protected override internalErrorReply(error: unknown): Reply {
     const requestId = randomUUID()
-    return withRequestId(this.#businessError(500, `Emulator error: ${error instanceof Error ? error.message : String(error)}`, requestId), requestId)
+    return withRequestId(
+      this.#businessError(500, `Emulator error: ${error instanceof Error ? error.message : String(error)}`, requestId),
+      requestId,
+    )
   }
 
   protected handle(req: RecordedRequest): Reply {
@@ -229,21 +261,36 @@ export class RtsEmulator extends Emulator {
   #route(req: RecordedRequest, requestId: string): Reply {
     if (req.path === '/v3/auth/tokens') {
       if (req.method === 'POST') return this.#issueToken(req, requestId)
-      return gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', requestId)
+      return gatewayError(
+        404,
+        'APIGW.0101',
+        'The API does not exist or has not been published in the environment',
+        requestId,
+      )
     }
-    if (!req.path.startsWith('/v1/')) return gatewayError(404, 'APIGW.0101', 'The API does not exist or has not been published in the environment', requestId)
+    if (!req.path.startsWith('/v1/'))
+      return gatewayError(
+        404,
+        'APIGW.0101',
+        'The API does not exist or has not been published in the environment',
+        requestId,
+      )
 
     const denied = this.#authenticate(req, requestId)
     if (denied) return denied
 
     const [, rawProject] = /^\/v1\/([^/]*)/.exec(req.path) ?? []
     const projectHeader = headerValue(req.headers, 'x-project-id')
-    if (safeDecode(rawProject ?? '') !== this.projectId || (projectHeader !== undefined && projectHeader !== this.projectId)) {
+    if (
+      safeDecode(rawProject ?? '') !== this.projectId ||
+      (projectHeader !== undefined && projectHeader !== this.projectId)
+    ) {
       return this.#businessError(403, 'You are not authorized to access this project.', requestId)
     }
     const match = ROUTE.exec(req.path)
     const id = match ? safeDecode(match[2]!) : undefined
-    if (id === undefined || (req.method !== 'GET' && req.method !== 'PUT')) return this.#businessError(404, 'The resource could not be found.', requestId)
+    if (id === undefined || (req.method !== 'GET' && req.method !== 'PUT'))
+      return this.#businessError(404, 'The resource could not be found.', requestId)
     return req.method === 'GET' ? this.#show(id, requestId) : this.#update(id, req.body, requestId)
   }
 
@@ -258,26 +305,38 @@ export class RtsEmulator extends Emulator {
   }
 
   #update(id: string, rawBody: string, requestId: string): Reply {
-    if (rawBody.trim() === '') return this.#businessError(400, 'Malformed message body: the request body is empty.', requestId)
+    if (rawBody.trim() === '')
+      return this.#businessError(400, 'Malformed message body: the request body is empty.', requestId)
     let body: unknown
     try {
       body = JSON.parse(rawBody)
     } catch (error) {
-      return this.#businessError(400, `Malformed message body: ${error instanceof Error ? error.message : 'invalid JSON'}`, requestId)
+      return this.#businessError(
+        400,
+        `Malformed message body: ${error instanceof Error ? error.message : 'invalid JSON'}`,
+        requestId,
+      )
     }
-    if (!isPlainObject(body)) return this.#businessError(400, 'Malformed message body: the body must be a JSON object.', requestId)
+    if (!isPlainObject(body))
+      return this.#businessError(400, 'Malformed message body: the body must be a JSON object.', requestId)
     // Heat takes only the documented keys; `null` means "not given".
     for (const field of STRING_FIELDS) {
       const value = body[field]
-      if (value !== undefined && value !== null && typeof value !== 'string') return this.#businessError(400, `Invalid value for ${field}: must be a string.`, requestId)
+      if (value !== undefined && value !== null && typeof value !== 'string')
+        return this.#businessError(400, `Invalid value for ${field}: must be a string.`, requestId)
     }
     for (const field of OBJECT_FIELDS) {
       const value = body[field]
-      if (value !== undefined && value !== null && !isPlainObject(value)) return this.#businessError(400, `Invalid value for ${field}: must be an object.`, requestId)
+      if (value !== undefined && value !== null && !isPlainObject(value))
+        return this.#businessError(400, `Invalid value for ${field}: must be an object.`, requestId)
     }
     const status = body.status as string | null | undefined
     if (status && !STATUSES.includes(status)) {
-      return this.#businessError(400, `Invalid status "${status}"; valid values are COMPLETE, IN_PROGRESS and FAILED.`, requestId)
+      return this.#businessError(
+        400,
+        `Invalid status "${status}"; valid values are COMPLETE, IN_PROGRESS and FAILED.`,
+        requestId,
+      )
     }
 
     const deployment = this.#deployments.get(id)
@@ -311,8 +370,12 @@ export class RtsEmulator extends Emulator {
     const statusCode = failure?.statusCode ?? 0
     const config = deployment.config_id
     const outputs = {
-      deploy_stdout: failure ? `Applying configuration ${config}\n` : `Applying configuration ${config}\nConfiguration ${config} applied\n`,
-      deploy_stderr: failure ? failure.stderr : `+ echo Applying configuration ${config}\n+ echo Configuration ${config} applied\n`,
+      deploy_stdout: failure
+        ? `Applying configuration ${config}\n`
+        : `Applying configuration ${config}\nConfiguration ${config} applied\n`,
+      deploy_stderr: failure
+        ? failure.stderr
+        : `+ echo Applying configuration ${config}\n+ echo Configuration ${config} applied\n`,
       deploy_status_code: statusCode,
     }
     deployment.output_values = { ...deployment.output_values, ...outputs }
@@ -331,9 +394,22 @@ export class RtsEmulator extends Emulator {
   }
 
   #businessError(status: number, message: string, requestId: string): Reply {
-    if (this.#errorShape === 'huawei') return { status, body: { error_code: `RTS.${status}`, error_msg: message, request_id: hex(requestId) } }
-    const fault = HEAT_FAULTS[status] ?? { title: STATUS_CODES[status] ?? 'Error', type: 'HTTPError', explanation: STATUS_CODES[status] ?? 'Error' }
-    return { status, body: { code: status, title: fault.title, explanation: fault.explanation, error: { type: fault.type, message, traceback: null } } }
+    if (this.#errorShape === 'huawei')
+      return { status, body: { error_code: `RTS.${status}`, error_msg: message, request_id: hex(requestId) } }
+    const fault = HEAT_FAULTS[status] ?? {
+      title: STATUS_CODES[status] ?? 'Error',
+      type: 'HTTPError',
+      explanation: STATUS_CODES[status] ?? 'Error',
+    }
+    return {
+      status,
+      body: {
+        code: status,
+        title: fault.title,
+        explanation: fault.explanation,
+        error: { type: fault.type, message, traceback: null },
+      },
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -341,9 +417,11 @@ export class RtsEmulator extends Emulator {
 
   #authenticate(req: RecordedRequest, requestId: string): Reply | undefined {
     const authorization = headerValue(req.headers, 'authorization')
-    if (authorization !== undefined && /^SDK-HMAC-SHA256(\s|$)/.test(authorization.trim())) return this.#authenticateAkSk(req, authorization, requestId)
+    if (authorization !== undefined && /^SDK-HMAC-SHA256(\s|$)/.test(authorization.trim()))
+      return this.#authenticateAkSk(req, authorization, requestId)
     const token = headerValue(req.headers, 'x-auth-token')
-    if (token === undefined || token === '') return this.#authFailure(requestId, { reason: 'no credentials', message: 'x-auth-token not found' })
+    if (token === undefined || token === '')
+      return this.#authFailure(requestId, { reason: 'no credentials', message: 'x-auth-token not found' })
     const expiry = this.#tokenExpiry.get(token)
     if (this.#tokens.has(token) || (expiry !== undefined && expiry > Date.now())) return undefined
     return this.#authFailure(requestId, { reason: 'unknown or expired token', message: 'decrypt token fail' })
@@ -355,16 +433,28 @@ export class RtsEmulator extends Emulator {
     const now = Date.now()
     if (presented !== undefined) {
       const lock = this.#locks.get(presented)
-      if (lock && lock.lockedUntil > now) return this.#authFailure(requestId, { ak: presented, reason: 'locked', message: 'AK access failed to reach the limit,forbidden' })
+      if (lock && lock.lockedUntil > now)
+        return this.#authFailure(requestId, {
+          ak: presented,
+          reason: 'locked',
+          message: 'AK access failed to reach the limit,forbidden',
+        })
     }
     const secrets: Record<string, string> = {}
     for (const [ak, key] of Object.entries(this.#keys)) secrets[ak] = key.sk
-    const result = verifySignature({ method: req.method, path: req.path, query: req.url.search, headers: req.headers, body: req.body }, secrets, new Date(now))
+    const result = verifySignature(
+      { method: req.method, path: req.path, query: req.url.search, headers: req.headers, body: req.body },
+      secrets,
+      new Date(now),
+    )
     if (!result.ok) {
       const ak = result.ak ?? presented
-      const message = result.reason === REASON.expired
-        ? 'calc ak sk signature fail:signature expired'
-        : result.reason === REASON.unknownAccessKey ? `ak ${ak} not exist` : 'verify aksk signature fail'
+      const message =
+        result.reason === REASON.expired
+          ? 'calc ak sk signature fail:signature expired'
+          : result.reason === REASON.unknownAccessKey
+            ? `ak ${ak} not exist`
+            : 'verify aksk signature fail'
       this.#countFailure(ak, now)
       return this.#authFailure(requestId, { ak, reason: result.reason, message })
     }
@@ -375,7 +465,11 @@ export class RtsEmulator extends Emulator {
         this.#countFailure(result.ak, now)
         // Without its security token a temporary AK is looked up as a permanent one, which does not exist.
         const message = token === undefined ? `ak ${result.ak} not exist` : 'verify aksk signature fail'
-        return this.#authFailure(requestId, { ak: result.ak, reason: token === undefined ? 'missing X-Security-Token' : 'wrong X-Security-Token', message })
+        return this.#authFailure(requestId, {
+          ak: result.ak,
+          reason: token === undefined ? 'missing X-Security-Token' : 'wrong X-Security-Token',
+          message,
+        })
       }
     }
     this.#locks.delete(result.ak)
@@ -410,13 +504,21 @@ export class RtsEmulator extends Emulator {
     }
     const auth = isPlainObject(body) ? body.auth : undefined
     const identity = isPlainObject(auth) ? auth.identity : undefined
-    if (!isPlainObject(auth) || !isPlainObject(identity)) return iamError(400, 'IAM.0007', 'Request parameter auth.identity is invalid.', requestId)
+    if (!isPlainObject(auth) || !isPlainObject(identity))
+      return iamError(400, 'IAM.0007', 'Request parameter auth.identity is invalid.', requestId)
     const methods = identity.methods
-    if (!Array.isArray(methods) || methods.length !== 1 || methods[0] !== 'password') return iamError(400, 'IAM.0007', 'Request parameter auth.identity.methods is invalid.', requestId)
+    if (!Array.isArray(methods) || methods.length !== 1 || methods[0] !== 'password')
+      return iamError(400, 'IAM.0007', 'Request parameter auth.identity.methods is invalid.', requestId)
     const password = isPlainObject(identity.password) ? identity.password : undefined
     const user = isPlainObject(password?.user) ? password.user : undefined
     const domain = isPlainObject(user?.domain) ? user.domain : undefined
-    if (!user || typeof user.name !== 'string' || typeof user.password !== 'string' || !domain || typeof domain.name !== 'string') {
+    if (
+      !user ||
+      typeof user.name !== 'string' ||
+      typeof user.password !== 'string' ||
+      !domain ||
+      typeof domain.name !== 'string'
+    ) {
       return iamError(400, 'IAM.0007', 'Request parameter auth.identity.password.user is invalid.', requestId)
     }
     const scope = isPlainObject(auth.scope) ? auth.scope : undefined
@@ -425,19 +527,32 @@ export class RtsEmulator extends Emulator {
       return iamError(400, 'IAM.0007', 'Request parameter auth.scope.project is invalid.', requestId)
     }
     const account = this.#users.find((u) => u.domain === domain.name && u.name === user.name)
-    if (!account || account.password !== user.password) return iamError(401, 'IAM.0001', 'The username or password is wrong.', requestId)
+    if (!account || account.password !== user.password)
+      return iamError(401, 'IAM.0001', 'The username or password is wrong.', requestId)
 
     const now = Date.now()
     const token = `MIIZ${randomBytes(768).toString('base64url')}`
     this.issuedTokens.push(token)
     this.#tokenExpiry.set(token, now + TOKEN_TTL_MS)
     const domainRef = { id: stableId(`domain:${account.domain}`), name: account.domain }
-    const catalog = req.url.searchParams.has('nocatalog') ? undefined : [{
-      endpoints: [{ id: stableId('endpoint:rts'), interface: 'public', region: this.region, region_id: this.region, url: `${this.origin}/v1/${this.projectId}` }],
-      id: stableId('service:rts'),
-      name: 'rts',
-      type: 'orchestration',
-    }]
+    const catalog = req.url.searchParams.has('nocatalog')
+      ? undefined
+      : [
+          {
+            endpoints: [
+              {
+                id: stableId('endpoint:rts'),
+                interface: 'public',
+                region: this.region,
+                region_id: this.region,
+                url: `${this.origin}/v1/${this.projectId}`,
+              },
+            ],
+            id: stableId('service:rts'),
+            name: 'rts',
+            type: 'orchestration',
+          },
+        ]
     return {
       status: 201,
       headers: { 'x-subject-token': token },
@@ -448,9 +563,17 @@ export class RtsEmulator extends Emulator {
           ...(catalog ? { catalog } : {}),
           domain: domainRef,
           project: { domain: domainRef, id: this.projectId, name: this.region },
-          roles: [{ id: '0', name: 'te_admin' }, { id: '0', name: 'op_gated_rts' }],
+          roles: [
+            { id: '0', name: 'te_admin' },
+            { id: '0', name: 'op_gated_rts' },
+          ],
           issued_at: microZ(now),
-          user: { domain: domainRef, id: stableId(`user:${account.domain}:${account.name}`), name: account.name, password_expires_at: '' },
+          user: {
+            domain: domainRef,
+            id: stableId(`user:${account.domain}:${account.name}`),
+            name: account.name,
+            password_expires_at: '',
+          },
         },
       },
     }
@@ -461,12 +584,37 @@ export class RtsEmulator extends Emulator {
 // Helpers
 
 function view(deployment: SoftwareDeployment): SoftwareDeployment {
-  const { action, config_id, creation_time, id, input_values, output_values, server_id, status, status_reason, updated_time } = deployment
-  return structuredClone({ action, config_id, creation_time, id, input_values, output_values, server_id, status, status_reason, updated_time })
+  const {
+    action,
+    config_id,
+    creation_time,
+    id,
+    input_values,
+    output_values,
+    server_id,
+    status,
+    status_reason,
+    updated_time,
+  } = deployment
+  return structuredClone({
+    action,
+    config_id,
+    creation_time,
+    id,
+    input_values,
+    output_values,
+    server_id,
+    status,
+    status_reason,
+    updated_time,
+  })
 }
 
 function gatewayError(status: number, code: string, message: string, requestId: string): Reply {
-  return withRequestId({ status, body: { error_code: code, error_msg: message, request_id: hex(requestId) } }, requestId)
+  return withRequestId(
+    { status, body: { error_code: code, error_msg: message, request_id: hex(requestId) } },
+    requestId,
+  )
 }
 
 function iamError(status: number, code: string, message: string, requestId: string): Reply {
@@ -474,7 +622,10 @@ function iamError(status: number, code: string, message: string, requestId: stri
 }
 
 function withRequestId(reply: Reply, requestId: string): Reply {
-  return { ...reply, headers: { ...reply.headers, 'x-openstack-request-id': `req-${requestId}`, 'x-request-id': hex(requestId) } }
+  return {
+    ...reply,
+    headers: { ...reply.headers, 'x-openstack-request-id': `req-${requestId}`, 'x-request-id': hex(requestId) },
+  }
 }
 
 function hex(uuid: string): string {

@@ -107,7 +107,10 @@ function decodeToBytes(text: string, plusIsSpace: boolean): Buffer {
 }
 
 function isHex(byte: number | undefined): boolean {
-  return byte !== undefined && ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66))
+  return (
+    byte !== undefined &&
+    ((byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x46) || (byte >= 0x61 && byte <= 0x66))
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -115,7 +118,10 @@ function isHex(byte: number | undefined): boolean {
 
 /** Each path segment decoded and re-encoded per RFC 3986; always ends with `/`. */
 export function canonicalUri(path: string): string {
-  const uri = path.split('/').map((segment) => encodeBytes(decodeToBytes(segment, false))).join('/')
+  const uri = path
+    .split('/')
+    .map((segment) => encodeBytes(decodeToBytes(segment, false)))
+    .join('/')
   return uri.endsWith('/') ? uri : `${uri}/`
 }
 
@@ -202,19 +208,34 @@ export function signatureOf(sk: string, toSign: string): string {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC. */
 export function sdkDate(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z').replaceAll('-', '').replaceAll(':', '')
+  return date
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replaceAll('-', '')
+    .replaceAll(':', '')
 }
 
 /** Lower-case names of every header present, sorted: what the SDK signs by default. */
 export function defaultSignedHeaders(headers: HeaderBag): string[] {
-  return [...new Set(Object.entries(headers).filter(([, v]) => v !== undefined).map(([k]) => k.toLowerCase()))].sort()
+  return [
+    ...new Set(
+      Object.entries(headers)
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => k.toLowerCase()),
+    ),
+  ].sort()
 }
 
 /**
  * The `Authorization` header value for a request that already carries `host` and `X-Sdk-Date`.
  * `signedHeaders` defaults to every header present.
  */
-export function sign(req: SignableRequest, ak: string, sk: string, signedHeaders: readonly string[] = defaultSignedHeaders(req.headers)): string {
+export function sign(
+  req: SignableRequest,
+  ak: string,
+  sk: string,
+  signedHeaders: readonly string[] = defaultSignedHeaders(req.headers),
+): string {
   const date = headerValue(req.headers, 'x-sdk-date')
   if (date === undefined) throw new Error('sign: the request has no X-Sdk-Date header')
   const signature = signatureOf(sk, stringToSign(date, canonicalRequest(req, signedHeaders)))
@@ -257,17 +278,36 @@ const SDK_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/
 export function parseSdkDate(value: string): number | undefined {
   const m = SDK_DATE.exec(value)
   if (!m) return undefined
-  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number]
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   const ms = Date.UTC(year, month - 1, day, hour, minute, second)
   const back = new Date(ms)
   // Reject values Date.UTC would silently roll over (month 13, Feb 30, 24:00:00 …).
-  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day ||
-    back.getUTCHours() !== hour || back.getUTCMinutes() !== minute || back.getUTCSeconds() !== second) return undefined
+  if (
+    back.getUTCFullYear() !== year ||
+    back.getUTCMonth() !== month - 1 ||
+    back.getUTCDate() !== day ||
+    back.getUTCHours() !== hour ||
+    back.getUTCMinutes() !== minute ||
+    back.getUTCSeconds() !== second
+  )
+    return undefined
   return ms
 }
 
 /** Verifies an `SDK-HMAC-SHA256` signed request against `secrets` (AK → SK) at time `now`. */
-export function verifySignature(req: SignableRequest, secrets: Record<string, string>, now: Date, skewMs: number = DEFAULT_SKEW_MS): VerifyResult {
+export function verifySignature(
+  req: SignableRequest,
+  secrets: Record<string, string>,
+  now: Date,
+  skewMs: number = DEFAULT_SKEW_MS,
+): VerifyResult {
   const header = headerValue(req.headers, 'authorization')
   if (header === undefined) return { ok: false, reason: REASON.missingAuthorization }
   const parsed = parseAuthorization(header)
@@ -279,7 +319,8 @@ export function verifySignature(req: SignableRequest, secrets: Record<string, st
   const signed = parsed.signedHeaders.split(';')
   for (let i = 0; i < signed.length; i++) {
     const name = signed[i]!
-    if (name === '' || name !== name.toLowerCase() || (i > 0 && signed[i - 1]! >= name)) return { ok: false, reason: REASON.malformedSignedHeaders, ak }
+    if (name === '' || name !== name.toLowerCase() || (i > 0 && signed[i - 1]! >= name))
+      return { ok: false, reason: REASON.malformedSignedHeaders, ak }
   }
   if (!signed.includes('host')) return { ok: false, reason: REASON.hostNotSigned, ak }
   if (!signed.includes('x-sdk-date')) return { ok: false, reason: REASON.dateNotSigned, ak }
@@ -293,6 +334,7 @@ export function verifySignature(req: SignableRequest, secrets: Record<string, st
 
   const expected = Buffer.from(signatureOf(sk, stringToSign(date, canonicalRequest(req, signed))), 'utf8')
   const given = Buffer.from(parsed.signature, 'utf8')
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: REASON.mismatch, ak }
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    return { ok: false, reason: REASON.mismatch, ak }
   return { ok: true, ak }
 }

@@ -70,7 +70,7 @@ async function expectError(res: Response, name: KintoneErrorName): Promise<Error
   const spec = KINTONE_ERRORS[name]
   expect(res.status).toBe(spec.status)
   expect(res.headers.get('content-type')).toMatch(/^application\/json/)
-  const body = await res.json() as ErrorBody
+  const body = (await res.json()) as ErrorBody
   expect(body.code).toBe(spec.code)
   expect(body.id).toMatch(REQUEST_ID)
   expect(typeof body.message).toBe('string')
@@ -88,7 +88,7 @@ async function expectError(res: Response, name: KintoneErrorName): Promise<Error
 async function statuses(apps: number[], options: CallOptions = {}, path = DEPLOY): Promise<Record<string, string>> {
   const res = await status(apps, options, path)
   expect(res.status).toBe(200)
-  const body = await res.json() as { apps: { app: unknown; status: string }[] }
+  const body = (await res.json()) as { apps: { app: unknown; status: string }[] }
   const out: Record<string, string> = {}
   for (const entry of body.apps) {
     expect(typeof entry.app).toBe('string')
@@ -153,26 +153,29 @@ describe('auth', () => {
     many.addApp(100)
     await many.start()
     try {
-      const get = (count: number) => fetch(`${many.origin}${DEPLOY}?apps[0]=100`, {
-        headers: { 'x-cybozu-api-token': Object.keys(extra).slice(0, count).join(',') },
-      })
+      const get = (count: number) =>
+        fetch(`${many.origin}${DEPLOY}?apps[0]=100`, {
+          headers: { 'x-cybozu-api-token': Object.keys(extra).slice(0, count).join(',') },
+        })
       expect((await get(9)).status).toBe(200)
       const res = await get(10)
       expect(res.status).toBe(KINTONE_ERRORS.tooManyApiTokens.status)
-      expect((await res.json() as ErrorBody).code).toBe(KINTONE_ERRORS.tooManyApiTokens.code)
+      expect(((await res.json()) as ErrorBody).code).toBe(KINTONE_ERRORS.tooManyApiTokens.code)
     } finally {
       await many.close()
     }
   })
 
   it('two tokens for the same app → 400 GAIA_DA03', async () => {
-    const dup = new KintoneEmulator({ apiTokens: { a: { apps: [1], appManagement: true }, b: { apps: [1], appManagement: true } } })
+    const dup = new KintoneEmulator({
+      apiTokens: { a: { apps: [1], appManagement: true }, b: { apps: [1], appManagement: true } },
+    })
     dup.addApp(1)
     await dup.start()
     try {
       const res = await fetch(`${dup.origin}${DEPLOY}?apps[0]=1`, { headers: { 'x-cybozu-api-token': 'a,b' } })
       expect(res.status).toBe(400)
-      expect((await res.json() as ErrorBody).code).toBe('GAIA_DA03')
+      expect(((await res.json()) as ErrorBody).code).toBe('GAIA_DA03')
     } finally {
       await dup.close()
     }
@@ -189,10 +192,22 @@ describe('auth', () => {
   it('password: base64(login:password) without a "Basic " prefix', async () => {
     const good = { 'x-cybozu-authorization': b64('alice:p@ss:word') }
     expect((await deploy({ apps: [{ app: 1 }] }, { token: null, headers: good })).status).toBe(200)
-    await expectError(await status([1], { token: null, headers: { 'x-cybozu-authorization': b64('alice:wrong') } }), 'badPassword')
-    await expectError(await status([1], { token: null, headers: { 'x-cybozu-authorization': b64('bob:p@ss:word') } }), 'badPassword')
-    await expectError(await status([1], { token: null, headers: { 'x-cybozu-authorization': `Basic ${b64('alice:p@ss:word')}` } }), 'badPassword')
-    await expectError(await status([1], { token: null, headers: { 'x-cybozu-authorization': 'not base64!' } }), 'badPassword')
+    await expectError(
+      await status([1], { token: null, headers: { 'x-cybozu-authorization': b64('alice:wrong') } }),
+      'badPassword',
+    )
+    await expectError(
+      await status([1], { token: null, headers: { 'x-cybozu-authorization': b64('bob:p@ss:word') } }),
+      'badPassword',
+    )
+    await expectError(
+      await status([1], { token: null, headers: { 'x-cybozu-authorization': `Basic ${b64('alice:p@ss:word')}` } }),
+      'badPassword',
+    )
+    await expectError(
+      await status([1], { token: null, headers: { 'x-cybozu-authorization': 'not base64!' } }),
+      'badPassword',
+    )
   })
 
   it('password auth takes precedence over an invalid API token', async () => {
@@ -201,8 +216,14 @@ describe('auth', () => {
   })
 
   it('OAuth bearer: good token works, unknown → 401 CB_OA01 with WWW-Authenticate', async () => {
-    expect(await statuses([1, 2, 3], { token: null, headers: { authorization: 'Bearer oauth-good' } })).toEqual({ 1: 'SUCCESS', 2: 'SUCCESS', 3: 'SUCCESS' })
-    expect((await deploy({ apps: [{ app: 3 }] }, { token: null, headers: { authorization: 'Bearer oauth-good' } })).status).toBe(200)
+    expect(await statuses([1, 2, 3], { token: null, headers: { authorization: 'Bearer oauth-good' } })).toEqual({
+      1: 'SUCCESS',
+      2: 'SUCCESS',
+      3: 'SUCCESS',
+    })
+    expect(
+      (await deploy({ apps: [{ app: 3 }] }, { token: null, headers: { authorization: 'Bearer oauth-good' } })).status,
+    ).toBe(200)
     const res = await status([1], { token: null, headers: { authorization: 'Bearer oauth-bad' } })
     expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/)
     await expectError(res, 'badOAuthToken')
@@ -228,11 +249,17 @@ describe('Basic-auth protected site', () => {
 
   it('Basic + API token or password works', async () => {
     expect((await get({ authorization: `Basic ${b64('gate:keeper')}`, 'x-cybozu-api-token': TOKEN })).status).toBe(200)
-    expect((await get({ authorization: `Basic ${b64('gate:keeper')}`, 'x-cybozu-authorization': b64('alice:p@ss:word') })).status).toBe(200)
+    expect(
+      (await get({ authorization: `Basic ${b64('gate:keeper')}`, 'x-cybozu-authorization': b64('alice:p@ss:word') }))
+        .status,
+    ).toBe(200)
   })
 
   it('missing or wrong Basic → 401 HTML with WWW-Authenticate: Basic, before kintone auth', async () => {
-    const attempts: Record<string, string>[] = [{ 'x-cybozu-api-token': TOKEN }, { authorization: `Basic ${b64('gate:wrong')}`, 'x-cybozu-api-token': TOKEN }]
+    const attempts: Record<string, string>[] = [
+      { 'x-cybozu-api-token': TOKEN },
+      { authorization: `Basic ${b64('gate:wrong')}`, 'x-cybozu-api-token': TOKEN },
+    ]
     for (const headers of attempts) {
       const res = await get(headers)
       expect(res.status).toBe(401)
@@ -280,7 +307,12 @@ describe('deploy lifecycle', () => {
     expect(await res.json()).toEqual({})
     expect(emu.deploysApplied()).toBe(1)
     const body = await (await status([1, 2])).json()
-    expect(body).toEqual({ apps: [{ app: '1', status: 'PROCESSING' }, { app: '2', status: 'PROCESSING' }] })
+    expect(body).toEqual({
+      apps: [
+        { app: '1', status: 'PROCESSING' },
+        { app: '2', status: 'PROCESSING' },
+      ],
+    })
     expect(emu.deployedRevision(1)).toBeUndefined()
     await waitUntilSettled(1)
     expect(await statuses([1, 2])).toEqual({ 1: 'SUCCESS', 2: 'SUCCESS' })
@@ -350,7 +382,11 @@ describe('deploy lifecycle', () => {
     fast.addApp(1)
     await fast.start()
     try {
-      const res = await fetch(`${fast.origin}${DEPLOY}`, { method: 'POST', headers: { 'x-cybozu-api-token': TOKEN, 'content-type': 'application/json' }, body: '{"apps":[{"app":1}]}' })
+      const res = await fetch(`${fast.origin}${DEPLOY}`, {
+        method: 'POST',
+        headers: { 'x-cybozu-api-token': TOKEN, 'content-type': 'application/json' },
+        body: '{"apps":[{"app":1}]}',
+      })
       expect(res.status).toBe(200)
       expect(fast.deployStatus(1)).toBe('SUCCESS')
     } finally {
@@ -377,14 +413,30 @@ describe('validation', () => {
     const body = await expectError(await deploy({ apps: many }), 'validation')
     expect(body.errors).toHaveProperty('apps')
     const ids = Array.from({ length: 301 }, (_, i) => i + 1)
-    await expectError(await call('POST', DEPLOY, { headers: { 'x-http-method-override': 'GET' }, body: { apps: ids } }), 'validation')
+    await expectError(
+      await call('POST', DEPLOY, { headers: { 'x-http-method-override': 'GET' }, body: { apps: ids } }),
+      'validation',
+    )
     // 300 is within the limit: the next problem is the unknown app 5.
     await expectError(await deploy({ apps: many.slice(0, 300) }), 'appNotFound')
   })
 
   it('bad ids, missing app, bad revision and revert → CB_VA01 listing each field', async () => {
-    const body = await expectError(await deploy({ apps: [{ app: 'abc' }, {}, { app: 0 }, { app: 1.5 }, { app: 2, revision: 'x' }], revert: 'maybe' }), 'validation')
-    expect(Object.keys(body.errors!).sort()).toEqual(['apps[0].app', 'apps[1].app', 'apps[2].app', 'apps[3].app', 'apps[4].revision', 'revert'])
+    const body = await expectError(
+      await deploy({
+        apps: [{ app: 'abc' }, {}, { app: 0 }, { app: 1.5 }, { app: 2, revision: 'x' }],
+        revert: 'maybe',
+      }),
+      'validation',
+    )
+    expect(Object.keys(body.errors!).sort()).toEqual([
+      'apps[0].app',
+      'apps[1].app',
+      'apps[2].app',
+      'apps[3].app',
+      'apps[4].revision',
+      'revert',
+    ])
     await expectError(await deploy({ apps: [] }), 'validation')
     await expectError(await deploy({ apps: 'all' }), 'validation')
     await expectError(await deploy({}), 'validation')
@@ -396,7 +448,10 @@ describe('validation', () => {
 
   it('invalid JSON → 400 CB_IJ01; a body without JSON Content-Type is not read (→ CB_VA01)', async () => {
     await expectError(await call('POST', DEPLOY, { raw: '{"apps":[' }), 'invalidJson')
-    await expectError(await call('POST', DEPLOY, { raw: '{"apps":[{"app":1}]}', headers: { 'content-type': 'text/plain' } }), 'validation')
+    await expectError(
+      await call('POST', DEPLOY, { raw: '{"apps":[{"app":1}]}', headers: { 'content-type': 'text/plain' } }),
+      'validation',
+    )
     expect(emu.deploysApplied()).toBe(0)
   })
 })
@@ -405,7 +460,12 @@ describe('status read forms', () => {
   it('accepts apps[0]= and apps%5B0%5D= query forms, ordered by index', async () => {
     await deploy({ apps: [{ app: 2 }] })
     const plain = await (await call('GET', `${DEPLOY}?apps[1]=2&apps[0]=1`)).json()
-    expect(plain).toEqual({ apps: [{ app: '1', status: 'SUCCESS' }, { app: '2', status: 'PROCESSING' }] })
+    expect(plain).toEqual({
+      apps: [
+        { app: '1', status: 'SUCCESS' },
+        { app: '2', status: 'PROCESSING' },
+      ],
+    })
     const encoded = await (await call('GET', `${DEPLOY}?apps%5B0%5D=1&apps%5B1%5D=2`)).json()
     expect(encoded).toEqual(plain)
   })
@@ -414,12 +474,20 @@ describe('status read forms', () => {
     await deploy({ apps: [{ app: 1 }] })
     const res = await call('POST', DEPLOY, { headers: { 'x-http-method-override': 'GET' }, body: { apps: [1, '2'] } })
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ apps: [{ app: '1', status: 'PROCESSING' }, { app: '2', status: 'SUCCESS' }] })
+    expect(await res.json()).toEqual({
+      apps: [
+        { app: '1', status: 'PROCESSING' },
+        { app: '2', status: 'SUCCESS' },
+      ],
+    })
     expect(emu.deploysApplied()).toBe(1)
   })
 
   it('the override value is case-sensitive: "get" is ignored, so the POST is a deploy', async () => {
-    const res = await call('POST', DEPLOY, { headers: { 'x-http-method-override': 'get' }, body: { apps: [{ app: 1 }] } })
+    const res = await call('POST', DEPLOY, {
+      headers: { 'x-http-method-override': 'get' },
+      body: { apps: [{ app: 1 }] },
+    })
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({})
     expect(emu.deploysApplied()).toBe(1)
@@ -432,7 +500,10 @@ describe('status read forms', () => {
   })
 
   it('override to PUT on POST → 405', async () => {
-    await expectError(await call('POST', DEPLOY, { headers: { 'x-http-method-override': 'PUT' }, body: { apps: [{ app: 1 }] } }), 'methodNotAllowed')
+    await expectError(
+      await call('POST', DEPLOY, { headers: { 'x-http-method-override': 'PUT' }, body: { apps: [{ app: 1 }] } }),
+      'methodNotAllowed',
+    )
   })
 })
 

@@ -54,13 +54,33 @@ export const KINTONE_ERRORS = {
   /** X-Cybozu-Authorization undecodable, unknown login or wrong password. [cli-kintone e2e] */
   badPassword: { status: 401, code: 'CB_WA01', message: 'Password authentication failed.', documented: true },
   /** An API token that is not one the emulator knows. Real kintone answers 400 here, not 401. [cli-kintone e2e] */
-  badApiToken: { status: 400, code: 'GAIA_IA02', message: 'The specified API token does not match the API token generated via an app.', documented: true },
+  badApiToken: {
+    status: 400,
+    code: 'GAIA_IA02',
+    message: 'The specified API token does not match the API token generated via an app.',
+    documented: true,
+  },
   /** Two API tokens for the same app in one request. [cli-kintone e2e] */
-  duplicateApiToken: { status: 400, code: 'GAIA_DA03', message: 'You cannot specify a duplicate API token for the same app.', documented: true },
+  duplicateApiToken: {
+    status: 400,
+    code: 'GAIA_DA03',
+    message: 'You cannot specify a duplicate API token for the same app.',
+    documented: true,
+  },
   /** More than 9 API tokens: the limit is documented, the code/status are not. */
-  tooManyApiTokens: { status: 400, code: 'CB_IL02', message: 'Illegal request. Up to 9 API tokens can be specified.', documented: false },
+  tooManyApiTokens: {
+    status: 400,
+    code: 'CB_IL02',
+    message: 'Illegal request. Up to 9 API tokens can be specified.',
+    documented: false,
+  },
   /** An API token not generated for one of the apps, or without App Management. [cli-kintone e2e] */
-  tokenNoPermission: { status: 403, code: 'GAIA_NO01', message: 'Using this API token, you cannot run the specified API.', documented: true },
+  tokenNoPermission: {
+    status: 403,
+    code: 'GAIA_NO01',
+    message: 'Using this API token, you cannot run the specified API.',
+    documented: true,
+  },
   /** An unknown OAuth access token: code seen in third-party code for OAuth failures; not documented. */
   badOAuthToken: { status: 401, code: 'CB_OA01', message: 'Cannot access protected resource.', documented: false },
   /** Body is not valid JSON. [kintone.dev API update 2015-12] */
@@ -68,19 +88,50 @@ export const KINTONE_ERRORS = {
   /** Validation error, always with `errors`. [kintone js-sdk issue output: "[400] [CB_VA01] Missing or invalid input."] */
   validation: { status: 400, code: 'CB_VA01', message: 'Missing or invalid input.', documented: true },
   /** The app does not exist, or is not in the guest space of the path. [cli-kintone e2e, message text] */
-  appNotFound: { status: 404, code: 'GAIA_AP01', message: 'The app (ID: {app}) not found. The app may have been deleted.', documented: true },
+  appNotFound: {
+    status: 404,
+    code: 'GAIA_AP01',
+    message: 'The app (ID: {app}) not found. The app may have been deleted.',
+    documented: true,
+  },
   /** A guest-space app addressed through /k/v1/. [js-sdk tests and cli-kintone's handling of GAIA_IL23] */
-  guestSpacePathRequired: { status: 400, code: 'GAIA_IL23', message: 'You need to send a request to the URL: "/k/guest/<Space ID>/v1/..." to execute apps in Guest Spaces.', documented: true },
+  guestSpacePathRequired: {
+    status: 400,
+    code: 'GAIA_IL23',
+    message: 'You need to send a request to the URL: "/k/guest/<Space ID>/v1/..." to execute apps in Guest Spaces.',
+    documented: true,
+  },
   /** Deploy `revision` mismatch: record APIs use GAIA_CO02/409; for app settings this is not confirmed. */
-  revisionConflict: { status: 409, code: 'GAIA_CO02', message: 'The revision is not the latest. Someone may have changed the app settings (app: {app}, expected revision: {expected}, actual: {actual}).', documented: false },
+  revisionConflict: {
+    status: 409,
+    code: 'GAIA_CO02',
+    message:
+      'The revision is not the latest. Someone may have changed the app settings (app: {app}, expected revision: {expected}, actual: {actual}).',
+    documented: false,
+  },
   /** Deploy while one of the apps is PROCESSING: docs say only "an error is returned". Emulator's choice. */
-  deployInProgress: { status: 409, code: 'GAIA_DP01', message: 'The app settings are being deployed (app: {app}). Wait until the deployment finishes, then try again.', documented: false },
+  deployInProgress: {
+    status: 409,
+    code: 'GAIA_DP01',
+    message: 'The app settings are being deployed (app: {app}). Wait until the deployment finishes, then try again.',
+    documented: false,
+  },
   /** Known path, method not supported (also an honoured override to PUT/DELETE/PATCH). Emulator's choice. */
-  methodNotAllowed: { status: 405, code: 'CB_IL02', message: 'Illegal request. The HTTP method is not supported by this API.', documented: false },
+  methodNotAllowed: {
+    status: 405,
+    code: 'CB_IL02',
+    message: 'Illegal request. The HTTP method is not supported by this API.',
+    documented: false,
+  },
   /** An unexpected server error (injected 500s, emulator bugs). Emulator's choice. */
   internal: { status: 500, code: 'CB_UN01', message: 'An unexpected error has occurred.', documented: false },
   /** Over the 100-concurrent-connection limit (injected 429s). Status documented; code not. */
-  tooManyRequests: { status: 429, code: 'CB_TO01', message: 'Too many requests are being processed at the same time. Wait and try again.', documented: false },
+  tooManyRequests: {
+    status: 429,
+    code: 'CB_TO01',
+    message: 'Too many requests are being processed at the same time. Wait and try again.',
+    documented: false,
+  },
 } as const
 
 export type KintoneErrorName = keyof typeof KINTONE_ERRORS
@@ -134,7 +185,12 @@ export class KintoneEmulator extends Emulator {
 
   constructor(options: KintoneEmulatorOptions = {}) {
     super()
-    this.#apiTokens = new Map(Object.entries(options.apiTokens ?? {}).map(([token, grant]) => [token, { apps: new Set(grant.apps), appManagement: grant.appManagement }]))
+    this.#apiTokens = new Map(
+      Object.entries(options.apiTokens ?? {}).map(([token, grant]) => [
+        token,
+        { apps: new Set(grant.apps), appManagement: grant.appManagement },
+      ]),
+    )
     this.#users = new Map(Object.entries(options.users ?? {}))
     this.#oauth = new Set(options.oauthTokens ?? [])
     this.#basic = options.basicAuth
@@ -208,11 +264,16 @@ export class KintoneEmulator extends Emulator {
       500: 'internal',
     }
     const name = byStatus[status]
-    if (name === 'validation') return kintoneError('validation', {}, { apps: { messages: ['Injected validation error.'] } })
+    if (name === 'validation')
+      return kintoneError('validation', {}, { apps: { messages: ['Injected validation error.'] } })
     if (name !== undefined) return kintoneError(name, { app: '0', expected: '0', actual: '0' })
     // 502/503/504 come from the load balancer / maintenance page in front of kintone: not kintone's JSON.
     const text = STATUS_CODES[status] ?? 'Error'
-    return { status, text: `<html><head><title>${status} ${text}</title></head><body><h1>${text}</h1></body></html>`, headers: { 'content-type': 'text/html; charset=utf-8' } }
+    return {
+      status,
+      text: `<html><head><title>${status} ${text}</title></head><body><h1>${text}</h1></body></html>`,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+    }
   }
 
   protected override internalErrorReply(error: unknown): Reply {
@@ -230,7 +291,12 @@ export class KintoneEmulator extends Emulator {
     if (!auth.ok) return auth.reply
 
     const route = DEPLOY_PATH.exec(req.path)
-    if (!route) return { status: 404, text: '<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>', headers: { 'content-type': 'text/html; charset=utf-8' } }
+    if (!route)
+      return {
+        status: 404,
+        text: '<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>',
+        headers: { 'content-type': 'text/html; charset=utf-8' },
+      }
     const space = route[1] === undefined ? undefined : Number(route[1])
 
     const method = effectiveMethod(req)
@@ -283,7 +349,11 @@ export class KintoneEmulator extends Emulator {
     if (!request.ok) return request.reply
     const { apps, revert } = request.value
 
-    const denied = this.#checkApps(apps.map((a) => a.app), space, principal)
+    const denied = this.#checkApps(
+      apps.map((a) => a.app),
+      space,
+      principal,
+    )
     if (denied) return denied
 
     for (const { app } of apps) {
@@ -292,7 +362,11 @@ export class KintoneEmulator extends Emulator {
     for (const { app, revision } of apps) {
       const state = this.#apps.get(app)!
       if (revision !== undefined && revision !== -1 && revision !== state.preview) {
-        return kintoneError('revisionConflict', { app: String(app), expected: String(revision), actual: String(state.preview) })
+        return kintoneError('revisionConflict', {
+          app: String(app),
+          expected: String(revision),
+          actual: String(state.preview),
+        })
       }
     }
 
@@ -358,12 +432,16 @@ export class KintoneEmulator extends Emulator {
       const colon = decoded?.indexOf(':') ?? -1
       if (decoded === undefined || colon < 1) return { ok: false, reply: kintoneError('badPassword') }
       const expected = this.#users.get(decoded.slice(0, colon))
-      if (expected === undefined || expected !== decoded.slice(colon + 1)) return { ok: false, reply: kintoneError('badPassword') }
+      if (expected === undefined || expected !== decoded.slice(colon + 1))
+        return { ok: false, reply: kintoneError('badPassword') }
       return { ok: true, value: { kind: 'user' } }
     }
 
     const tokenHeader = headerString(req, 'x-cybozu-api-token')
-    const tokens = (tokenHeader ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '')
+    const tokens = (tokenHeader ?? '')
+      .split(',')
+      .map((t) => t.trim())
+      .filter((t) => t !== '')
     if (tokens.length > 0) {
       if (tokens.length > MAX_API_TOKENS) return { ok: false, reply: kintoneError('tooManyApiTokens') }
       const seenApps = new Set<number>()
@@ -450,7 +528,8 @@ function parseJsonBody(req: RecordedRequest): Parsed<Record<string, unknown>> {
   } catch {
     return { ok: false, reply: kintoneError('invalidJson') }
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reply: kintoneError('invalidJson') }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, reply: kintoneError('invalidJson') }
   return { ok: true, value: parsed as Record<string, unknown> }
 }
 
@@ -460,7 +539,10 @@ interface DeployRequest {
 }
 
 function validateDeploy(body: Record<string, unknown>): Parsed<DeployRequest> {
-  const fail = (problems: Record<string, string[]>): Parsed<DeployRequest> => ({ ok: false, reply: validationError(problems) })
+  const fail = (problems: Record<string, string[]>): Parsed<DeployRequest> => ({
+    ok: false,
+    reply: validationError(problems),
+  })
   const rawApps = body.apps
   if (rawApps === undefined || rawApps === null) return fail({ apps: ['Required.'] })
   if (!Array.isArray(rawApps)) return fail({ apps: ['Enter an array.'] })
@@ -480,8 +562,10 @@ function validateDeploy(body: Record<string, unknown>): Parsed<DeployRequest> {
     if (typeof app === 'string') problems[`apps[${i}].app`] = [app]
     else if (seen.has(app)) problems[`apps[${i}].app`] = [`The app ID ${app} is specified more than once.`]
     else seen.add(app)
-    const revision = rawRevision === undefined || rawRevision === null || rawRevision === '' ? undefined : integer(rawRevision)
-    if (revision === 'invalid' || (typeof revision === 'number' && revision < -1)) problems[`apps[${i}].revision`] = ['Enter an integer value of -1 or more.']
+    const revision =
+      rawRevision === undefined || rawRevision === null || rawRevision === '' ? undefined : integer(rawRevision)
+    if (revision === 'invalid' || (typeof revision === 'number' && revision < -1))
+      problems[`apps[${i}].revision`] = ['Enter an integer value of -1 or more.']
     if (typeof app === 'number' && revision !== 'invalid') apps.push({ app, revision })
   })
 
@@ -538,7 +622,12 @@ function json(status: number, body: unknown, headers: Record<string, string> = {
 export function kintoneError(name: KintoneErrorName, vars: Record<string, string> = {}, errors?: FieldErrors): Reply {
   const spec = KINTONE_ERRORS[name]
   const message = spec.message.replace(/\{(\w+)\}/g, (whole, key: string) => vars[key] ?? whole)
-  const body: KintoneErrorBody = { code: spec.code, id: requestId(), message, ...(errors === undefined ? {} : { errors }) }
+  const body: KintoneErrorBody = {
+    code: spec.code,
+    id: requestId(),
+    message,
+    ...(errors === undefined ? {} : { errors }),
+  }
   return json(spec.status, body)
 }
 
@@ -553,6 +642,9 @@ function basicAuthRequired(): Reply {
   return {
     status: 401,
     text: '<html><head><title>401 Authorization Required</title></head><body><h1>Authorization Required</h1></body></html>',
-    headers: { 'content-type': 'text/html; charset=utf-8', 'www-authenticate': 'Basic realm="Please enter your user name and password."' },
+    headers: {
+      'content-type': 'text/html; charset=utf-8',
+      'www-authenticate': 'Basic realm="Please enter your user name and password."',
+    },
   }
 }

@@ -36,15 +36,27 @@ function call(method: string, path: string, options: CallOptions = {}): Promise<
   let body: string | undefined = options.raw
   if (options.body !== undefined) body = JSON.stringify(options.body)
   if (body !== undefined) headers['content-type'] = 'application/json'
-  return fetch(`${emu.origin}${API}${path}`, { method, headers, body, redirect: options.redirect, signal: options.signal })
+  return fetch(`${emu.origin}${API}${path}`, {
+    method,
+    headers,
+    body,
+    redirect: options.redirect,
+    signal: options.signal,
+  })
 }
 
-const update = (body: unknown, options: CallOptions = {}) => call('POST', `/deployments/${dep.id}`, { ...options, body })
+const update = (body: unknown, options: CallOptions = {}) =>
+  call('POST', `/deployments/${dep.id}`, { ...options, body })
 
-async function expectError(res: Response, status: number, type: string, param?: string): Promise<{ type: string; message: string; param?: string }> {
+async function expectError(
+  res: Response,
+  status: number,
+  type: string,
+  param?: string,
+): Promise<{ type: string; message: string; param?: string }> {
   expect(res.status).toBe(status)
   expect(res.headers.get('content-type')).toBe('application/json')
-  const json = await res.json() as { type: string; error: { type: string; message: string; param?: string } }
+  const json = (await res.json()) as { type: string; error: { type: string; message: string; param?: string } }
   expect(json.type).toBe('error')
   expect(json.error.type).toBe(type)
   expect(typeof json.error.message).toBe('string')
@@ -93,7 +105,11 @@ describe('server', () => {
 
 describe('auth', () => {
   it('401 without an Authorization header', async () => {
-    const error = await expectError(await call('GET', `/deployments/${dep.id}`, { token: null }), 401, 'authentication_error')
+    const error = await expectError(
+      await call('GET', `/deployments/${dep.id}`, { token: null }),
+      401,
+      'authentication_error',
+    )
     expect(error.message).toBe('Invalid API key or token.')
   })
 
@@ -107,7 +123,10 @@ describe('auth', () => {
   })
 
   it('401 for a non-Bearer scheme', async () => {
-    const res = await call('GET', `/deployments/${dep.id}`, { token: null, headers: { authorization: `Basic ${TOKEN}` } })
+    const res = await call('GET', `/deployments/${dep.id}`, {
+      token: null,
+      headers: { authorization: `Basic ${TOKEN}` },
+    })
     await expectError(res, 401, 'authentication_error')
   })
 
@@ -126,7 +145,7 @@ describe('GET /deployments/{id}', () => {
     const res = await call('GET', `/deployments/${dep.id}`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
-    const got = await res.json() as Deployment
+    const got = (await res.json()) as Deployment
     expect(got.id).toMatch(/^dep_[0-9a-f]{32}$/)
     expect(got.agent).toEqual({ id: expect.stringMatching(/^agent_[0-9a-f]{32}$/), type: 'agent', version: 1 })
     expect(got.environment_id).toMatch(/^env_[0-9a-f]{32}$/)
@@ -149,7 +168,11 @@ describe('GET /deployments/{id}', () => {
     await expectError(await call('GET', '/deployments'), 404, 'not_found_error')
     await expectError(await call('GET', `/deployments/${dep.id}/runs`), 404, 'not_found_error')
     await expectError(await call('PATCH', `/deployments/${dep.id}`, { body: {} }), 404, 'not_found_error')
-    await expectError(await call('POST', '/deployments/dep_00000000000000000000000000000000', { body: { name: 'x' } }), 404, 'not_found_error')
+    await expectError(
+      await call('POST', '/deployments/dep_00000000000000000000000000000000', { body: { name: 'x' } }),
+      404,
+      'not_found_error',
+    )
   })
 
   it('volatile fields change on every read; everything else stays byte-identical', async () => {
@@ -170,7 +193,7 @@ describe('POST /deployments/{id} (merge-patch update)', () => {
   it('changes only the fields sent; metadata is patched, null deletes', async () => {
     const res = await update({ name: 'renamed', metadata: { owner: null, env: 'prod' } })
     expect(res.status).toBe(200)
-    const got = await res.json() as Deployment
+    const got = (await res.json()) as Deployment
     expect(got.name).toBe('renamed')
     expect(got.description).toBe(dep.description)
     expect(got.agent).toEqual(dep.agent)
@@ -188,22 +211,31 @@ describe('POST /deployments/{id} (merge-patch update)', () => {
   })
 
   it('agent as a string becomes {id, type: "agent", version: 1}; the object form keeps its version', async () => {
-    let got = await (await update({ agent: 'agent_0123456789abcdef0123456789abcdef' })).json() as Deployment
+    let got = (await (await update({ agent: 'agent_0123456789abcdef0123456789abcdef' })).json()) as Deployment
     expect(got.agent).toEqual({ id: 'agent_0123456789abcdef0123456789abcdef', type: 'agent', version: 1 })
-    got = await (await update({ agent: { id: 'agent_x', type: 'agent', version: 3 } })).json() as Deployment
+    got = (await (await update({ agent: { id: 'agent_x', type: 'agent', version: 3 } })).json()) as Deployment
     expect(got.agent).toEqual({ id: 'agent_x', type: 'agent', version: 3 })
   })
 
   it('schedule is replaced as a whole and gets fresh upcoming runs', async () => {
-    const res = await update({ schedule: { type: 'cron', expression: '*/15 0-23 1,15 JAN-DEC mon-fri', timezone: 'Europe/Berlin' } })
+    const res = await update({
+      schedule: { type: 'cron', expression: '*/15 0-23 1,15 JAN-DEC mon-fri', timezone: 'Europe/Berlin' },
+    })
     expect(res.status).toBe(200)
-    const got = await res.json() as Deployment
-    expect(got.schedule).toMatchObject({ type: 'cron', expression: '*/15 0-23 1,15 JAN-DEC mon-fri', timezone: 'Europe/Berlin' })
+    const got = (await res.json()) as Deployment
+    expect(got.schedule).toMatchObject({
+      type: 'cron',
+      expression: '*/15 0-23 1,15 JAN-DEC mon-fri',
+      timezone: 'Europe/Berlin',
+    })
     expect(got.schedule?.upcoming_runs_at).toHaveLength(5)
   })
 
   it('top-level arrays are replaced, cas_config keeps its server-maintained stats', async () => {
-    const events = [{ type: 'system.message', content: 'a' }, { type: 'user.message', content: 'b' }]
+    const events = [
+      { type: 'system.message', content: 'a' },
+      { type: 'user.message', content: 'b' },
+    ]
     const res = await update({
       initial_events: events,
       vault_ids: ['vlt_1'],
@@ -211,7 +243,7 @@ describe('POST /deployments/{id} (merge-patch update)', () => {
       metadata: { cas_config: { config: { max_retries: 2 }, stats: { total_runs: 999 } } },
     })
     expect(res.status).toBe(200)
-    const got = await res.json() as Deployment
+    const got = (await res.json()) as Deployment
     expect(got.initial_events).toEqual(events)
     expect(got.vault_ids).toEqual(['vlt_1'])
     expect(got.resources).toEqual([{ type: 'file', id: 'f1' }])
@@ -229,21 +261,49 @@ describe('POST /deployments/{id} (merge-patch update)', () => {
     ['name not a string', { name: 5 }, 'name'],
     ['schedule without timezone', { schedule: { type: 'cron', expression: '30 9 * * 1-5' } }, 'schedule.timezone'],
     ['schedule without expression', { schedule: { type: 'cron', timezone: 'UTC' } }, 'schedule.expression'],
-    ['schedule with a non-cron type', { schedule: { type: 'interval', expression: '30 9 * * *', timezone: 'UTC' } }, 'schedule.type'],
-    ['cron minute out of range', { schedule: { type: 'cron', expression: '61 9 * * *', timezone: 'UTC' } }, 'schedule.expression'],
-    ['cron with 4 fields', { schedule: { type: 'cron', expression: '30 9 * *', timezone: 'UTC' } }, 'schedule.expression'],
-    ['cron with 6 fields', { schedule: { type: 'cron', expression: '0 30 9 * * *', timezone: 'UTC' } }, 'schedule.expression'],
+    [
+      'schedule with a non-cron type',
+      { schedule: { type: 'interval', expression: '30 9 * * *', timezone: 'UTC' } },
+      'schedule.type',
+    ],
+    [
+      'cron minute out of range',
+      { schedule: { type: 'cron', expression: '61 9 * * *', timezone: 'UTC' } },
+      'schedule.expression',
+    ],
+    [
+      'cron with 4 fields',
+      { schedule: { type: 'cron', expression: '30 9 * *', timezone: 'UTC' } },
+      'schedule.expression',
+    ],
+    [
+      'cron with 6 fields',
+      { schedule: { type: 'cron', expression: '0 30 9 * * *', timezone: 'UTC' } },
+      'schedule.expression',
+    ],
     ['cron macro', { schedule: { type: 'cron', expression: '@daily', timezone: 'UTC' } }, 'schedule.expression'],
-    ['unknown time zone', { schedule: { type: 'cron', expression: '30 9 * * *', timezone: 'Mars/Olympus' } }, 'schedule.timezone'],
+    [
+      'unknown time zone',
+      { schedule: { type: 'cron', expression: '30 9 * * *', timezone: 'Mars/Olympus' } },
+      'schedule.timezone',
+    ],
     ['schedule null', { schedule: null }, 'schedule'],
     ['no initial events', { initial_events: [] }, 'initial_events'],
-    ['51 initial events', { initial_events: Array.from({ length: 51 }, () => ({ type: 'user.message', content: 'x' })) }, 'initial_events'],
+    [
+      '51 initial events',
+      { initial_events: Array.from({ length: 51 }, () => ({ type: 'user.message', content: 'x' })) },
+      'initial_events',
+    ],
     ['unknown event type', { initial_events: [{ type: 'user.message' }, { type: 'bogus' }] }, 'initial_events[1].type'],
     ['unknown top-level field', { foo: 1 }, 'foo'],
     ['read-only field', { status: 'paused' }, 'status'],
     ['agent null', { agent: null }, 'agent'],
     ['51 vault ids', { vault_ids: Array.from({ length: 51 }, (_, i) => `vlt_${i}`) }, 'vault_ids'],
-    ['17 metadata keys', { metadata: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v'])) }, 'metadata'],
+    [
+      '17 metadata keys',
+      { metadata: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`k${i}`, 'v'])) },
+      'metadata',
+    ],
     ['metadata value over 512', { metadata: { team: 'x'.repeat(513) } }, 'metadata.team'],
     ['metadata number value', { metadata: { team: 1 } }, 'metadata.team'],
     ['cas_config removal', { metadata: { cas_config: null } }, 'metadata.cas_config'],
@@ -255,12 +315,21 @@ describe('POST /deployments/{id} (merge-patch update)', () => {
   })
 
   it('validation is atomic: a valid field next to an invalid one is not applied', async () => {
-    await expectError(await update({ name: 'ok', schedule: { type: 'cron', expression: 'nope', timezone: 'UTC' } }), 400, 'invalid_request_error', 'schedule.expression')
+    await expectError(
+      await update({ name: 'ok', schedule: { type: 'cron', expression: 'nope', timezone: 'UTC' } }),
+      400,
+      'invalid_request_error',
+      'schedule.expression',
+    )
     expect(emu.stored(dep.id)?.name).toBe(dep.name)
   })
 
   it('400 "Request body must be valid JSON." for a malformed body', async () => {
-    const error = await expectError(await call('POST', `/deployments/${dep.id}`, { raw: '{"name": "x",' }), 400, 'invalid_request_error')
+    const error = await expectError(
+      await call('POST', `/deployments/${dep.id}`, { raw: '{"name": "x",' }),
+      400,
+      'invalid_request_error',
+    )
     expect(error.message).toBe('Request body must be valid JSON.')
     expect(emu.appliedUpdates()).toBe(0)
   })
@@ -279,7 +348,9 @@ describe('body size limits', () => {
     try {
       const d = cn.seed()
       const res = await fetch(`${cn.origin}${API}/deployments/${d.id}`, {
-        method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: bigBody,
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: bigBody,
       })
       const error = await expectError(res, 400, 'invalid_request_error')
       expect(error.message).toBe('Request body must be valid JSON.')
@@ -301,7 +372,9 @@ describe('body size limits', () => {
     try {
       const d = small.seed()
       const res = await fetch(`${small.origin}${API}/deployments/${d.id}`, {
-        method: 'POST', headers: { authorization: `Bearer ${TOKEN}` }, body: JSON.stringify({ description: 'x'.repeat(100) }),
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}` },
+        body: JSON.stringify({ description: 'x'.repeat(100) }),
       })
       const error = await expectError(res, 400, 'invalid_request_error')
       expect(error.message).toMatch(/too large/)
@@ -334,7 +407,11 @@ describe('idempotency', () => {
   it('same key with a different body is 409 conflict_error and not applied', async () => {
     const key = crypto.randomUUID()
     expect((await update({ name: 'one' }, { headers: { 'idempotency-key': key } })).status).toBe(200)
-    const error = await expectError(await update({ name: 'two' }, { headers: { 'idempotency-key': key } }), 409, 'conflict_error')
+    const error = await expectError(
+      await update({ name: 'two' }, { headers: { 'idempotency-key': key } }),
+      409,
+      'conflict_error',
+    )
     expect(error.message).toBe('Idempotency key reused with a different request body.')
     expect(emu.appliedUpdates()).toBe(1)
     expect(emu.stored(dep.id)?.name).toBe('one')
@@ -345,9 +422,12 @@ describe('idempotency', () => {
     await other.start()
     try {
       const d = other.seed()
-      const post = (token: string) => fetch(`${other.origin}${API}/deployments/${d.id}`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'k1' }, body: '{"name":"x"}',
-      })
+      const post = (token: string) =>
+        fetch(`${other.origin}${API}/deployments/${d.id}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'idempotency-key': 'k1' },
+          body: '{"name":"x"}',
+        })
       expect((await post('pt-a')).status).toBe(200)
       expect((await post('pt-b')).status).toBe(200)
       expect(other.appliedUpdates()).toBe(2)
@@ -374,12 +454,12 @@ describe('pause, unpause, archive', () => {
     await expectError(await call('POST', `/deployments/${dep.id}/unpause`), 409, 'conflict_error')
     let res = await call('POST', `/deployments/${dep.id}/pause`)
     expect(res.status).toBe(200)
-    let got = await res.json() as Deployment
+    let got = (await res.json()) as Deployment
     expect(got.status).toBe('paused')
     expect(got.paused_reason).toEqual({ type: 'manual' })
     await expectError(await call('POST', `/deployments/${dep.id}/pause`), 409, 'conflict_error')
     res = await call('POST', `/deployments/${dep.id}/unpause`)
-    got = await res.json() as Deployment
+    got = (await res.json()) as Deployment
     expect(got.status).toBe('active')
     expect(got.paused_reason).toBeNull()
     expect(got.schedule?.upcoming_runs_at).toHaveLength(5)
@@ -389,7 +469,7 @@ describe('pause, unpause, archive', () => {
     const before = Math.floor(Date.now() / 1000)
     const res = await call('POST', `/deployments/${dep.id}/archive`)
     expect(res.status).toBe(200)
-    const got = await res.json() as Deployment
+    const got = (await res.json()) as Deployment
     const match = /^daily-status-report_archived_(\d+)$/.exec(got.name)
     expect(match).not.toBeNull()
     expect(Number(match![1])).toBeGreaterThanOrEqual(before)
@@ -419,14 +499,16 @@ describe('faults', () => {
     expect(emu.appliedUpdates()).toBe(1)
     const retry = await update({ name: 'after-reset' }, { headers })
     expect(retry.status).toBe(200)
-    expect((await retry.json() as Deployment).name).toBe('after-reset')
+    expect(((await retry.json()) as Deployment).name).toBe('after-reset')
     expect(emu.appliedUpdates()).toBe(1)
   })
 
   it('hang: never answers until the server closes', async () => {
     emu.inject({ path: path(), fault: { kind: 'hang' } })
     let settled = false
-    const pending = call('GET', `/deployments/${dep.id}`).finally(() => { settled = true })
+    const pending = call('GET', `/deployments/${dep.id}`).finally(() => {
+      settled = true
+    })
     await waitFor(() => emu.requests.length === 1)
     await new Promise((resolve) => setTimeout(resolve, 100))
     expect(settled).toBe(false)
@@ -494,7 +576,12 @@ describe('faults', () => {
   })
 
   it('status: answers with the status and Retry-After, without applying; times counts down', async () => {
-    emu.inject({ method: 'POST', path: /\/deployments\/[^/]+$/, times: 2, fault: { kind: 'status', status: 503, retryAfter: '2' } })
+    emu.inject({
+      method: 'POST',
+      path: /\/deployments\/[^/]+$/,
+      times: 2,
+      fault: { kind: 'status', status: 503, retryAfter: '2' },
+    })
     for (let i = 0; i < 2; i++) {
       const res = await update({ name: 'x' })
       expect(res.status).toBe(503)
@@ -522,7 +609,7 @@ describe('faults', () => {
     const res = await update({ name: 'slow' })
     expect(Date.now() - started).toBeGreaterThanOrEqual(140)
     expect(res.status).toBe(200)
-    expect((await res.json() as Deployment).name).toBe('slow')
+    expect(((await res.json()) as Deployment).name).toBe('slow')
     expect(emu.appliedUpdates()).toBe(1)
   })
 
@@ -540,8 +627,21 @@ describe('faults', () => {
 
 describe('independent validators', () => {
   it('cron', () => {
-    for (const ok of ['* * * * *', '30 9 * * 1-5', '0 0 1 1 0', '0 0 * * 7', '5,10-20/5 */2 1-31 jan-mar SUN']) expect(isValidCron(ok)).toBe(true)
-    for (const bad of ['', '* * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * * 13 *', '* * * * 8', '10-5 * * * *', '*/0 * * * *', 'L * * * *', '0 0 ? * *']) {
+    for (const ok of ['* * * * *', '30 9 * * 1-5', '0 0 1 1 0', '0 0 * * 7', '5,10-20/5 */2 1-31 jan-mar SUN'])
+      expect(isValidCron(ok)).toBe(true)
+    for (const bad of [
+      '',
+      '* * * *',
+      '60 * * * *',
+      '* 24 * * *',
+      '* * 0 * *',
+      '* * * 13 *',
+      '* * * * 8',
+      '10-5 * * * *',
+      '*/0 * * * *',
+      'L * * * *',
+      '0 0 ? * *',
+    ]) {
       expect(isValidCron(bad)).toBe(false)
     }
   })

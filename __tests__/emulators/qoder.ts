@@ -75,7 +75,17 @@ export interface Deployment {
 const BASE = '/api/v1/cloud'
 const MB = 1024 * 1024
 const DAY_MS = 86_400_000
-const UPDATABLE = new Set(['name', 'description', 'agent', 'environment_id', 'schedule', 'initial_events', 'resources', 'vault_ids', 'metadata'])
+const UPDATABLE = new Set([
+  'name',
+  'description',
+  'agent',
+  'environment_id',
+  'schedule',
+  'initial_events',
+  'resources',
+  'vault_ids',
+  'metadata',
+])
 const EVENT_TYPES = new Set(['user.message', 'user.define_outcome', 'system.message'])
 const ERROR_TYPE_BY_STATUS: Record<number, string> = {
   400: 'invalid_request_error',
@@ -143,7 +153,13 @@ export class QoderEmulator extends Emulator {
         cas_config: {
           config: { max_concurrent: 1, max_retries: 0, timeout_ms: 300000 },
           session_strategy: 'new_session',
-          stats: { consecutive_failures: 0, last_triggered_at: null, next_trigger_at: null, total_failures: 0, total_runs: 0 },
+          stats: {
+            consecutive_failures: 0,
+            last_triggered_at: null,
+            next_trigger_at: null,
+            total_failures: 0,
+            total_runs: 0,
+          },
         },
         ...structuredClone(metadata ?? {}),
       },
@@ -190,7 +206,8 @@ export class QoderEmulator extends Emulator {
 
   protected handle(req: RecordedRequest): Reply {
     const token = bearerToken(req)
-    if (token === undefined || !this.#tokens.has(token)) return apiError(401, 'authentication_error', 'Invalid API key or token.')
+    if (token === undefined || !this.#tokens.has(token))
+      return apiError(401, 'authentication_error', 'Invalid API key or token.')
 
     const route = parseRoute(req.method, req.path)
     if (route === undefined) return apiError(404, 'not_found_error', 'Not found.')
@@ -200,7 +217,8 @@ export class QoderEmulator extends Emulator {
       return this.#read(deployment)
     }
 
-    if (this.#readOnly.has(token)) return apiError(403, 'permission_error', 'This token does not have permission to perform this action.')
+    if (this.#readOnly.has(token))
+      return apiError(403, 'permission_error', 'This token does not have permission to perform this action.')
     if (!deployment) return deploymentNotFound(route.id)
 
     const size = Buffer.byteLength(req.body)
@@ -216,7 +234,8 @@ export class QoderEmulator extends Emulator {
     if (scopedKey !== undefined) {
       const prior = this.#idempotency.get(scopedKey)
       if (prior !== undefined) {
-        if (prior.fingerprint !== fingerprint) return apiError(409, 'conflict_error', 'Idempotency key reused with a different request body.')
+        if (prior.fingerprint !== fingerprint)
+          return apiError(409, 'conflict_error', 'Idempotency key reused with a different request body.')
         return { status: prior.status, text: prior.text, headers: { 'content-type': 'application/json' } }
       }
     }
@@ -273,9 +292,10 @@ export class QoderEmulator extends Emulator {
     for (const [field, value] of Object.entries(patch)) {
       switch (field) {
         case 'agent':
-          deployment.agent = typeof value === 'string'
-            ? { id: value, type: 'agent', version: 1 }
-            : { id: (value as AgentRef).id, type: 'agent', version: (value as Partial<AgentRef>).version ?? 1 }
+          deployment.agent =
+            typeof value === 'string'
+              ? { id: value, type: 'agent', version: 1 }
+              : { id: (value as AgentRef).id, type: 'agent', version: (value as Partial<AgentRef>).version ?? 1 }
           break
         case 'schedule': {
           const next = value as Schedule
@@ -294,7 +314,7 @@ export class QoderEmulator extends Emulator {
           mergeMetadata(deployment.metadata, value as Record<string, unknown>)
           break
         default:
-          (deployment as unknown as Record<string, unknown>)[field] = structuredClone(value)
+          ;(deployment as unknown as Record<string, unknown>)[field] = structuredClone(value)
       }
     }
     deployment.updated_at = isoSeconds(Date.now())
@@ -343,7 +363,7 @@ export class QoderEmulator extends Emulator {
       const previous: Partial<CasStats> = isPlainObject(cas.stats) ? cas.stats : {}
       cas.stats = {
         consecutive_failures: previous.consecutive_failures ?? 0,
-        last_triggered_at: simulateRun ? isoSeconds(now) : previous.last_triggered_at ?? null,
+        last_triggered_at: simulateRun ? isoSeconds(now) : (previous.last_triggered_at ?? null),
         next_trigger_at: deployment.schedule?.upcoming_runs_at[0] ?? null,
         total_failures: previous.total_failures ?? 0,
         total_runs: (previous.total_runs ?? 0) + (simulateRun ? 1 : 0),
@@ -372,10 +392,12 @@ function validateField(field: string, value: unknown, current: Deployment): Prob
       if ([...value].length > 256) return { param: 'name', message: 'name must be at most 256 characters.' }
       return undefined
     case 'description':
-      if (value !== null && typeof value !== 'string') return { param: 'description', message: 'description must be a string.' }
+      if (value !== null && typeof value !== 'string')
+        return { param: 'description', message: 'description must be a string.' }
       return undefined
     case 'environment_id':
-      if (typeof value !== 'string' || value === '') return { param: 'environment_id', message: 'environment_id must be a non-empty string.' }
+      if (typeof value !== 'string' || value === '')
+        return { param: 'environment_id', message: 'environment_id must be a non-empty string.' }
       return undefined
     case 'agent':
       return validateAgent(value)
@@ -390,7 +412,8 @@ function validateField(field: string, value: unknown, current: Deployment): Prob
       if (!Array.isArray(value)) return { param: 'vault_ids', message: 'vault_ids must be an array.' }
       if (value.length > 50) return { param: 'vault_ids', message: 'vault_ids must contain at most 50 items.' }
       for (const [i, id] of value.entries()) {
-        if (typeof id !== 'string' || id === '') return { param: `vault_ids[${i}]`, message: 'Each vault id must be a non-empty string.' }
+        if (typeof id !== 'string' || id === '')
+          return { param: `vault_ids[${i}]`, message: 'Each vault id must be a non-empty string.' }
       }
       return undefined
     case 'metadata':
@@ -400,13 +423,18 @@ function validateField(field: string, value: unknown, current: Deployment): Prob
 }
 
 function validateAgent(value: unknown): Problem | undefined {
-  if (typeof value === 'string') return value === '' ? { param: 'agent', message: 'agent must not be empty.' } : undefined
-  if (!isPlainObject(value)) return { param: 'agent', message: 'agent must be an agent id or an object {id, type, version}.' }
+  if (typeof value === 'string')
+    return value === '' ? { param: 'agent', message: 'agent must not be empty.' } : undefined
+  if (!isPlainObject(value))
+    return { param: 'agent', message: 'agent must be an agent id or an object {id, type, version}.' }
   for (const key of Object.keys(value)) {
-    if (!['id', 'type', 'version'].includes(key)) return { param: `agent.${key}`, message: `Unknown field: agent.${key}.` }
+    if (!['id', 'type', 'version'].includes(key))
+      return { param: `agent.${key}`, message: `Unknown field: agent.${key}.` }
   }
-  if (typeof value.id !== 'string' || value.id === '') return { param: 'agent.id', message: 'agent.id must be a non-empty string.' }
-  if (value.type !== undefined && value.type !== 'agent') return { param: 'agent.type', message: 'agent.type must be "agent".' }
+  if (typeof value.id !== 'string' || value.id === '')
+    return { param: 'agent.id', message: 'agent.id must be a non-empty string.' }
+  if (value.type !== undefined && value.type !== 'agent')
+    return { param: 'agent.type', message: 'agent.type must be "agent".' }
   if (value.version !== undefined && !(Number.isInteger(value.version) && (value.version as number) >= 1)) {
     return { param: 'agent.version', message: 'agent.version must be a positive integer.' }
   }
@@ -414,28 +442,40 @@ function validateAgent(value: unknown): Problem | undefined {
 }
 
 function validateSchedule(value: unknown): Problem | undefined {
-  if (!isPlainObject(value)) return { param: 'schedule', message: 'schedule must be an object with type, expression and timezone.' }
+  if (!isPlainObject(value))
+    return { param: 'schedule', message: 'schedule must be an object with type, expression and timezone.' }
   for (const key of Object.keys(value)) {
-    if (!['type', 'expression', 'timezone'].includes(key)) return { param: `schedule.${key}`, message: `Unknown field: schedule.${key}.` }
+    if (!['type', 'expression', 'timezone'].includes(key))
+      return { param: `schedule.${key}`, message: `Unknown field: schedule.${key}.` }
   }
   for (const key of ['type', 'expression', 'timezone']) {
-    if (value[key] === undefined) return { param: `schedule.${key}`, message: `schedule.${key} is required: schedule must contain type, expression and timezone.` }
+    if (value[key] === undefined)
+      return {
+        param: `schedule.${key}`,
+        message: `schedule.${key} is required: schedule must contain type, expression and timezone.`,
+      }
   }
   if (value.type !== 'cron') return { param: 'schedule.type', message: 'schedule.type must be "cron".' }
   if (typeof value.expression !== 'string' || !isValidCron(value.expression)) {
     return { param: 'schedule.expression', message: 'schedule.expression must be a valid 5-field cron expression.' }
   }
-  if (!isValidTimeZone(value.timezone)) return { param: 'schedule.timezone', message: 'schedule.timezone must be a valid IANA time zone.' }
+  if (!isValidTimeZone(value.timezone))
+    return { param: 'schedule.timezone', message: 'schedule.timezone must be a valid IANA time zone.' }
   return undefined
 }
 
 function validateInitialEvents(value: unknown): Problem | undefined {
   if (!Array.isArray(value)) return { param: 'initial_events', message: 'initial_events must be an array.' }
-  if (value.length < 1 || value.length > 50) return { param: 'initial_events', message: 'initial_events must contain between 1 and 50 events.' }
+  if (value.length < 1 || value.length > 50)
+    return { param: 'initial_events', message: 'initial_events must contain between 1 and 50 events.' }
   for (const [i, event] of value.entries()) {
-    if (!isPlainObject(event)) return { param: `initial_events[${i}]`, message: 'Each initial event must be an object.' }
+    if (!isPlainObject(event))
+      return { param: `initial_events[${i}]`, message: 'Each initial event must be an object.' }
     if (typeof event.type !== 'string' || !EVENT_TYPES.has(event.type)) {
-      return { param: `initial_events[${i}].type`, message: `initial_events[${i}].type must be one of ${[...EVENT_TYPES].join(', ')}.` }
+      return {
+        param: `initial_events[${i}].type`,
+        message: `initial_events[${i}].type must be one of ${[...EVENT_TYPES].join(', ')}.`,
+      }
     }
   }
   return undefined
@@ -450,13 +490,16 @@ function validateMetadata(value: unknown, current: Deployment): Problem | undefi
       if (problem) return problem
       continue
     }
-    if (key === '' || key.length > 64) return { param: 'metadata', message: `metadata keys must be 1-64 characters: ${key.slice(0, 80)}` }
+    if (key === '' || key.length > 64)
+      return { param: 'metadata', message: `metadata keys must be 1-64 characters: ${key.slice(0, 80)}` }
     if (entry === null) {
       keys.delete(key)
       continue
     }
-    if (typeof entry !== 'string') return { param: `metadata.${key}`, message: `metadata.${key} must be a string or null.` }
-    if (entry.length > 512) return { param: `metadata.${key}`, message: `metadata.${key} must be at most 512 characters.` }
+    if (typeof entry !== 'string')
+      return { param: `metadata.${key}`, message: `metadata.${key} must be a string or null.` }
+    if (entry.length > 512)
+      return { param: `metadata.${key}`, message: `metadata.${key} must be at most 512 characters.` }
     keys.add(key)
   }
   if (keys.size > 16) return { param: 'metadata', message: 'metadata must have at most 16 keys.' }
@@ -465,19 +508,23 @@ function validateMetadata(value: unknown, current: Deployment): Problem | undefi
 
 function validateCasConfigPatch(value: unknown): Problem | undefined {
   const param = 'metadata.cas_config'
-  if (!isPlainObject(value)) return { param, message: 'metadata.cas_config is reserved: it can be patched with an object but not removed.' }
+  if (!isPlainObject(value))
+    return { param, message: 'metadata.cas_config is reserved: it can be patched with an object but not removed.' }
   for (const [key, entry] of Object.entries(value)) {
     if (key === 'stats') continue // server-maintained; ignored
     if (key === 'session_strategy') {
-      if (typeof entry !== 'string' || entry === '') return { param: `${param}.session_strategy`, message: 'session_strategy must be a non-empty string.' }
+      if (typeof entry !== 'string' || entry === '')
+        return { param: `${param}.session_strategy`, message: 'session_strategy must be a non-empty string.' }
       continue
     }
     if (key !== 'config') return { param: `${param}.${key}`, message: `Unknown field: ${param}.${key}.` }
     if (!isPlainObject(entry)) return { param: `${param}.config`, message: 'config must be an object.' }
     for (const [name, setting] of Object.entries(entry)) {
-      if (!['max_concurrent', 'max_retries', 'timeout_ms'].includes(name)) return { param: `${param}.config.${name}`, message: `Unknown field: ${param}.config.${name}.` }
+      if (!['max_concurrent', 'max_retries', 'timeout_ms'].includes(name))
+        return { param: `${param}.config.${name}`, message: `Unknown field: ${param}.config.${name}.` }
       const min = name === 'max_retries' ? 0 : 1
-      if (!Number.isInteger(setting) || (setting as number) < min) return { param: `${param}.config.${name}`, message: `${name} must be an integer >= ${min}.` }
+      if (!Number.isInteger(setting) || (setting as number) < min)
+        return { param: `${param}.config.${name}`, message: `${name} must be an integer >= ${min}.` }
     }
   }
   return undefined

@@ -36,7 +36,11 @@ function notFound(hostname: string, syscall: string): NodeJS.ErrnoException {
   })
 }
 
-type LookupCallback = (error: NodeJS.ErrnoException | null, address?: string | dns.LookupAddress[], family?: number) => void
+type LookupCallback = (
+  error: NodeJS.ErrnoException | null,
+  address?: string | dns.LookupAddress[],
+  family?: number,
+) => void
 
 function guardedLookup(hostname: string, options: unknown, callback?: LookupCallback): void {
   const done = (typeof options === 'function' ? options : callback) as LookupCallback
@@ -73,8 +77,12 @@ promises.lookup = async (hostname: string, options?: dns.LookupOptions) =>
       else resolve(Array.isArray(address) ? address : { address, family })
     })
   })
-for (const target of [mutable, promises, dns.Resolver.prototype, dns.promises.Resolver.prototype] as Record<string, unknown>[]) {
+for (const target of [mutable, promises, dns.Resolver.prototype, dns.promises.Resolver.prototype] as Record<
+  string,
+  unknown
+>[]) {
   for (const key of Object.getOwnPropertyNames(target)) {
-    if ((key.startsWith('resolve') || key === 'reverse') && typeof target[key] === 'function') target[key] = refuseQuery(key)
+    if ((key.startsWith('resolve') || key === 'reverse') && typeof target[key] === 'function')
+      target[key] = refuseQuery(key)
   }
 }

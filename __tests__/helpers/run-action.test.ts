@@ -128,7 +128,16 @@ describe('runAction', () => {
       GITHUB_API_URL: 'https://api.github.com',
       MY_VAR: 'value',
     })
-    for (const name of ['GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'GITHUB_ENV', 'GITHUB_STATE', 'GITHUB_SHA', 'GITHUB_RUN_ID', 'PATH', 'HOME']) {
+    for (const name of [
+      'GITHUB_OUTPUT',
+      'GITHUB_STEP_SUMMARY',
+      'GITHUB_ENV',
+      'GITHUB_STATE',
+      'GITHUB_SHA',
+      'GITHUB_RUN_ID',
+      'PATH',
+      'HOME',
+    ]) {
       expect(childEnv[name], name).toBeTruthy()
     }
     expect(childEnv.GITHUB_SHA).toMatch(/^[0-9a-f]{40}$/)
@@ -153,7 +162,11 @@ describe('runAction', () => {
   })
 
   it('uses fresh directories for every run', async () => {
-    const second = await runAction({ entry: echo(), inputs: { 'payload-file': 'cfg/p.json' }, files: { 'cfg/p.json': '{}' } })
+    const second = await runAction({
+      entry: echo(),
+      inputs: { 'payload-file': 'cfg/p.json' },
+      files: { 'cfg/p.json': '{}' },
+    })
     expect(second.workspace).not.toBe(run.workspace)
     expect(second.runnerTemp).not.toBe(run.runnerTemp)
     expect(second.outputs.payload).toBe('{}')
@@ -183,7 +196,9 @@ describe('runAction', () => {
   })
 
   it('says when the entry script is missing', async () => {
-    await expect(runAction({ entry: path.join(REPO_ROOT, 'no-such-dist', 'index.js'), inputs: {} })).rejects.toThrow(/no-such-dist.*does not exist/)
+    await expect(runAction({ entry: path.join(REPO_ROOT, 'no-such-dist', 'index.js'), inputs: {} })).rejects.toThrow(
+      /no-such-dist.*does not exist/,
+    )
   })
 })
 
@@ -256,7 +271,11 @@ describe('parseCommands', () => {
       '::debug::detail',
     ].join('\n')
     expect(parseCommands(stdout)).toEqual([
-      { command: 'warning', properties: { file: 'a,b.json', line: '3', col: '7', title: 'T:1' }, message: 'two\nlines 100%' },
+      {
+        command: 'warning',
+        properties: { file: 'a,b.json', line: '3', col: '7', title: 'T:1' },
+        message: 'two\nlines 100%',
+      },
       { command: 'group', properties: {}, message: 'Request' },
       { command: 'endgroup', properties: {}, message: '' },
       { command: 'debug', properties: {}, message: 'detail' },
@@ -287,8 +306,15 @@ describe('findLeaks', () => {
   }
 
   it('always looks for the credential inputs the run was given, each comma-separated part too', () => {
-    const run: ActionRun = { ...base, inputs: { token: 'tokAAA,tokBBB', 'github-token': 'ghs_given', target: 'not-a-secret' }, stdout: 'x tokBBB y\nghs_given\nnot-a-secret\n' }
-    expect(findLeaks(run, []).map((leak) => leak.replace(/: .*/, ''))).toEqual(['stdout line 1 has secret #3', 'stdout line 2 has secret #4'])
+    const run: ActionRun = {
+      ...base,
+      inputs: { token: 'tokAAA,tokBBB', 'github-token': 'ghs_given', target: 'not-a-secret' },
+      stdout: 'x tokBBB y\nghs_given\nnot-a-secret\n',
+    }
+    expect(findLeaks(run, []).map((leak) => leak.replace(/: .*/, ''))).toEqual([
+      'stdout line 1 has secret #3',
+      'stdout line 2 has secret #4',
+    ])
   })
 
   it('ignores ::add-mask:: lines', () => {
@@ -309,7 +335,7 @@ describe('findLeaks', () => {
     expect(leaks).toEqual([
       'stdout line 2 has secret #1: Authorization: Bearer ***',
       'stderr line 1 has secret #1: ***',
-      "output 'resource' line 1 has secret #1: {\"k\":\"***\"}",
+      'output \'resource\' line 1 has secret #1: {"k":"***"}',
       'job summary line 1 has secret #2: | token | *** |',
       'resource file line 2 has secret #1:   "k": "***"',
       'GITHUB_ENV line 1 has secret #1: X=***',

@@ -22,8 +22,7 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 export const FAKE_GITHUB_TOKEN = 'ghs_FakeRunnerToken000000000000000000000'
 
 export type KillOption = (
-  | { afterMs: number; signal: NodeJS.Signals }
-  | { onStdout: RegExp; signal: NodeJS.Signals }
+  { afterMs: number; signal: NodeJS.Signals } | { onStdout: RegExp; signal: NodeJS.Signals }
 ) & {
   /** Send the same signal again this many ms after the first, once per entry (^C^C), while the child runs. */
   again?: number[]
@@ -112,7 +111,9 @@ function manifest(): ActionManifest {
 function evaluateDefault(input: string, value: string): string {
   return value.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_whole, expression: string) => {
     if (expression === 'github.token') return FAKE_GITHUB_TOKEN
-    throw new Error(`action.yml: input '${input}' has a default expression the harness cannot evaluate: \${{ ${expression} }}`)
+    throw new Error(
+      `action.yml: input '${input}' has a default expression the harness cannot evaluate: \${{ ${expression} }}`,
+    )
   })
 }
 
@@ -300,7 +301,9 @@ function spawnAndCollect(
       signalSent = true
       child.kill(signal)
       for (const ms of opts.kill?.again ?? []) {
-        timers.push(setTimeout(() => void (child.exitCode === null && child.signalCode === null && child.kill(signal)), ms))
+        timers.push(
+          setTimeout(() => void (child.exitCode === null && child.signalCode === null && child.kill(signal)), ms),
+        )
       }
     }
     const kill = opts.kill
@@ -391,8 +394,21 @@ export function parseOutputFile(text: string): Record<string, string> {
 
 /** Commands the runner acts on; any other `::x::` line is plain log text to it. */
 const KNOWN_COMMANDS = new Set([
-  'add-mask', 'add-path', 'add-matcher', 'remove-matcher', 'debug', 'notice', 'warning', 'error',
-  'group', 'endgroup', 'set-output', 'save-state', 'set-env', 'echo', 'stop-commands',
+  'add-mask',
+  'add-path',
+  'add-matcher',
+  'remove-matcher',
+  'debug',
+  'notice',
+  'warning',
+  'error',
+  'group',
+  'endgroup',
+  'set-output',
+  'save-state',
+  'set-env',
+  'echo',
+  'stop-commands',
 ])
 
 /** Parse workflow commands (`::error file=p.json,line=3::msg`) from stdout, unescaping as the runner does. */
@@ -414,7 +430,10 @@ export function parseCommands(stdout: string): WorkflowCommand[] {
     if (!KNOWN_COMMANDS.has(command)) continue
     const properties: Record<string, string> = {}
     if (space > 0) {
-      for (const pair of info.slice(space + 1).trim().split(',')) {
+      for (const pair of info
+        .slice(space + 1)
+        .trim()
+        .split(',')) {
         const eq = pair.indexOf('=')
         if (eq <= 0 || eq === pair.length - 1) continue
         properties[pair.slice(0, eq)] = unescape(pair.slice(eq + 1), true)
@@ -442,7 +461,15 @@ function unescape(text: string, property: boolean): string {
  * GITHUB_ENV / GITHUB_STATE files. Pass encoded forms (base64, URL-encoded) yourself if they matter.
  */
 /** Inputs whose values are credentials: findLeaks always looks for them (each comma-separated part too). */
-export const CREDENTIAL_INPUTS = ['token', 'password', 'oauth-token', 'basic-auth', 'secret-key', 'security-token', 'github-token']
+export const CREDENTIAL_INPUTS = [
+  'token',
+  'password',
+  'oauth-token',
+  'basic-auth',
+  'secret-key',
+  'security-token',
+  'github-token',
+]
 
 export function findLeaks(run: ActionRun, secrets: string[]): string[] {
   // Every credential the run was given counts, whether or not the caller listed it.
@@ -461,7 +488,8 @@ export function findLeaks(run: ActionRun, secrets: string[]): string[] {
     text.split('\n').forEach((line, index) => {
       if (skip?.(line)) return
       wanted.forEach((secret, secretIndex) => {
-        if (line.includes(secret)) leaks.push(`${where} line ${index + 1} has secret #${secretIndex + 1}: ${redact(line)}`)
+        if (line.includes(secret))
+          leaks.push(`${where} line ${index + 1} has secret #${secretIndex + 1}: ${redact(line)}`)
       })
     })
   }

@@ -25,9 +25,28 @@ export async function selfSignedCertificate(names: string[]): Promise<TestCertif
   const keyFile = path.join(dir, 'key.pem')
   const altNames = names.map((name) => (isIP(name) ? `IP:${name}` : `DNS:${name}`)).join(',')
   await promisify(execFile)('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=deploy-patch-test', '-addext', `subjectAltName=${altNames}`,
-    '-keyout', keyFile, '-out', certFile,
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=deploy-patch-test',
+    '-addext',
+    `subjectAltName=${altNames}`,
+    '-keyout',
+    keyFile,
+    '-out',
+    certFile,
   ])
-  return { key: await readFile(keyFile), cert: await readFile(certFile), certFile, dispose: () => rm(dir, { recursive: true, force: true }) }
+  return {
+    key: await readFile(keyFile),
+    cert: await readFile(certFile),
+    certFile,
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  }
 }

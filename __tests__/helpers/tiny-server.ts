@@ -38,7 +38,13 @@ export async function startTinyServer(handler: TinyHandler, options: { port?: nu
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const recorded: TinyRequest = { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at }
+      const recorded: TinyRequest = {
+        method: req.method ?? 'GET',
+        url: req.url ?? '/',
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+        at,
+      }
       requests.push(recorded)
       Promise.resolve(handler(recorded, res)).catch(() => res.destroy())
     })
@@ -55,10 +61,11 @@ export async function startTinyServer(handler: TinyHandler, options: { port?: nu
     origin: `http://${LOOPBACK}:${port}`,
     port,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve())
-      server.closeAllConnections()
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      }),
   }
 }
 

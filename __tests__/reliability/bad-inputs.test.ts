@@ -56,7 +56,9 @@ interface Manifest {
 }
 
 const manifest = parseYaml(await readFile(MANIFEST, 'utf8')) as Manifest
-const DECLARED_INPUTS = Object.keys((parseYaml(await readFile(path.join(CORPUS, '../../action.yml'), 'utf8')) as { inputs: object }).inputs)
+const DECLARED_INPUTS = Object.keys(
+  (parseYaml(await readFile(path.join(CORPUS, '../../action.yml'), 'utf8')) as { inputs: object }).inputs,
+)
 const CATEGORIES = ['common', 'qoder', 'kintone', 'huaweicloud-rts', 'aieev', 'inputs', 'targets', 'conflicts'] as const
 const categoryOf = (c: Case): string => c.id.split('/')[0]!
 
@@ -86,11 +88,15 @@ async function inputsOf(c: Case): Promise<Record<string, string>> {
   const own = c.inputs ?? {}
   if ('payload-file' in own && !('payload' in own)) delete merged.payload
   Object.assign(merged, own)
-  for (const [name, file] of Object.entries(c['from-file'] ?? {})) merged[name] = await readFile(path.join(workspace, file), 'utf8')
+  for (const [name, file] of Object.entries(c['from-file'] ?? {}))
+    merged[name] = await readFile(path.join(workspace, file), 'utf8')
   const result: Record<string, string> = {}
   for (const [name, value] of Object.entries(merged)) {
     if (value === null) continue
-    if (typeof value !== 'string') throw new Error(`${c.id}: input '${name}' must be a string in cases.yaml, got ${JSON.stringify(value)} (quote it)`)
+    if (typeof value !== 'string')
+      throw new Error(
+        `${c.id}: input '${name}' must be a string in cases.yaml, got ${JSON.stringify(value)} (quote it)`,
+      )
     result[name] = value
   }
   return result
@@ -119,7 +125,10 @@ async function runInProcess(c: Case): Promise<Outcome> {
   const read = (name: string): string => (inputs[name] ?? defaults[name] ?? '').trim()
   const outcome: Outcome = { problems: [], secrets: [] }
   try {
-    const settings = parseSettings(read, (value) => void outcome.secrets.push(value), { GITHUB_WORKSPACE: workspace, RUNNER_TEMP: path.join(workspace, '..') })
+    const settings = parseSettings(read, (value) => void outcome.secrets.push(value), {
+      GITHUB_WORKSPACE: workspace,
+      RUNNER_TEMP: path.join(workspace, '..'),
+    })
     outcome.payloadFile = settings.payloadFile
     const provider = await loadProvider(settings.provider)
     const payload = await loadPayload(settings, { ...c.env })
@@ -177,10 +186,15 @@ afterAll(async () => {
   const refused = [...tally.values()].filter((t) => t.refused).length
   const withLine = [...tally.values()].filter((t) => t.refused && t.withLine).length
   const off = manifest.rejected.filter((c) => tally.get(c.id) && !tally.get(c.id)!.asExpected).map((c) => c.id)
-  const byCategory = CATEGORIES.map((category) => `${category} ${manifest.rejected.filter((c) => categoryOf(c) === category).length}`).join(', ')
+  const byCategory = CATEGORIES.map(
+    (category) => `${category} ${manifest.rejected.filter((c) => categoryOf(c) === category).length}`,
+  ).join(', ')
   const seconds = ((performance.now() - started) / 1000).toFixed(1)
   if (tally.size === rejected) {
-    const accepted = acceptedOk.size === manifest.accepted.length ? `${acceptedOk.size}` : `${acceptedOk.size} of ${manifest.accepted.length}`
+    const accepted =
+      acceptedOk.size === manifest.accepted.length
+        ? `${acceptedOk.size}`
+        : `${acceptedOk.size} of ${manifest.accepted.length}`
     console.log(
       `bad inputs: ${rejected} cases, ${refused} rejected before any request (${withLine} with a file line), ` +
         `${accepted} accepted as intended (BOM, CRLF, Unicode values, substitution)` +
@@ -199,7 +213,9 @@ describe('the corpus', () => {
     expect(manifest.rejected.length).toBeGreaterThanOrEqual(100)
     const ids = [...manifest.rejected, ...manifest.accepted].map((c) => c.id)
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([])
-    expect(manifest.rejected.filter((c) => !(CATEGORIES as readonly string[]).includes(categoryOf(c))).map((c) => c.id)).toEqual([])
+    expect(
+      manifest.rejected.filter((c) => !(CATEGORIES as readonly string[]).includes(categoryOf(c))).map((c) => c.id),
+    ).toEqual([])
     for (const c of manifest.rejected) expect(c.kind, `${c.id}: kind`).toMatch(/^(input|validation)$/)
   })
 
@@ -215,13 +231,18 @@ describe('the corpus', () => {
     // Files that must not exist are named on purpose (a missing file, a directory, a path outside the workspace).
     const deliberate = ['deploy/missing.yaml', 'qoder', '../outside/payload.json']
     expect(onDisk.filter((file) => !named.has(file))).toEqual([])
-    expect([...named].filter((file) => !onDisk.includes(file) && !(file in GENERATED) && !deliberate.includes(file))).toEqual([])
+    expect(
+      [...named].filter((file) => !onDisk.includes(file) && !(file in GENERATED) && !deliberate.includes(file)),
+    ).toEqual([])
   })
 
-  it.each(Object.keys(manifest.bases))('base %s is accepted on its own, so each case fails for its own reason', async (base) => {
-    const outcome = await runInProcess({ id: `bases/${base}`, why: 'base', base })
-    expect(outcome.error).toBeUndefined()
-  })
+  it.each(Object.keys(manifest.bases))(
+    'base %s is accepted on its own, so each case fails for its own reason',
+    async (base) => {
+      const outcome = await runInProcess({ id: `bases/${base}`, why: 'base', base })
+      expect(outcome.error).toBeUndefined()
+    },
+  )
 })
 
 // ─── every bad input, in-process ──────────────────────────────────────────────────────────────
@@ -243,37 +264,55 @@ describe.each(CATEGORIES)('bad inputs: %s', (category) => {
 
     // Refused before any request, by a deliberate check rather than a crash.
     if (kind === 'accepted') expect.fail(`${c.id} was accepted: nothing refused it, so it would be sent`)
-    if (kind === 'crash') expect.fail(`${c.id} crashed instead of being refused: ${String((outcome.error as Error)?.stack ?? outcome.error)}`)
+    if (kind === 'crash')
+      expect.fail(
+        `${c.id} crashed instead of being refused: ${String((outcome.error as Error)?.stack ?? outcome.error)}`,
+      )
     expect(kind, 'error kind (error-type)').toBe(c.kind)
 
     // The input it names.
     if (c.input !== undefined) {
       if (outcome.error instanceof InputError) expect(outcome.error.input).toBe(c.input)
-      else expect(outcome.problems.filter((p) => p.input === c.input).map((p) => p.input), `a problem for input '${c.input}'`).toEqual([c.input])
+      else
+        expect(
+          outcome.problems.filter((p) => p.input === c.input).map((p) => p.input),
+          `a problem for input '${c.input}'`,
+        ).toEqual([c.input])
       expect(namesInput(message, c.input), `the message names '${c.input}': ${message}`).toBe(true)
     }
     // Every problem names an input, or is located in the payload (a JSON path, the file and its line).
     for (const p of outcome.problems) {
       if (p.input !== undefined) {
-        expect(DECLARED_INPUTS.some((name) => namesInput(p.message, name)), `names an input of action.yml: ${p.message}`).toBe(true)
+        expect(
+          DECLARED_INPUTS.some((name) => namesInput(p.message, name)),
+          `names an input of action.yml: ${p.message}`,
+        ).toBe(true)
         continue
       }
       if (fromFile) {
         expect(p.file, `${pathText(p)} names the payload file`).toBe(outcome.payloadFile)
-        if (c['no-line'] === undefined) expect(p.line, `${pathText(p)} has the file's line: ${p.message}`).toBeTypeOf('number')
+        if (c['no-line'] === undefined)
+          expect(p.line, `${pathText(p)} has the file's line: ${p.message}`).toBeTypeOf('number')
       }
     }
     // The JSON paths (and lines) asked for.
     for (const want of expectedPaths(c)) {
-      const found = outcome.problems.filter((p) => (want.path === undefined || pathText(p) === want.path) && (want.line === undefined || p.line === want.line))
+      const found = outcome.problems.filter(
+        (p) =>
+          (want.path === undefined || pathText(p) === want.path) && (want.line === undefined || p.line === want.line),
+      )
       const seen = outcome.problems.map((p) => `${pathText(p)}${p.line ? ` (line ${p.line})` : ''}: ${p.message}`)
-      expect(found.length, `a problem at ${want.path ?? 'any path'}${want.line ? ` on line ${want.line}` : ''}; got:\n${seen.join('\n')}`).toBeGreaterThan(0)
+      expect(
+        found.length,
+        `a problem at ${want.path ?? 'any path'}${want.line ? ` on line ${want.line}` : ''}; got:\n${seen.join('\n')}`,
+      ).toBeGreaterThan(0)
       if (want.path !== undefined && want.path !== '$') expect(message).toContain(want.path)
       if (want.line !== undefined && fromFile) expect(found.some((p) => p.file === outcome.payloadFile)).toBe(true)
     }
     if (c.problems !== undefined) expect(outcome.problems.length, `number of problems:\n${message}`).toBe(c.problems)
     for (const piece of c.message ?? []) expect(message).toContain(piece)
-    for (const secret of forbidden(c, outcome)) expect(message, 'a secret or internal detail in the message').not.toContain(secret)
+    for (const secret of forbidden(c, outcome))
+      expect(message, 'a secret or internal detail in the message').not.toContain(secret)
     record.asExpected = true
   })
 })
@@ -283,7 +322,8 @@ describe.each(CATEGORIES)('bad inputs: %s', (category) => {
 describe('accepted as intended (README "Choices")', () => {
   it.each(manifest.accepted.map((c) => [`${c.id}: ${c.why}`, c] as const))('%s', async (_title, c) => {
     const outcome = await runInProcess(c)
-    if (outcome.error !== undefined) expect.fail(`${c.id} was refused: ${String((outcome.error as Error).message ?? outcome.error)}`)
+    if (outcome.error !== undefined)
+      expect.fail(`${c.id} was refused: ${String((outcome.error as Error).message ?? outcome.error)}`)
     expect(outcome.payload!.value).toEqual(c.value)
     acceptedOk.add(c.id)
   })
@@ -329,19 +369,38 @@ describe('a sample through dist/index.js: refused before any request', () => {
     const errors = run.commands.filter((command) => command.command === 'error')
     for (const want of expectedPaths(c)) {
       if (want.line === undefined || !inputs['payload-file']) continue
-      const annotated = errors.filter((e) => e.properties.file === inputs['payload-file'] && e.properties.line === String(want.line))
-      expect(annotated.length, `an annotation on ${inputs['payload-file']} line ${want.line}; got ${JSON.stringify(errors.map((e) => e.properties))}`).toBeGreaterThan(0)
+      const annotated = errors.filter(
+        (e) => e.properties.file === inputs['payload-file'] && e.properties.line === String(want.line),
+      )
+      expect(
+        annotated.length,
+        `an annotation on ${inputs['payload-file']} line ${want.line}; got ${JSON.stringify(errors.map((e) => e.properties))}`,
+      ).toBeGreaterThan(0)
       if (want.path && want.path !== '$') expect(annotated.some((e) => e.message.includes(want.path!))).toBe(true)
     }
-    if (inputs['payload-file'] && c['no-line'] !== undefined) expect(errors.some((e) => e.properties.file === inputs['payload-file'])).toBe(true)
-    const credentials = ['token', 'password', 'oauth-token', 'basic-auth', 'access-key', 'secret-key', 'security-token'].map((name) => inputs[name] ?? '')
+    if (inputs['payload-file'] && c['no-line'] !== undefined)
+      expect(errors.some((e) => e.properties.file === inputs['payload-file'])).toBe(true)
+    const credentials = [
+      'token',
+      'password',
+      'oauth-token',
+      'basic-auth',
+      'access-key',
+      'secret-key',
+      'security-token',
+    ].map((name) => inputs[name] ?? '')
     expect(findLeaks(run, [...credentials, ...(c.absent ?? [])])).toEqual([])
   })
 
   it('accepts a payload with a BOM and CRLF line ends, and sends it once', async () => {
     const c = manifest.accepted.find((a) => a.e2e)!
     const deployment = emu.seed({ name: 'daily-status-report' })
-    const inputs: Record<string, string> = { ...(await inputsOf(c)), target: deployment.id, token: 'pt-test-token', 'base-url': emu.origin }
+    const inputs: Record<string, string> = {
+      ...(await inputsOf(c)),
+      target: deployment.id,
+      token: 'pt-test-token',
+      'base-url': emu.origin,
+    }
     const file = inputs['payload-file']!
     const run = await runAction({ inputs, files: { [file]: await readFile(path.join(workspace, file)) } })
     expect(run.code, run.stdout).toBe(0)

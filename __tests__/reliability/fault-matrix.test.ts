@@ -67,18 +67,41 @@ type Expected = AppliedOnce | Fails
 /** "What to do", where src/ has no specific advice yet: the message must tell the user what to check or do. */
 const WHAT_TO_DO = /\b(check|raise|run (it )?again|try again|create|use|fix|wait|start it)\b/i
 
-const once = (how: string, readsBeforeResend = false): AppliedOnce => ({ outcome: 'applied once', how, readsBeforeResend })
-const fails = (status: Fails['status'], http: number | undefined, pieces: Fails['pieces'], writes?: number): Fails => ({ outcome: 'fails', status, http, pieces, writes })
+const once = (how: string, readsBeforeResend = false): AppliedOnce => ({
+  outcome: 'applied once',
+  how,
+  readsBeforeResend,
+})
+const fails = (status: Fails['status'], http: number | undefined, pieces: Fails['pieces'], writes?: number): Fails => ({
+  outcome: 'fails',
+  status,
+  http,
+  pieces,
+  writes,
+})
 
 /** Shared by every provider: the client's own answers. */
 const COMMON = {
-  '429 Retry-After seconds': once('retried after exactly the Retry-After (1 s); without an idempotency key, after a read'),
+  '429 Retry-After seconds': once(
+    'retried after exactly the Retry-After (1 s); without an idempotency key, after a read',
+  ),
   '429 Retry-After date': once('retried no earlier than the HTTP date (1–2 s ahead)'),
   '429 no Retry-After': once('retried with backoff (zero here: random() = 0)'),
-  '503': once('retried; without an idempotency key, after a read shows it was not applied (a 503 may come after the write)'),
-  'connection refused': fails('failed', undefined, ['the connection was refused', 'gave up after 5 retries', WHAT_TO_DO]),
+  '503': once(
+    'retried; without an idempotency key, after a read shows it was not applied (a 503 may come after the write)',
+  ),
+  'connection refused': fails('failed', undefined, [
+    'the connection was refused',
+    'gave up after 5 retries',
+    WHAT_TO_DO,
+  ]),
   '3xx other origin (write)': fails('failed', 307, ['writes are never redirected', "Check 'base-url'"], 1),
-  '3xx other origin (read)': fails('failed', 302, ['another origin', 'does not send credentials there', "Check 'base-url'"], 0),
+  '3xx other origin (read)': fails(
+    'failed',
+    302,
+    ['another origin', 'does not send credentials there', "Check 'base-url'"],
+    0,
+  ),
 } satisfies Partial<Record<FaultId, Expected>>
 
 /** Providers whose write carries (or is treated as carrying) a replay-safe request: retried as it is. */
@@ -92,7 +115,10 @@ const REPLAYED = (key: string) => ({
   'truncated body': once(`retried ${key}`),
   // Retrying would only replay the same oversized answer: fail, saying the update may have been applied.
   'oversize body': fails('failed', 200, ['more than 64 KB', WHAT_TO_DO]),
-  'hang always': fails('timed-out', undefined, [`The step's timeout (${HANG_ALWAYS_TIMEOUT_MS / 1000}s) passed`, "Raise 'timeout'"]),
+  'hang always': fails('timed-out', undefined, [
+    `The step's timeout (${HANG_ALWAYS_TIMEOUT_MS / 1000}s) passed`,
+    "Raise 'timeout'",
+  ]),
 })
 
 /** Providers without an idempotency key: a write whose outcome is unknown is followed by a read. */
@@ -112,28 +138,92 @@ const READ_FIRST = (read: string) => ({
   // lost write was resent at most once; issue 12 bounds the resends by max-retries instead.)
   'hang always': fails(['failed', 'timed-out'], undefined, [/no answer within 300ms|timeout/, WHAT_TO_DO]),
   // Issue 12: any 408/429/5xx or an unusable 2xx after a write without a key means "maybe applied".
-  '503 after applied, Retry-After 0': once(`503 may come after the write: ${read} shows it was applied: not sent again`, true),
-  '429 after applied, Retry-After 0': once(`429 may come after the write: ${read} shows it was applied: not sent again`, true),
+  '503 after applied, Retry-After 0': once(
+    `503 may come after the write: ${read} shows it was applied: not sent again`,
+    true,
+  ),
+  '429 after applied, Retry-After 0': once(
+    `429 may come after the write: ${read} shows it was applied: not sent again`,
+    true,
+  ),
   '408 after applied': once(`408 may come after the write: ${read} shows it was applied: not sent again`, true),
   '500 after applied': once(`500 may come after the write: ${read} shows it was applied: not sent again`, true),
-  '204 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
-  'empty 200 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
-  'null 200 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
-  'error envelope 200 after applied': once(`a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`, true),
-  'another resource 200 after applied': once(`a 2xx about another resource may mean applied: ${read} shows it was: not sent again`, true),
-  '204 not applied': once(`a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`, true),
-  'empty 200 not applied': once(`a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`, true),
-  'error envelope 200 not applied': once(`a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`, true),
-  'another resource 200 not applied': once(`a 2xx about another resource is no success: ${read} shows it was not applied: sent once more`, true),
+  '204 after applied': once(
+    `a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`,
+    true,
+  ),
+  'empty 200 after applied': once(
+    `a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`,
+    true,
+  ),
+  'null 200 after applied': once(
+    `a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`,
+    true,
+  ),
+  'error envelope 200 after applied': once(
+    `a 2xx that is not the resource may mean applied: ${read} shows it was: not sent again`,
+    true,
+  ),
+  'another resource 200 after applied': once(
+    `a 2xx about another resource may mean applied: ${read} shows it was: not sent again`,
+    true,
+  ),
+  '204 not applied': once(
+    `a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`,
+    true,
+  ),
+  'empty 200 not applied': once(
+    `a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`,
+    true,
+  ),
+  'error envelope 200 not applied': once(
+    `a 2xx that is not the resource is no success: ${read} shows it was not applied: sent once more`,
+    true,
+  ),
+  'another resource 200 not applied': once(
+    `a 2xx about another resource is no success: ${read} shows it was not applied: sent once more`,
+    true,
+  ),
 })
 
 /** Qoder: the write carries one Idempotency-Key, so an answer that is not the deployment is retried and replayed. */
 const QODER_AFTER_APPLIED = Object.fromEntries(
-  (['503 after applied, Retry-After 0', '429 after applied, Retry-After 0', '408 after applied', '500 after applied', '204 after applied', 'empty 200 after applied', 'null 200 after applied', 'error envelope 200 after applied', 'another resource 200 after applied', '204 not applied', 'empty 200 not applied', 'error envelope 200 not applied', 'another resource 200 not applied'] as const).map((fault) => [
+  (
+    [
+      '503 after applied, Retry-After 0',
+      '429 after applied, Retry-After 0',
+      '408 after applied',
+      '500 after applied',
+      '204 after applied',
+      'empty 200 after applied',
+      'null 200 after applied',
+      'error envelope 200 after applied',
+      'another resource 200 after applied',
+      '204 not applied',
+      'empty 200 not applied',
+      'error envelope 200 not applied',
+      'another resource 200 not applied',
+    ] as const
+  ).map((fault) => [
     fault,
     once('never read as success: retried with the same Idempotency-Key, Qoder replays the first answer'),
   ]),
-) as Record<'204 not applied' | 'empty 200 not applied' | 'error envelope 200 not applied' | 'another resource 200 not applied' | '503 after applied, Retry-After 0' | '429 after applied, Retry-After 0' | '408 after applied' | '500 after applied' | '204 after applied' | 'empty 200 after applied' | 'null 200 after applied' | 'error envelope 200 after applied' | 'another resource 200 after applied', AppliedOnce>
+) as Record<
+  | '204 not applied'
+  | 'empty 200 not applied'
+  | 'error envelope 200 not applied'
+  | 'another resource 200 not applied'
+  | '503 after applied, Retry-After 0'
+  | '429 after applied, Retry-After 0'
+  | '408 after applied'
+  | '500 after applied'
+  | '204 after applied'
+  | 'empty 200 after applied'
+  | 'null 200 after applied'
+  | 'error envelope 200 after applied'
+  | 'another resource 200 after applied',
+  AppliedOnce
+>
 
 const EXPECTED: Record<ProviderName, Record<FaultId, Expected>> = {
   qoder: {
@@ -199,16 +289,20 @@ function messageGaps(result: CaseResult, expected: Expected): string[] {
   const message = result.outcome.error?.message ?? ''
   const gaps: string[] = []
   if (!namesProviderAndTarget(result)) gaps.push(`provider and target ('${result.provider} ${result.target}: ')`)
-  if (expected.http !== undefined && !message.includes(`HTTP ${expected.http}`)) gaps.push(`the HTTP status (HTTP ${expected.http})`)
+  if (expected.http !== undefined && !message.includes(`HTTP ${expected.http}`))
+    gaps.push(`the HTTP status (HTTP ${expected.http})`)
   for (const piece of expected.pieces) {
-    if (typeof piece === 'string' ? !message.includes(piece) : !piece.test(message)) gaps.push(piece === WHAT_TO_DO ? 'what to do' : String(piece))
+    if (typeof piece === 'string' ? !message.includes(piece) : !piece.test(message))
+      gaps.push(piece === WHAT_TO_DO ? 'what to do' : String(piece))
   }
   return gaps
 }
 
 /** Whether a read of the resource (GET, or kintone's POST-as-GET) came between requests `from` and `to`. */
 function readBetween(result: CaseResult, from: number, to: number): boolean {
-  return result.requests.slice(from + 1, to).some((r) => r.method === 'GET' || r.headers['x-http-method-override'] === 'GET')
+  return result.requests
+    .slice(from + 1, to)
+    .some((r) => r.method === 'GET' || r.headers['x-http-method-override'] === 'GET')
 }
 
 function describeResult(result: CaseResult): string {
@@ -219,7 +313,9 @@ function describeResult(result: CaseResult): string {
     result.harnessError ? `harness error: ${result.harnessError}` : '',
     `requests: ${result.requests.map((r) => `${r.method} ${r.path}`).join(', ')}`,
     `log:\n  ${result.logLines.join('\n  ')}`,
-  ].filter(Boolean).join('\n')
+  ]
+    .filter(Boolean)
+    .join('\n')
 }
 
 describe('fault matrix (in-process, real HTTP)', () => {
@@ -227,7 +323,10 @@ describe('fault matrix (in-process, real HTTP)', () => {
     describe(provider, () => {
       for (const fault of FAULT_IDS) {
         const expected = EXPECTED[provider][fault]
-        const title = expected.outcome === 'applied once' ? `${fault} → applied once (${expected.how})` : `${fault} → fails${expected.http ? ` with HTTP ${expected.http}` : ''}, saying what to do`
+        const title =
+          expected.outcome === 'applied once'
+            ? `${fault} → applied once (${expected.how})`
+            : `${fault} → fails${expected.http ? ` with HTTP ${expected.http}` : ''}, saying what to do`
         it(title, () => {
           const result = results.get(key(provider, fault))!
           const context = describeResult(result)
@@ -242,7 +341,14 @@ describe('fault matrix (in-process, real HTTP)', () => {
           // Without an idempotency key, every resend follows a read that showed the write not applied.
           if (provider !== 'qoder') {
             for (let i = 1; i < result.writes.length; i++) {
-              expect(readBetween(result, result.requests.indexOf(result.writes[i - 1]!), result.requests.indexOf(result.writes[i]!)), `write ${i + 1} was sent without a read before it\n${context}`).toBe(true)
+              expect(
+                readBetween(
+                  result,
+                  result.requests.indexOf(result.writes[i - 1]!),
+                  result.requests.indexOf(result.writes[i]!),
+                ),
+                `write ${i + 1} was sent without a read before it\n${context}`,
+              ).toBe(true)
             }
           }
 
@@ -259,7 +365,10 @@ describe('fault matrix (in-process, real HTTP)', () => {
             if (expected.writes !== undefined) expect(result.writes, context).toHaveLength(expected.writes)
             if (['401', '403', '404'].includes(fault)) {
               expect(outcome.httpStatus, context).toBe(Number(fault))
-              expect(result.logLines.some((line) => /Retry \d+ of/.test(line)), `a ${fault} was retried\n${context}`).toBe(false)
+              expect(
+                result.logLines.some((line) => /Retry \d+ of/.test(line)),
+                `a ${fault} was retried\n${context}`,
+              ).toBe(false)
             }
           }
         })
@@ -275,7 +384,9 @@ function checkHow(result: CaseResult, fault: FaultId, expected: AppliedOnce, con
     expect(second!.at - first!.at, `Retry-After: 1 was not honoured\n${context}`).toBeGreaterThanOrEqual(990)
   }
   if (fault === '429 Retry-After date') {
-    expect(second!.at, `the retry came before the Retry-After date\n${context}`).toBeGreaterThanOrEqual(result.retryAtMs! - 15)
+    expect(second!.at, `the retry came before the Retry-After date\n${context}`).toBeGreaterThanOrEqual(
+      result.retryAtMs! - 15,
+    )
   }
   if (fault === '429 no Retry-After') {
     expect(second!.at - first!.at, context).toBeLessThan(900)
@@ -283,7 +394,10 @@ function checkHow(result: CaseResult, fault: FaultId, expected: AppliedOnce, con
   if (expected.readsBeforeResend) {
     const firstIndex = result.requests.indexOf(first!)
     const secondIndex = second ? result.requests.indexOf(second) : result.requests.length
-    expect(readBetween(result, firstIndex, secondIndex), `no read between the lost write and ${second ? 'its resend' : 'the wait'}\n${context}`).toBe(true)
+    expect(
+      readBetween(result, firstIndex, secondIndex),
+      `no read between the lost write and ${second ? 'its resend' : 'the wait'}\n${context}`,
+    ).toBe(true)
   }
 }
 
@@ -299,10 +413,23 @@ describe('fault matrix subset through dist/index.js', () => {
         const setup = await setupProvider(provider)
         const catcher = await startCatcher()
         try {
-          if (fault === 'reset after applied') setup.emu.inject({ method: setup.write.method, path: setup.write.path, fault: { kind: 'reset-after' } })
-          else setup.emu.inject({ method: setup.write.method, path: setup.write.path, fault: { kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 307 } })
+          if (fault === 'reset after applied')
+            setup.emu.inject({ method: setup.write.method, path: setup.write.path, fault: { kind: 'reset-after' } })
+          else
+            setup.emu.inject({
+              method: setup.write.method,
+              path: setup.write.path,
+              fault: { kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 307 },
+            })
           const run = await runAction({
-            inputs: { ...setup.inputs, target: setup.target, payload: JSON.stringify(setup.payload), 'base-url': setup.emu.origin, 'poll-interval': '100ms', timeout: '30s' },
+            inputs: {
+              ...setup.inputs,
+              target: setup.target,
+              payload: JSON.stringify(setup.payload),
+              'base-url': setup.emu.origin,
+              'poll-interval': '100ms',
+              timeout: '30s',
+            },
             timeoutMs: 45_000,
           })
           const secrets = [...setup.secrets, `Bearer ${CREDENTIALS.qoder}`, `Bearer ${CREDENTIALS.aieev}`]

@@ -110,7 +110,10 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
       }
     }
     case 'kintone': {
-      const emu = new KintoneEmulator({ apiTokens: { [CREDENTIALS.kintone]: { apps: [1], appManagement: true } }, deployMs: KINTONE_DEPLOY_MS })
+      const emu = new KintoneEmulator({
+        apiTokens: { [CREDENTIALS.kintone]: { apps: [1], appManagement: true } },
+        deployMs: KINTONE_DEPLOY_MS,
+      })
       await emu.start()
       emu.addApp(1, { revision: 5 })
       const path = /^\/k\/v1\/preview\/app\/deploy\.json$/
@@ -129,16 +132,31 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
       }
     }
     case 'huaweicloud-rts': {
-      const emu = new RtsEmulator({ projectId: RTS_PROJECT, keys: { [CREDENTIALS.rtsAk]: { sk: CREDENTIALS.rtsSk } }, settleMs: ASYNC_MS })
+      const emu = new RtsEmulator({
+        projectId: RTS_PROJECT,
+        keys: { [CREDENTIALS.rtsAk]: { sk: CREDENTIALS.rtsSk } },
+        settleMs: ASYNC_MS,
+      })
       await emu.start()
       const dep = emu.seed()
       const path = new RegExp(`^/v1/${RTS_PROJECT}/software_deployments/${dep.id}$`)
       return {
         emu,
         target: dep.id,
-        inputs: { provider: 'huaweicloud-rts', 'access-key': CREDENTIALS.rtsAk, 'secret-key': CREDENTIALS.rtsSk, region: 'cn-north-4', 'project-id': RTS_PROJECT },
+        inputs: {
+          provider: 'huaweicloud-rts',
+          'access-key': CREDENTIALS.rtsAk,
+          'secret-key': CREDENTIALS.rtsSk,
+          region: 'cn-north-4',
+          'project-id': RTS_PROJECT,
+        },
         // IN_PROGRESS: the agent runs the new config, so the async wait is exercised too.
-        payload: { config_id: randomUUID(), status: 'IN_PROGRESS', action: 'UPDATE', input_values: { release: 'v2.0.0' } },
+        payload: {
+          config_id: randomUUID(),
+          status: 'IN_PROGRESS',
+          action: 'UPDATE',
+          input_values: { release: 'v2.0.0' },
+        },
         secrets: [CREDENTIALS.rtsSk],
         write: { method: 'PUT', path },
         read: { method: 'GET', path },
@@ -157,7 +175,10 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
         emu,
         target: endpoint.endpoint_id,
         inputs: { provider: 'aieev', token: CREDENTIALS.aieev },
-        payload: { container_port: 9090, container_env_vars: [{ key: 'API_SECRET', value: CREDENTIALS.aieevEnvSecret }] },
+        payload: {
+          container_port: 9090,
+          container_env_vars: [{ key: 'API_SECRET', value: CREDENTIALS.aieevEnvSecret }],
+        },
         secrets: [CREDENTIALS.aieev, CREDENTIALS.aieevEnvSecret],
         write: { method: 'PATCH', path },
         read: { method: 'GET', path },
@@ -226,7 +247,12 @@ interface Arrangement {
 }
 
 async function arrange(fault: FaultId, setup: ProviderSetup): Promise<Arrangement> {
-  const onWrite = (f: Fault, times = 1): FaultRule => ({ method: setup.write.method, path: setup.write.path, times, fault: f })
+  const onWrite = (f: Fault, times = 1): FaultRule => ({
+    method: setup.write.method,
+    path: setup.write.path,
+    times,
+    fault: f,
+  })
   const plain = { timeoutMs: CASE_TIMEOUT_MS, requestTimeoutMs: NORMAL_REQUEST_TIMEOUT_MS }
   switch (fault) {
     case '429 Retry-After seconds':
@@ -234,7 +260,11 @@ async function arrange(fault: FaultId, setup: ProviderSetup): Promise<Arrangemen
     case '429 Retry-After date': {
       // An HTTP date has whole seconds: the next whole second plus one, so 1–2 s ahead.
       const retryAtMs = Math.ceil(Date.now() / 1000) * 1000 + 1000
-      return { ...plain, retryAtMs, rules: [onWrite({ kind: 'status', status: 429, retryAfter: new Date(retryAtMs).toUTCString() })] }
+      return {
+        ...plain,
+        retryAtMs,
+        rules: [onWrite({ kind: 'status', status: 429, retryAfter: new Date(retryAtMs).toUTCString() })],
+      }
     }
     case '429 no Retry-After':
       return { ...plain, rules: [onWrite({ kind: 'status', status: 429 })] }
@@ -261,9 +291,17 @@ async function arrange(fault: FaultId, setup: ProviderSetup): Promise<Arrangemen
     case 'empty 200 after applied':
       return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, contentType: 'application/json' })] }
     case 'null 200 after applied':
-      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, body: 'null', contentType: 'application/json' })] }
+      return {
+        ...plain,
+        rules: [onWrite({ kind: 'reply-after', status: 200, body: 'null', contentType: 'application/json' })],
+      }
     case 'error envelope 200 after applied':
-      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, body: setup.errorEnvelope, contentType: 'application/json' })] }
+      return {
+        ...plain,
+        rules: [
+          onWrite({ kind: 'reply-after', status: 200, body: setup.errorEnvelope, contentType: 'application/json' }),
+        ],
+      }
     case '204 not applied':
       return { ...plain, rules: [onWrite({ kind: 'status', status: 204, body: '' })] }
     case 'empty 200 not applied':
@@ -273,15 +311,28 @@ async function arrange(fault: FaultId, setup: ProviderSetup): Promise<Arrangemen
     case 'another resource 200 not applied':
       return { ...plain, rules: [onWrite({ kind: 'status', status: 200, body: setup.otherAnswer })] }
     case 'another resource 200 after applied':
-      return { ...plain, rules: [onWrite({ kind: 'reply-after', status: 200, body: setup.otherAnswer, contentType: 'application/json' })] }
+      return {
+        ...plain,
+        rules: [
+          onWrite({ kind: 'reply-after', status: 200, body: setup.otherAnswer, contentType: 'application/json' }),
+        ],
+      }
     case 'reset before applied':
       return { ...plain, rules: [onWrite({ kind: 'reset-before' })] }
     case 'reset after applied':
       return { ...plain, rules: [onWrite({ kind: 'reset-after' })] }
     case 'hang once':
-      return { timeoutMs: CASE_TIMEOUT_MS, requestTimeoutMs: HANG_REQUEST_TIMEOUT_MS, rules: [onWrite({ kind: 'hang' })] }
+      return {
+        timeoutMs: CASE_TIMEOUT_MS,
+        requestTimeoutMs: HANG_REQUEST_TIMEOUT_MS,
+        rules: [onWrite({ kind: 'hang' })],
+      }
     case 'hang always':
-      return { timeoutMs: HANG_ALWAYS_TIMEOUT_MS, requestTimeoutMs: HANG_REQUEST_TIMEOUT_MS, rules: [onWrite({ kind: 'hang' }, Infinity)] }
+      return {
+        timeoutMs: HANG_ALWAYS_TIMEOUT_MS,
+        requestTimeoutMs: HANG_REQUEST_TIMEOUT_MS,
+        rules: [onWrite({ kind: 'hang' }, Infinity)],
+      }
     case 'malformed JSON 200':
       return { ...plain, rules: [onWrite({ kind: 'malformed-json' })] }
     case 'truncated body':
@@ -290,11 +341,26 @@ async function arrange(fault: FaultId, setup: ProviderSetup): Promise<Arrangemen
       return { ...plain, rules: [onWrite({ kind: 'oversize', bytes: OVERSIZE_BYTES })] }
     case '3xx other origin (write)': {
       const catcher = await startCatcher()
-      return { ...plain, catcher, rules: [onWrite({ kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 307 })] }
+      return {
+        ...plain,
+        catcher,
+        rules: [onWrite({ kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 307 })],
+      }
     }
     case '3xx other origin (read)': {
       const catcher = await startCatcher()
-      return { ...plain, catcher, rules: [{ method: setup.read.method, path: setup.read.path, times: 1, fault: { kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 302 } }] }
+      return {
+        ...plain,
+        catcher,
+        rules: [
+          {
+            method: setup.read.method,
+            path: setup.read.path,
+            times: 1,
+            fault: { kind: 'redirect', location: `${catcher.origin}/elsewhere`, status: 302 },
+          },
+        ],
+      }
     }
   }
 }
@@ -368,14 +434,26 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
 
     // As src/main.ts: every credential registered before anything logs; the log redacts.
     const secrets = new Secrets(() => {})
-    const inputs: Record<string, string> = { ...setup.inputs, target: setup.target, 'base-url': baseUrl, payload: JSON.stringify(setup.payload), timeout: `${arrangement.timeoutMs}ms`, 'poll-interval': '100ms' }
-    const settings = parseSettings((name) => inputs[name] ?? '', (value) => void secrets.add(value), { GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: process.cwd() })
+    const inputs: Record<string, string> = {
+      ...setup.inputs,
+      target: setup.target,
+      'base-url': baseUrl,
+      payload: JSON.stringify(setup.payload),
+      timeout: `${arrangement.timeoutMs}ms`,
+      'poll-interval': '100ms',
+    }
+    const settings = parseSettings(
+      (name) => inputs[name] ?? '',
+      (value) => void secrets.add(value),
+      { GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: process.cwd() },
+    )
     settings.pollIntervalMs = POLL_INTERVAL_MS
     const provider = await loadProvider(settings.provider)
     const payload = await parsePayload(inputs.payload!)
     for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
     const problems = checkBeforeSending(provider, settings, payload)
-    if (problems.length > 0) throw new Error(`the case's own inputs are invalid: ${problems.map((p) => p.message).join('; ')}`)
+    if (problems.length > 0)
+      throw new Error(`the case's own inputs are invalid: ${problems.map((p) => p.message).join('; ')}`)
 
     const lines = result.logLines
     const log: ProviderContext['log'] = {
@@ -388,7 +466,14 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
       },
     }
     const deadline = new Deadline(settings.timeoutMs)
-    const base = { settings, deadline, signal: controller.signal, log, secret: (value: string) => secrets.add(value) ?? value, redact: (text: string) => secrets.redact(text) }
+    const base = {
+      settings,
+      deadline,
+      signal: controller.signal,
+      log,
+      secret: (value: string) => secrets.add(value) ?? value,
+      redact: (text: string) => secrets.redact(text),
+    }
     const authorize = await provider.authorize(base)
     client = new ApiClient({
       baseUrl: provider.baseUrl(settings),
@@ -476,7 +561,16 @@ export interface MatrixCounts {
   other: number
 }
 
-export const matrixCounts: MatrixCounts = { cases: 0, survived: 0, refusedCleanly: 0, refusedIncomplete: 0, wroteTwice: 0, hung: 0, leaked: 0, other: 0 }
+export const matrixCounts: MatrixCounts = {
+  cases: 0,
+  survived: 0,
+  refusedCleanly: 0,
+  refusedIncomplete: 0,
+  wroteTwice: 0,
+  hung: 0,
+  leaked: 0,
+  other: 0,
+}
 
 /**
  * Count one case. `messageGaps` lists what the failure message misses against the expectation
@@ -508,7 +602,8 @@ export function withinDeadline(result: CaseResult): boolean {
 
 /** `fault matrix: 80 cases, 45 survived with the write applied once, 35 refused cleanly, 0 wrote twice, 0 hung, 0 leaked` */
 export function summaryLine(counts: MatrixCounts = matrixCounts): string {
-  const incomplete = counts.refusedIncomplete > 0 ? `, ${counts.refusedIncomplete} refused with an incomplete message` : ''
+  const incomplete =
+    counts.refusedIncomplete > 0 ? `, ${counts.refusedIncomplete} refused with an incomplete message` : ''
   const other = counts.other > 0 ? `, ${counts.other} otherwise` : ''
   return `fault matrix: ${counts.cases} cases, ${counts.survived} survived with the write applied once, ${counts.refusedCleanly} refused cleanly${incomplete}, ${counts.wroteTwice} wrote twice, ${counts.hung} hung, ${counts.leaked} leaked${other}`
 }

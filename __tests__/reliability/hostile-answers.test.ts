@@ -42,7 +42,17 @@ async function qoder(ctx: TestContext) {
   const dep = emu.seed({ name: 'nightly-report' })
   const path = new RegExp(`^/api/v1/cloud/deployments/${dep.id}$`)
   const run = async (payload: unknown, inputs: Record<string, string> = {}) => {
-    const result = await runAction({ inputs: { provider: 'qoder', token: QODER_TOKEN, target: dep.id, 'base-url': emu.origin, payload: JSON.stringify(payload), 'max-retries': '2', ...inputs } })
+    const result = await runAction({
+      inputs: {
+        provider: 'qoder',
+        token: QODER_TOKEN,
+        target: dep.id,
+        'base-url': emu.origin,
+        payload: JSON.stringify(payload),
+        'max-retries': '2',
+        ...inputs,
+      },
+    })
     expect(findLeaks(result, [QODER_TOKEN])).toEqual([])
     consistent(result)
     return result
@@ -54,15 +64,24 @@ describe('class 1: a Qoder update answer that is not the deployment is never a s
   const answers: Record<string, { status: number; body: string }> = {
     '204 No Content': { status: 204, body: '' },
     'an empty 200': { status: 200, body: '' },
-    "Qoder's error envelope in a 200": { status: 200, body: '{"type":"error","error":{"type":"api_error","message":"Internal server error"}}' },
+    "Qoder's error envelope in a 200": {
+      status: 200,
+      body: '{"type":"error","error":{"type":"api_error","message":"Internal server error"}}',
+    },
     'a 200 for another deployment': { status: 200, body: '' }, // filled in below with another id
-    'null': { status: 200, body: 'null' },
+    null: { status: 200, body: 'null' },
   }
   for (const [name, answer] of Object.entries(answers)) {
     it(`${name}, every time, nothing applied → fails (invalid-response), never 'succeeded'`, async (ctx) => {
       const { emu, dep, path, run } = await qoder(ctx)
-      const body = name === 'a 200 for another deployment' ? JSON.stringify({ ...dep, id: `dep_${'0'.repeat(32)}` }) : answer.body
-      emu.inject({ method: 'POST', path, times: Infinity, fault: { kind: 'status', status: answer.status, body, contentType: 'application/json' } })
+      const body =
+        name === 'a 200 for another deployment' ? JSON.stringify({ ...dep, id: `dep_${'0'.repeat(32)}` }) : answer.body
+      emu.inject({
+        method: 'POST',
+        path,
+        times: Infinity,
+        fault: { kind: 'status', status: answer.status, body, contentType: 'application/json' },
+      })
       const result = await run({ name: 'nightly-report-v2' })
       expect(emu.appliedUpdates(dep.id)).toBe(0)
       expect(result.code).toBe(1)
@@ -94,7 +113,17 @@ async function aieev(ctx: TestContext, options: ConstructorParameters<typeof Aie
   const id = endpoint.endpoint_id
   const path = new RegExp(`^/external/api/v1/endpoints/${id}$`)
   const run = async (inputs: Record<string, string> = {}) => {
-    const result = await runAction({ inputs: { provider: 'aieev', token: AIEEV_KEY, target: id, 'base-url': emu.origin, payload: JSON.stringify({ container_port: 9090 }), 'poll-interval': '100ms', ...inputs } })
+    const result = await runAction({
+      inputs: {
+        provider: 'aieev',
+        token: AIEEV_KEY,
+        target: id,
+        'base-url': emu.origin,
+        payload: JSON.stringify({ container_port: 9090 }),
+        'poll-interval': '100ms',
+        ...inputs,
+      },
+    })
     expect(findLeaks(result, [AIEEV_KEY])).toEqual([])
     consistent(result)
     return result
@@ -103,18 +132,43 @@ async function aieev(ctx: TestContext, options: ConstructorParameters<typeof Aie
 }
 
 describe('class 2: Aieev success comes from the poll answer itself', () => {
-  for (const [name, body] of [['a 200 without status', '{"is_active":true}'], ['an empty 200', ''], ['null', 'null'], ['{}', '{}']] as const) {
+  for (const [name, body] of [
+    ['a 200 without status', '{"is_active":true}'],
+    ['an empty 200', ''],
+    ['null', 'null'],
+    ['{}', '{}'],
+  ] as const) {
     it(`${name} while the endpoint still deploys → not RUNNING, the wait goes on until it really serves`, async (ctx) => {
       // A slow start: the endpoint is DEPLOYING for 3 s after the start call.
       const { emu, id, path, run } = await aieev(ctx, { startMs: 3_000 })
       // The PATCH answered as the patch page's example does: is_active true (the endpoint is in fact stopped).
-      emu.inject({ method: 'PATCH', path, fault: { kind: 'reply-after', status: 200, contentType: 'application/json', body: JSON.stringify({ endpoint_id: id, name: 'llm-chat-api', is_active: true, container_port: 9090, updated_at: new Date().toISOString() }) } })
+      emu.inject({
+        method: 'PATCH',
+        path,
+        fault: {
+          kind: 'reply-after',
+          status: 200,
+          contentType: 'application/json',
+          body: JSON.stringify({
+            endpoint_id: id,
+            name: 'llm-chat-api',
+            is_active: true,
+            container_port: 9090,
+            updated_at: new Date().toISOString(),
+          }),
+        },
+      })
       // The hostile answers begin once the start call has arrived: every read after it, three times.
       const started = new Promise<void>((resolve) => {
         const timer = setInterval(() => {
           if (emu.requestsTo('POST', /\/start$/).length > 0) {
             clearInterval(timer)
-            emu.inject({ method: 'GET', path, times: 3, fault: { kind: 'status', status: 200, body, contentType: 'application/json' } })
+            emu.inject({
+              method: 'GET',
+              path,
+              times: 3,
+              fault: { kind: 'status', status: 200, body, contentType: 'application/json' },
+            })
             resolve()
           }
         }, 2)
@@ -134,7 +188,11 @@ describe('class 2: Aieev success comes from the poll answer itself', () => {
 describe('also: a start answered 409 while the endpoint is STOPPED', () => {
   it('once → read, still STOPPED: started once more, succeeded (not a wait to the deadline)', async (ctx) => {
     const { emu, id, run } = await aieev(ctx)
-    emu.inject({ method: 'POST', path: /\/start$/, fault: { kind: 'status', status: 409, body: '{"detail":"Conflict"}' } })
+    emu.inject({
+      method: 'POST',
+      path: /\/start$/,
+      fault: { kind: 'status', status: 409, body: '{"detail":"Conflict"}' },
+    })
     const result = await run({ timeout: '20s' })
     expect(result.code, result.stdout).toBe(0)
     expect(emu.requestsTo('POST', /\/start$/)).toHaveLength(2)
@@ -144,7 +202,12 @@ describe('also: a start answered 409 while the endpoint is STOPPED', () => {
 
   it('twice → fails at once, saying the endpoint stayed STOPPED and what to do', async (ctx) => {
     const { emu, id, run } = await aieev(ctx)
-    emu.inject({ method: 'POST', path: /\/start$/, times: Infinity, fault: { kind: 'status', status: 409, body: '{"detail":"Conflict"}' } })
+    emu.inject({
+      method: 'POST',
+      path: /\/start$/,
+      times: Infinity,
+      fault: { kind: 'status', status: 409, body: '{"detail":"Conflict"}' },
+    })
     const result = await run({ timeout: '60s' })
     expect(result.code).toBe(1)
     expect(result.outputs.status).toBe('failed')
@@ -160,11 +223,18 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
   for (const status of [503, 429, 408, 500]) {
     it(`kintone, RTS and Aieev × ${status} after applying → read, found applied, not resent; succeeded`, async (ctx) => {
       // kintone
-      const kintone = new KintoneEmulator({ apiTokens: { [KINTONE_TOKEN]: { apps: [1], appManagement: true } }, deployMs: 500 })
+      const kintone = new KintoneEmulator({
+        apiTokens: { [KINTONE_TOKEN]: { apps: [1], appManagement: true } },
+        deployMs: 500,
+      })
       await kintone.start()
       ctx.onTestFinished(() => kintone.close())
       kintone.addApp(1, { revision: 5 })
-      kintone.inject({ method: 'POST', path: /deploy\.json$/, fault: { kind: 'status-after', status, retryAfter: '0' } })
+      kintone.inject({
+        method: 'POST',
+        path: /deploy\.json$/,
+        fault: { kind: 'status-after', status, retryAfter: '0' },
+      })
       const rts = new RtsEmulator({ projectId: RTS_PROJECT, keys: { [RTS_AK]: { sk: RTS_SK } }, settleMs: 150 })
       await rts.start()
       ctx.onTestFinished(() => rts.close())
@@ -174,8 +244,28 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
       a.emu.inject({ method: 'PATCH', fault: { kind: 'status-after', status, retryAfter: '0' } })
 
       const [k, r, e] = await Promise.all([
-        runAction({ inputs: { provider: 'kintone', token: KINTONE_TOKEN, target: '1', 'base-url': kintone.origin, 'poll-interval': '100ms' } }),
-        runAction({ inputs: { provider: 'huaweicloud-rts', 'access-key': RTS_AK, 'secret-key': RTS_SK, region: 'cn-north-4', 'project-id': RTS_PROJECT, target: dep.id, 'base-url': rts.origin, 'poll-interval': '100ms', payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS' }) } }),
+        runAction({
+          inputs: {
+            provider: 'kintone',
+            token: KINTONE_TOKEN,
+            target: '1',
+            'base-url': kintone.origin,
+            'poll-interval': '100ms',
+          },
+        }),
+        runAction({
+          inputs: {
+            provider: 'huaweicloud-rts',
+            'access-key': RTS_AK,
+            'secret-key': RTS_SK,
+            region: 'cn-north-4',
+            'project-id': RTS_PROJECT,
+            target: dep.id,
+            'base-url': rts.origin,
+            'poll-interval': '100ms',
+            payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS' }),
+          },
+        }),
         a.run(),
       ])
       for (const run of [k, r, e]) consistent(run)
@@ -191,7 +281,19 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
       ctx.onTestFinished(() => rts.close())
       const dep = rts.seed()
       rts.inject({ method: 'PUT', fault: { kind: 'status-after', status } })
-      const run = await runAction({ inputs: { provider: 'huaweicloud-rts', 'access-key': RTS_AK, 'secret-key': RTS_SK, region: 'cn-north-4', 'project-id': RTS_PROJECT, target: dep.id, 'base-url': rts.origin, 'poll-interval': '100ms', payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS' }) } })
+      const run = await runAction({
+        inputs: {
+          provider: 'huaweicloud-rts',
+          'access-key': RTS_AK,
+          'secret-key': RTS_SK,
+          region: 'cn-north-4',
+          'project-id': RTS_PROJECT,
+          target: dep.id,
+          'base-url': rts.origin,
+          'poll-interval': '100ms',
+          payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS' }),
+        },
+      })
       consistent(run)
       expect(rts.appliedUpdates(dep.id)).toBe(1)
       expect(rts.requestsTo('PUT', /software_deployments/)).toHaveLength(1)
@@ -210,12 +312,33 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
   })
 
   it('RTS answers without updated_time: a lost PUT answer is decided from the fields sent (applied once)', async (ctx) => {
-    const rts = new RtsEmulator({ projectId: RTS_PROJECT, keys: { [RTS_AK]: { sk: RTS_SK } }, settleMs: 150, omitUpdatedTime: true })
+    const rts = new RtsEmulator({
+      projectId: RTS_PROJECT,
+      keys: { [RTS_AK]: { sk: RTS_SK } },
+      settleMs: 150,
+      omitUpdatedTime: true,
+    })
     await rts.start()
     ctx.onTestFinished(() => rts.close())
     const dep = rts.seed()
     rts.inject({ method: 'PUT', fault: { kind: 'reset-after' } })
-    const run = await runAction({ inputs: { provider: 'huaweicloud-rts', 'access-key': RTS_AK, 'secret-key': RTS_SK, region: 'cn-north-4', 'project-id': RTS_PROJECT, target: dep.id, 'base-url': rts.origin, 'poll-interval': '100ms', payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS', input_values: { release: 'v2' } }) } })
+    const run = await runAction({
+      inputs: {
+        provider: 'huaweicloud-rts',
+        'access-key': RTS_AK,
+        'secret-key': RTS_SK,
+        region: 'cn-north-4',
+        'project-id': RTS_PROJECT,
+        target: dep.id,
+        'base-url': rts.origin,
+        'poll-interval': '100ms',
+        payload: JSON.stringify({
+          config_id: crypto.randomUUID(),
+          status: 'IN_PROGRESS',
+          input_values: { release: 'v2' },
+        }),
+      },
+    })
     consistent(run)
     expect(rts.appliedUpdates(dep.id)).toBe(1)
     expect(rts.requestsTo('PUT', /software_deployments/)).toHaveLength(1)
@@ -223,12 +346,29 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
   })
 
   it('RTS answers without updated_time: a PUT that was NOT applied is sent once more (applied once)', async (ctx) => {
-    const rts = new RtsEmulator({ projectId: RTS_PROJECT, keys: { [RTS_AK]: { sk: RTS_SK } }, settleMs: 150, omitUpdatedTime: true })
+    const rts = new RtsEmulator({
+      projectId: RTS_PROJECT,
+      keys: { [RTS_AK]: { sk: RTS_SK } },
+      settleMs: 150,
+      omitUpdatedTime: true,
+    })
     await rts.start()
     ctx.onTestFinished(() => rts.close())
     const dep = rts.seed()
     rts.inject({ method: 'PUT', fault: { kind: 'reset-before' } })
-    const run = await runAction({ inputs: { provider: 'huaweicloud-rts', 'access-key': RTS_AK, 'secret-key': RTS_SK, region: 'cn-north-4', 'project-id': RTS_PROJECT, target: dep.id, 'base-url': rts.origin, 'poll-interval': '100ms', payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS' }) } })
+    const run = await runAction({
+      inputs: {
+        provider: 'huaweicloud-rts',
+        'access-key': RTS_AK,
+        'secret-key': RTS_SK,
+        region: 'cn-north-4',
+        'project-id': RTS_PROJECT,
+        target: dep.id,
+        'base-url': rts.origin,
+        'poll-interval': '100ms',
+        payload: JSON.stringify({ config_id: crypto.randomUUID(), status: 'IN_PROGRESS' }),
+      },
+    })
     consistent(run)
     expect(rts.appliedUpdates(dep.id)).toBe(1)
     expect(rts.requestsTo('PUT', /software_deployments/)).toHaveLength(2)
@@ -250,7 +390,15 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
     ctx.onTestFinished(() => emu.close())
     const { endpoint_id: id } = emu.seed({ is_active: false })
     emu.inject({ method: 'PATCH', fault: { kind: 'reset-after' } })
-    const result = await runAction({ inputs: { provider: 'aieev', token: AIEEV_KEY, target: id, 'base-url': emu.origin, payload: JSON.stringify({ container_port: 9090 }) } })
+    const result = await runAction({
+      inputs: {
+        provider: 'aieev',
+        token: AIEEV_KEY,
+        target: id,
+        'base-url': emu.origin,
+        payload: JSON.stringify({ container_port: 9090 }),
+      },
+    })
     consistent(result)
     expect(emu.appliedPatches(id)).toBe(1)
     expect(emu.requestsTo('PATCH', /endpoints/)).toHaveLength(1)
@@ -266,7 +414,9 @@ describe('class 4: payload keys named like Object.prototype members', () => {
     const metadata = Object.fromEntries(PROTO_KEYS.map((key, i) => [key, `v${i}`]))
     // JSON text, so "__proto__" is an ordinary key (JSON.parse keeps it as an own property).
     const payload = `{"metadata":{${PROTO_KEYS.map((key, i) => `"${key}":"v${i}"`).join(',')}}}`
-    const result = await runAction({ inputs: { provider: 'qoder', token: QODER_TOKEN, target: dep.id, 'base-url': emu.origin, payload } })
+    const result = await runAction({
+      inputs: { provider: 'qoder', token: QODER_TOKEN, target: dep.id, 'base-url': emu.origin, payload },
+    })
     consistent(result)
     expect(result.stderr + result.stdout).not.toContain('could not write the report')
     expect(result.code, result.stdout).toBe(0)
@@ -283,8 +433,22 @@ describe('class 4: payload keys named like Object.prototype members', () => {
     await rts.start()
     ctx.onTestFinished(() => rts.close())
     const dep = rts.seed()
-    const inputValues = `{${PROTO_KEYS.filter((k) => k !== '__proto__').map((key, i) => `"${key}":"v${i}"`).join(',')}}`
-    const run = await runAction({ inputs: { provider: 'huaweicloud-rts', 'access-key': RTS_AK, 'secret-key': RTS_SK, region: 'cn-north-4', 'project-id': RTS_PROJECT, target: dep.id, 'base-url': rts.origin, 'poll-interval': '100ms', payload: `{"status":"COMPLETE","input_values":${inputValues}}` } })
+    const inputValues = `{${PROTO_KEYS.filter((k) => k !== '__proto__')
+      .map((key, i) => `"${key}":"v${i}"`)
+      .join(',')}}`
+    const run = await runAction({
+      inputs: {
+        provider: 'huaweicloud-rts',
+        'access-key': RTS_AK,
+        'secret-key': RTS_SK,
+        region: 'cn-north-4',
+        'project-id': RTS_PROJECT,
+        target: dep.id,
+        'base-url': rts.origin,
+        'poll-interval': '100ms',
+        payload: `{"status":"COMPLETE","input_values":${inputValues}}`,
+      },
+    })
     consistent(run)
     expect(run.stderr + run.stdout).not.toContain('could not write the report')
     expect(run.code, run.stdout).toBe(0)
@@ -306,16 +470,32 @@ async function encoded(ctx: TestContext, raw: Buffer, headers: Record<string, st
   const api = new Plain()
   await api.start()
   ctx.onTestFinished(() => api.close())
-  api.inject({ times: Infinity, fault: { kind: 'reply-after', status: 200, raw, headers: { 'content-type': 'application/json', ...headers } } })
+  api.inject({
+    times: Infinity,
+    fault: { kind: 'reply-after', status: 200, raw, headers: { 'content-type': 'application/json', ...headers } },
+  })
   const log: Logger = { info: () => {}, warning: () => {}, debug: () => {} }
-  const client = new ApiClient({ baseUrl: new URL(api.origin), deadline: new Deadline(10_000), signal: new AbortController().signal, maxRetries: 0, log, maxBodyBytes, random: () => 0 })
+  const client = new ApiClient({
+    baseUrl: new URL(api.origin),
+    deadline: new Deadline(10_000),
+    signal: new AbortController().signal,
+    maxRetries: 0,
+    log,
+    maxBodyBytes,
+    random: () => 0,
+  })
   ctx.onTestFinished(() => client.dispose())
   return client.request({ method: 'GET', path: '/x', replay: 'safe', what: 'read x' })
 }
 
 describe('answers with an unrequested Content-Encoding or a BOM', () => {
   const json = Buffer.from('{"id":"dep_1","ok":true}')
-  for (const [coding, raw] of [['gzip', gzipSync(json)], ['br', brotliCompressSync(json)], ['deflate', deflateSync(json)], ['deflate (raw)', deflateRawSync(json)]] as const) {
+  for (const [coding, raw] of [
+    ['gzip', gzipSync(json)],
+    ['br', brotliCompressSync(json)],
+    ['deflate', deflateSync(json)],
+    ['deflate (raw)', deflateRawSync(json)],
+  ] as const) {
     it(`decodes ${coding}`, async (ctx) => {
       const response = await encoded(ctx, raw, { 'content-encoding': coding.split(' ')[0]! })
       expect(response.json).toEqual({ id: 'dep_1', ok: true })
@@ -330,13 +510,19 @@ describe('answers with an unrequested Content-Encoding or a BOM', () => {
   it('caps the DECODED size: a 2 MB gzip bomb of a few KB hits the 64 KB cap', async (ctx) => {
     const bomb = gzipSync(Buffer.from(`{"padding":"${'0'.repeat(2 * 1024 * 1024)}"}`))
     expect(bomb.length).toBeLessThan(64 * 1024)
-    const error = await encoded(ctx, bomb, { 'content-encoding': 'gzip' }, 64 * 1024).then(() => undefined, (e: unknown) => e)
+    const error = await encoded(ctx, bomb, { 'content-encoding': 'gzip' }, 64 * 1024).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(ResponseError)
     expect((error as ResponseError).errorType).toBe('response-too-large')
   })
 
   it('an encoding it cannot decode is an invalid answer, not a crash', async (ctx) => {
-    const error = await encoded(ctx, json, { 'content-encoding': 'gzip' }).then(() => undefined, (e: unknown) => e)
+    const error = await encoded(ctx, json, { 'content-encoding': 'gzip' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(ResponseError)
     expect((error as ResponseError).errorType).toBe('invalid-response')
   })

@@ -78,10 +78,23 @@ afterAll(async () => {
 describe('a multi-megabyte YAML payload', () => {
   const yaml = bigYaml(190_000)
 
-  it('is bound by `timeout`: the step ends within it (plus a margin), timed out, outputs written', async ({ expect }) => {
+  it('is bound by `timeout`: the step ends within it (plus a margin), timed out, outputs written', async ({
+    expect,
+  }) => {
     expect(Buffer.byteLength(yaml)).toBeLessThan(4 * 1024 * 1024)
     const result = await withQoder((emu, id) =>
-      runAction({ inputs: { provider: 'qoder', 'payload-file': 'deploy/big.yaml', target: id, token: TOKEN, 'base-url': emu.origin, timeout: '1s' }, files: { 'deploy/big.yaml': yaml }, timeoutMs: 30_000 }),
+      runAction({
+        inputs: {
+          provider: 'qoder',
+          'payload-file': 'deploy/big.yaml',
+          target: id,
+          token: TOKEN,
+          'base-url': emu.origin,
+          timeout: '1s',
+        },
+        files: { 'deploy/big.yaml': yaml },
+        timeoutMs: 30_000,
+      }),
     )
     expectConsistent(result, expect)
     expect(result.outputs.status).toBe('timed-out')
@@ -92,29 +105,56 @@ describe('a multi-megabyte YAML payload', () => {
     expect(result.durationMs).toBeLessThan(1_000 + 4_000)
   })
 
-  it.for(['SIGTERM', 'SIGINT'] as const)('%s while it is parsed: ends within 2 s, cancelled, outputs written, nothing sent', async (signal, { expect }) => {
-    // The credential is masked as the inputs are read, just before the payload: the signal comes during the parse.
-    const trigger = new SignalTrigger('::add-mask::')
-    let exitedAt = 0
-    const { result, requests } = await withQoder(async (emu, id) => {
-      const result = await runAction({ inputs: { provider: 'qoder', 'payload-file': 'deploy/big.yaml', target: id, token: TOKEN, 'base-url': emu.origin }, files: { 'deploy/big.yaml': yaml }, kill: { onStdout: trigger, signal }, timeoutMs: 30_000 })
-      exitedAt = performance.now()
-      return { result, requests: emu.requests.length }
-    })
-    expect(trigger.matchedAt).toBeDefined()
-    expectConsistent(result, expect)
-    expect(result.outputs.status).toBe('cancelled')
-    expect(result.outputs['error-type']).toBe('cancelled')
-    expect(result.outputs['error-message']).toContain(`The run was cancelled (${signal})`)
-    expect(requests).toBe(0)
-    figures.push(`${signal} while parsing 4 MB YAML: exit ${Math.round(exitedAt - trigger.matchedAt!)} ms after it`)
-    expect(exitedAt - trigger.matchedAt!, `exit after ${signal}`).toBeLessThan(SIGNAL_BUDGET_MS)
-  })
+  it.for(['SIGTERM', 'SIGINT'] as const)(
+    '%s while it is parsed: ends within 2 s, cancelled, outputs written, nothing sent',
+    async (signal, { expect }) => {
+      // The credential is masked as the inputs are read, just before the payload: the signal comes during the parse.
+      const trigger = new SignalTrigger('::add-mask::')
+      let exitedAt = 0
+      const { result, requests } = await withQoder(async (emu, id) => {
+        const result = await runAction({
+          inputs: {
+            provider: 'qoder',
+            'payload-file': 'deploy/big.yaml',
+            target: id,
+            token: TOKEN,
+            'base-url': emu.origin,
+          },
+          files: { 'deploy/big.yaml': yaml },
+          kill: { onStdout: trigger, signal },
+          timeoutMs: 30_000,
+        })
+        exitedAt = performance.now()
+        return { result, requests: emu.requests.length }
+      })
+      expect(trigger.matchedAt).toBeDefined()
+      expectConsistent(result, expect)
+      expect(result.outputs.status).toBe('cancelled')
+      expect(result.outputs['error-type']).toBe('cancelled')
+      expect(result.outputs['error-message']).toContain(`The run was cancelled (${signal})`)
+      expect(requests).toBe(0)
+      figures.push(`${signal} while parsing 4 MB YAML: exit ${Math.round(exitedAt - trigger.matchedAt!)} ms after it`)
+      expect(exitedAt - trigger.matchedAt!, `exit after ${signal}`).toBeLessThan(SIGNAL_BUDGET_MS)
+    },
+  )
 
-  it('SIGTERM 0.7 s into the run (the parse of 4 MB takes seconds): ends within 2 s of it, cancelled, outputs written', async ({ expect }) => {
+  it('SIGTERM 0.7 s into the run (the parse of 4 MB takes seconds): ends within 2 s of it, cancelled, outputs written', async ({
+    expect,
+  }) => {
     const SIGNAL_AT_MS = 700
     const { result, requests } = await withQoder(async (emu, id) => {
-      const result = await runAction({ inputs: { provider: 'qoder', 'payload-file': 'deploy/big.yaml', target: id, token: TOKEN, 'base-url': emu.origin }, files: { 'deploy/big.yaml': yaml }, kill: { afterMs: SIGNAL_AT_MS, signal: 'SIGTERM' }, timeoutMs: 30_000 })
+      const result = await runAction({
+        inputs: {
+          provider: 'qoder',
+          'payload-file': 'deploy/big.yaml',
+          target: id,
+          token: TOKEN,
+          'base-url': emu.origin,
+        },
+        files: { 'deploy/big.yaml': yaml },
+        kill: { afterMs: SIGNAL_AT_MS, signal: 'SIGTERM' },
+        timeoutMs: 30_000,
+      })
       return { result, requests: emu.requests.length }
     })
     expectConsistent(result, expect)
@@ -127,21 +167,38 @@ describe('a multi-megabyte YAML payload', () => {
 })
 
 describe('a second signal within milliseconds (^C^C)', () => {
-  it.for(['SIGINT', 'SIGTERM'] as const)('%s five times: the outputs are still written and the step ends by itself', async (signal, { expect }) => {
-    const result = await withQoder((emu, id) => {
-      emu.inject({ method: 'POST', fault: { kind: 'hang' } })
-      return runAction({ inputs: { provider: 'qoder', payload: '{"name": "nightly-report-v2"}', target: id, token: TOKEN, 'base-url': emu.origin }, kill: { onStdout: /Update qoder dep_/, signal, again: [0, 1, 5, 20] }, timeoutMs: 10_000 })
-    })
-    expectConsistent(result, expect, signal)
-    figures.push(`${signal}×5: ${result.signal === null ? `exit code ${result.code}` : `ended by the late ${result.signal} after its outputs`}`)
-    expect(result.outputs.status).toBe('cancelled')
-    expect(result.outputs['error-type']).toBe('cancelled')
-    expect(result.commands.find((c) => c.command === 'error')?.message).toContain('The run was cancelled')
-  })
+  it.for(['SIGINT', 'SIGTERM'] as const)(
+    '%s five times: the outputs are still written and the step ends by itself',
+    async (signal, { expect }) => {
+      const result = await withQoder((emu, id) => {
+        emu.inject({ method: 'POST', fault: { kind: 'hang' } })
+        return runAction({
+          inputs: {
+            provider: 'qoder',
+            payload: '{"name": "nightly-report-v2"}',
+            target: id,
+            token: TOKEN,
+            'base-url': emu.origin,
+          },
+          kill: { onStdout: /Update qoder dep_/, signal, again: [0, 1, 5, 20] },
+          timeoutMs: 10_000,
+        })
+      })
+      expectConsistent(result, expect, signal)
+      figures.push(
+        `${signal}×5: ${result.signal === null ? `exit code ${result.code}` : `ended by the late ${result.signal} after its outputs`}`,
+      )
+      expect(result.outputs.status).toBe('cancelled')
+      expect(result.outputs['error-type']).toBe('cancelled')
+      expect(result.commands.find((c) => c.command === 'error')?.message).toContain('The run was cancelled')
+    },
+  )
 })
 
 describe('SIGTERM while the final GitHub deployment status hangs', () => {
-  it('ends the wait for GitHub within 2 s; the outputs describe the finished provider work (succeeded, exit 0)', async ({ expect }) => {
+  it('ends the wait for GitHub within 2 s; the outputs describe the finished provider work (succeeded, exit 0)', async ({
+    expect,
+  }) => {
     const github = new GitHubEmulator({ tokens: [GH_TOKEN], hangStates: ['success'] })
     await github.start()
     const trigger = new SignalTrigger('changed name')
@@ -150,7 +207,15 @@ describe('SIGTERM while the final GitHub deployment status hangs', () => {
     try {
       result = await withQoder(async (emu, id) => {
         const run = await runAction({
-          inputs: { provider: 'qoder', payload: '{"name": "nightly-report-v2"}', target: id, token: TOKEN, 'base-url': emu.origin, 'github-environment': 'production', 'github-token': GH_TOKEN },
+          inputs: {
+            provider: 'qoder',
+            payload: '{"name": "nightly-report-v2"}',
+            target: id,
+            token: TOKEN,
+            'base-url': emu.origin,
+            'github-environment': 'production',
+            'github-token': GH_TOKEN,
+          },
           env: { GITHUB_API_URL: github.apiUrl },
           kill: { onStdout: trigger, signal: 'SIGTERM' },
           timeoutMs: 20_000,
@@ -170,7 +235,9 @@ describe('SIGTERM while the final GitHub deployment status hangs', () => {
     figures.push(`SIGTERM while GitHub hangs: exit ${Math.round(exitedAt - trigger.matchedAt!)} ms after it`)
     expect(exitedAt - trigger.matchedAt!, 'exit after SIGTERM').toBeLessThan(SIGNAL_BUDGET_MS + 500)
     const warnings = result.commands.filter((c) => c.command === 'warning').map((c) => c.message)
-    expect(warnings.join('\n')).toMatch(/Could not record the GitHub deployment: (the run was cancelled while|GitHub did not answer within)/)
+    expect(warnings.join('\n')).toMatch(
+      /Could not record the GitHub deployment: (the run was cancelled while|GitHub did not answer within)/,
+    )
   })
 })
 
@@ -184,7 +251,15 @@ describe('payload-file outside the workspace', () => {
     await writeFile(outside, '{"name": "read-from-outside"}')
     try {
       const { result, requests, deployed } = await withQoder(async (emu, id) => {
-        const result = await runAction({ inputs: { provider: 'qoder', 'payload-file': name(outside), target: id, token: TOKEN, 'base-url': emu.origin } })
+        const result = await runAction({
+          inputs: {
+            provider: 'qoder',
+            'payload-file': name(outside),
+            target: id,
+            token: TOKEN,
+            'base-url': emu.origin,
+          },
+        })
         return { result, requests: emu.requests.length, deployed: emu.stored(id)?.name }
       })
       expectConsistent(result, expect)
@@ -192,7 +267,9 @@ describe('payload-file outside the workspace', () => {
       expect(deployed).toBe('nightly-report')
       expect(result.outputs.status).toBe('failed')
       expect(result.outputs['error-type']).toBe('input')
-      expect(result.outputs['error-message']).toMatch(/^Input 'payload-file': '.+' is outside the workspace; only files in GITHUB_WORKSPACE or RUNNER_TEMP are read\./)
+      expect(result.outputs['error-message']).toMatch(
+        /^Input 'payload-file': '.+' is outside the workspace; only files in GITHUB_WORKSPACE or RUNNER_TEMP are read\./,
+      )
     } finally {
       await rm(outside, { force: true })
     }
@@ -204,13 +281,23 @@ describe('a credential with a line break', () => {
     const first = 'pt-firstline-0123456789'
     const second = 'secondline-abcdef987654'
     const { result, requests } = await withQoder(async (emu, id) => {
-      const result = await runAction({ inputs: { provider: 'qoder', payload: '{"name": "x"}', target: id, token: `${first}\n${second}`, 'base-url': emu.origin } })
+      const result = await runAction({
+        inputs: {
+          provider: 'qoder',
+          payload: '{"name": "x"}',
+          target: id,
+          token: `${first}\n${second}`,
+          'base-url': emu.origin,
+        },
+      })
       return { result, requests: emu.requests.length }
     })
     expectConsistent(result, expect)
     expect(requests).toBe(0)
     expect(result.outputs['error-type']).toBe('input')
-    expect(result.outputs['error-message']).toContain("Invalid input 'token': it contains a line break or another control character")
+    expect(result.outputs['error-message']).toContain(
+      "Invalid input 'token': it contains a line break or another control character",
+    )
     expect(findLeaks(result, [first, second])).toEqual([])
   })
 })

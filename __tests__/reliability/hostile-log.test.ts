@@ -15,7 +15,8 @@ import { AieevEmulator } from '../emulators/aieev.ts'
 import { cleanupRuns, findLeaks, runAction, type ActionRun } from '../helpers/run-action.ts'
 
 const TOKEN = 'pt-hostile-0123456789abcdef'
-const INJECTION = 'upstream reset\n::stop-commands::x\n::add-mask::succeeded\n  ::error ::pwned-v2\n##[error]pwned-v1\r::warning ::pwned-cr'
+const INJECTION =
+  'upstream reset\n::stop-commands::x\n::add-mask::succeeded\n  ::error ::pwned-v2\n##[error]pwned-v1\r::warning ::pwned-cr'
 
 const emulators: { close(): Promise<void> | void }[] = []
 afterEach(async () => {
@@ -30,9 +31,22 @@ async function qoder(): Promise<{ emu: QoderEmulator; dep: Deployment }> {
   return { emu, dep: emu.seed({ name: 'nightly-report', metadata: { owner: 'ops' } }) }
 }
 
-function runQoder(emu: QoderEmulator, dep: Deployment, inputs: Record<string, string> = {}, env: Record<string, string> = {}, payload = 'name: nightly-report-v2\n'): Promise<ActionRun> {
+function runQoder(
+  emu: QoderEmulator,
+  dep: Deployment,
+  inputs: Record<string, string> = {},
+  env: Record<string, string> = {},
+  payload = 'name: nightly-report-v2\n',
+): Promise<ActionRun> {
   return runAction({
-    inputs: { provider: 'qoder', 'payload-file': 'deploy/qoder.yaml', target: dep.id, token: TOKEN, 'base-url': emu.origin, ...inputs },
+    inputs: {
+      provider: 'qoder',
+      'payload-file': 'deploy/qoder.yaml',
+      target: dep.id,
+      token: TOKEN,
+      'base-url': emu.origin,
+      ...inputs,
+    },
     files: { 'deploy/qoder.yaml': payload },
     env,
   })
@@ -66,7 +80,11 @@ function expectConsistent(run: ActionRun): void {
 describe('class 5: no server byte starts a workflow command', () => {
   it('a 503 body with command lines, logged by the retry, stays plain text', async () => {
     const { emu, dep } = await qoder()
-    emu.inject({ method: 'POST', path: `/api/v1/cloud/deployments/${dep.id}`, fault: { kind: 'status', status: 503, retryAfter: '0', body: INJECTION, contentType: 'text/plain' } })
+    emu.inject({
+      method: 'POST',
+      path: `/api/v1/cloud/deployments/${dep.id}`,
+      fault: { kind: 'status', status: 503, retryAfter: '0', body: INJECTION, contentType: 'text/plain' },
+    })
     const run = await runQoder(emu, dep)
     expect(run.code).toBe(0)
     expect(run.outputs.status).toBe('succeeded')
@@ -79,7 +97,11 @@ describe('class 5: no server byte starts a workflow command', () => {
   it("a 429 with Qoder's error envelope whose message holds command lines stays plain text", async () => {
     const { emu, dep } = await qoder()
     const body = JSON.stringify({ type: 'error', error: { type: 'rate_limit_error', message: INJECTION } })
-    emu.inject({ method: 'GET', path: `/api/v1/cloud/deployments/${dep.id}`, fault: { kind: 'status', status: 429, retryAfter: '0', body } })
+    emu.inject({
+      method: 'GET',
+      path: `/api/v1/cloud/deployments/${dep.id}`,
+      fault: { kind: 'status', status: 429, retryAfter: '0', body },
+    })
     const run = await runQoder(emu, dep)
     expect(run.code).toBe(0)
     expect(run.stdout).toContain('pwned-v1')
@@ -94,11 +116,26 @@ describe('class 5 (Aieev): a status with command lines', () => {
     await emu.start()
     emulators.push(emu)
     const endpoint = emu.seed()
-    const hostile = { ...emu.stored(endpoint.endpoint_id), status: `DEPLOYING\n::add-mask::succeeded\n::error ::pwned-aieev` }
+    const hostile = {
+      ...emu.stored(endpoint.endpoint_id),
+      status: `DEPLOYING\n::add-mask::succeeded\n::error ::pwned-aieev`,
+    }
     // The read before the update and the first poll answer the hostile status; later polls the real one.
-    emu.inject({ method: 'GET', path: `/external/api/v1/endpoints/${endpoint.endpoint_id}`, times: 2, fault: { kind: 'status', status: 200, body: JSON.stringify(hostile) } })
+    emu.inject({
+      method: 'GET',
+      path: `/external/api/v1/endpoints/${endpoint.endpoint_id}`,
+      times: 2,
+      fault: { kind: 'status', status: 200, body: JSON.stringify(hostile) },
+    })
     const run = await runAction({
-      inputs: { provider: 'aieev', 'payload-file': 'deploy/aieev.json', target: endpoint.endpoint_id, token: key, 'base-url': emu.origin, 'poll-interval': '100ms' },
+      inputs: {
+        provider: 'aieev',
+        'payload-file': 'deploy/aieev.json',
+        target: endpoint.endpoint_id,
+        token: key,
+        'base-url': emu.origin,
+        'poll-interval': '100ms',
+      },
       files: { 'deploy/aieev.json': JSON.stringify({ container_port: 9090 }) },
     })
     expectConsistent(run)
@@ -111,7 +148,11 @@ describe('class 7: redact first, then cut', () => {
   it("a plain-text error body cut at 300 characters inside the token shows none of the token's characters", async () => {
     const { emu, dep } = await qoder()
     // The client keeps 300 characters: the token starts at 290, so a cut before redaction keeps its first 10.
-    emu.inject({ method: 'GET', path: `/api/v1/cloud/deployments/${dep.id}`, fault: { kind: 'status', status: 400, body: `${'x'.repeat(290)}${TOKEN} trailing`, contentType: 'text/plain' } })
+    emu.inject({
+      method: 'GET',
+      path: `/api/v1/cloud/deployments/${dep.id}`,
+      fault: { kind: 'status', status: 400, body: `${'x'.repeat(290)}${TOKEN} trailing`, contentType: 'text/plain' },
+    })
     const run = await runQoder(emu, dep)
     expect(run.code).toBe(1)
     expectConsistent(run)
@@ -127,7 +168,9 @@ describe('class 7: redact first, then cut', () => {
     emu.addApp(1, { revision: 5 })
     const body = JSON.stringify({ note: `${'y'.repeat(180)}${token}` })
     emu.inject({ method: 'GET', path: /\/preview\/app\/deploy\.json$/, fault: { kind: 'status', status: 200, body } })
-    const run = await runAction({ inputs: { provider: 'kintone', target: '1', token, 'base-url': emu.origin, 'poll-interval': '100ms' } })
+    const run = await runAction({
+      inputs: { provider: 'kintone', target: '1', token, 'base-url': emu.origin, 'poll-interval': '100ms' },
+    })
     expect(run.code).toBe(1)
     expectConsistent(run)
     expect(run.outputs['error-message']).toContain("without an 'apps' list")
@@ -150,19 +193,40 @@ describe('class 6: a credential echoed in any encoding never shows', () => {
     ...embedded,
   ]
 
-  it.each(echoes.map((echo, i) => [i, echo]))('echo #%i in an error body is redacted in outputs, summary and log', async (_i, echo) => {
-    const emu = new KintoneEmulator({ users: { admin: PASSWORD }, basicAuth: BASIC, deployMs: 100 })
-    await emu.start()
-    emulators.push(emu)
-    emu.addApp(1, { revision: 5 })
-    emu.inject({ method: 'POST', path: /\/preview\/app\/deploy\.json$/, fault: { kind: 'status', status: 400, body: JSON.stringify({ code: 'CB_VA01', id: 'x1', message: `denied: ${echo} (echo)` }) } })
-    const run = await runAction({ inputs: { provider: 'kintone', target: '1', username: 'admin', password: PASSWORD, 'basic-auth': BASIC, 'base-url': emu.origin, 'poll-interval': '100ms' } })
-    expect(run.code).toBe(1)
-    expect(run.outputs['error-message']).toContain('denied:')
-    // What must not show: the echo itself, or (inside a longer base64 text) the run of characters that depends on the secret alone.
-    const secretPart = (text: string) => (text.length > 12 ? text.slice(4, -4) : text)
-    expect(findLeaks(run, [PASSWORD, BASIC, secretPart(echo)])).toEqual([])
-  })
+  it.each(echoes.map((echo, i) => [i, echo]))(
+    'echo #%i in an error body is redacted in outputs, summary and log',
+    async (_i, echo) => {
+      const emu = new KintoneEmulator({ users: { admin: PASSWORD }, basicAuth: BASIC, deployMs: 100 })
+      await emu.start()
+      emulators.push(emu)
+      emu.addApp(1, { revision: 5 })
+      emu.inject({
+        method: 'POST',
+        path: /\/preview\/app\/deploy\.json$/,
+        fault: {
+          kind: 'status',
+          status: 400,
+          body: JSON.stringify({ code: 'CB_VA01', id: 'x1', message: `denied: ${echo} (echo)` }),
+        },
+      })
+      const run = await runAction({
+        inputs: {
+          provider: 'kintone',
+          target: '1',
+          username: 'admin',
+          password: PASSWORD,
+          'basic-auth': BASIC,
+          'base-url': emu.origin,
+          'poll-interval': '100ms',
+        },
+      })
+      expect(run.code).toBe(1)
+      expect(run.outputs['error-message']).toContain('denied:')
+      // What must not show: the echo itself, or (inside a longer base64 text) the run of characters that depends on the secret alone.
+      const secretPart = (text: string) => (text.length > 12 ? text.slice(4, -4) : text)
+      expect(findLeaks(run, [PASSWORD, BASIC, secretPart(echo)])).toEqual([])
+    },
+  )
 })
 
 describe('class 4: outputs never contradict the exit code', () => {
@@ -178,17 +242,24 @@ describe('class 4: outputs never contradict the exit code', () => {
     expectConsistent(run)
   })
 
-  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])("a payload key named %s never leaves 'succeeded' beside a failed step", async (key) => {
-    const { emu, dep } = await qoder()
-    const run = await runQoder(emu, dep, {}, {}, `metadata:\n  ${key}: a\n`)
-    expectConsistent(run)
-  })
+  it.each(['constructor', 'toString', 'valueOf', 'hasOwnProperty'])(
+    "a payload key named %s never leaves 'succeeded' beside a failed step",
+    async (key) => {
+      const { emu, dep } = await qoder()
+      const run = await runQoder(emu, dep, {}, {}, `metadata:\n  ${key}: a\n`)
+      expectConsistent(run)
+    },
+  )
 })
 
 describe('class 12: a refused credential is not sent again', () => {
   it('8 RTS targets with a wrong secret key send one signed call, and the others fail at once saying why', async () => {
     const AK = 'HPUAHOSTILEACCESSKEY1'
-    const emu = new RtsEmulator({ projectId: '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e', keys: { [AK]: { sk: 'right-secret-key-0123456789' } }, settleMs: 100 })
+    const emu = new RtsEmulator({
+      projectId: '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e',
+      keys: { [AK]: { sk: 'right-secret-key-0123456789' } },
+      settleMs: 100,
+    })
     await emu.start()
     emulators.push(emu)
     const ids = Array.from({ length: 8 }, () => emu.seed().id)
@@ -204,7 +275,13 @@ describe('class 12: a refused credential is not sent again', () => {
         'base-url': emu.origin,
         concurrency: '8',
       },
-      files: { 'deploy/rts.json': JSON.stringify({ config_id: '6d2f1c7e-1111-4222-8333-944455556666', status: 'IN_PROGRESS', action: 'UPDATE' }) },
+      files: {
+        'deploy/rts.json': JSON.stringify({
+          config_id: '6d2f1c7e-1111-4222-8333-944455556666',
+          status: 'IN_PROGRESS',
+          action: 'UPDATE',
+        }),
+      },
     })
     expect(run.code).toBe(1)
     expectConsistent(run)
@@ -212,6 +289,8 @@ describe('class 12: a refused credential is not sent again', () => {
     const results = JSON.parse(run.outputs.results!) as { status: string; error?: string }[]
     expect(results).toHaveLength(8)
     expect(results.every((r) => r.status === 'failed')).toBe(true)
-    expect(results.filter((r) => r.error?.includes('Not sent: the provider refused the credential earlier in this run'))).toHaveLength(7)
+    expect(
+      results.filter((r) => r.error?.includes('Not sent: the provider refused the credential earlier in this run')),
+    ).toHaveLength(7)
   })
 })

@@ -10,7 +10,14 @@
  * It also records who sent which credential when, and every 401 it passed on, so the test can
  * check that a refused credential is not sent again and again.
  */
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import type { Socket } from 'node:net'
 import { gzipSync } from 'node:zlib'
 
@@ -44,7 +51,14 @@ export type TextForm =
 /** `times`: how many matching requests the step applies to (default 1). */
 export type Step = { on: Role; times?: number } & (
   | { kind: 'pass' }
-  | { kind: 'status'; status: number; retryAfter?: 'none' | '0' | '1' | 'date'; phase: 'before' | 'after'; text: TextForm; inject: boolean }
+  | {
+      kind: 'status'
+      status: number
+      retryAfter?: 'none' | '0' | '1' | 'date'
+      phase: 'before' | 'after'
+      text: TextForm
+      inject: boolean
+    }
   // `instead`: the request is NOT forwarded (nothing applied), the answer is made up from the last read.
   | { kind: 'body'; body: BodyKind; phase?: 'after' | 'instead'; text: TextForm; inject: boolean }
   | { kind: 'truncate'; at: number }
@@ -193,7 +207,13 @@ export class HostileProxy {
     let role = this.#target.roleOf(method, pathname, req.headers)
     if (role === 'write') this.#wrote = true
     else if (role === 'read' && this.#wrote) role = 'poll'
-    const record: ProxyRecord = { method, path: pathname, role, at: Date.now(), credentials: credentialHeaders(req.headers) }
+    const record: ProxyRecord = {
+      method,
+      path: pathname,
+      role,
+      at: Date.now(),
+      credentials: credentialHeaders(req.headers),
+    }
     this.records.push(record)
     const step = this.#take(role)
     const seen = record.credentials.filter((c) => !c.startsWith('AK:'))
@@ -232,7 +252,10 @@ export class HostileProxy {
           return
         }
         case 'body': {
-          const up = step.phase === 'instead' ? (this.#lastRead ?? { status: 200, headers: {}, body: Buffer.from('{}') }) : await forward()
+          const up =
+            step.phase === 'instead'
+              ? (this.#lastRead ?? { status: 200, headers: {}, body: Buffer.from('{}') })
+              : await forward()
           const json = { 'content-type': 'application/json' }
           const text = this.hostileText(step.text, step.inject, seen)
           switch (step.body) {
@@ -311,7 +334,14 @@ export class HostileProxy {
         up.on('end', () => {
           const h: Record<string, string> = {}
           for (const [name, value] of Object.entries(up.headers)) {
-            if (value === undefined || name === 'content-length' || name === 'connection' || name === 'transfer-encoding' || name === 'keep-alive') continue
+            if (
+              value === undefined ||
+              name === 'content-length' ||
+              name === 'connection' ||
+              name === 'transfer-encoding' ||
+              name === 'keep-alive'
+            )
+              continue
             h[name] = Array.isArray(value) ? value.join(', ') : value
           }
           resolve({ status: up.statusCode ?? 502, headers: h, body: Buffer.concat(chunks) })
@@ -351,7 +381,12 @@ function credentialHeaders(headers: IncomingHttpHeaders): string[] {
 }
 
 /** The real answer with another id, without its status, or with hostile text as its status. */
-function reshape(value: unknown, kind: 'other-id' | 'no-status' | 'hostile-status' | 'no-timestamps', otherId: string, text: string): unknown {
+function reshape(
+  value: unknown,
+  kind: 'other-id' | 'no-status' | 'hostile-status' | 'no-timestamps',
+  otherId: string,
+  text: string,
+): unknown {
   if (Array.isArray(value)) return value.map((v) => reshape(v, kind, otherId, text))
   if (value === null || typeof value !== 'object') return value
   const out: Record<string, unknown> = {}

@@ -39,7 +39,9 @@ function slowDeploy(doneAtMs: number, latencyMs = 0) {
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs))
     const status = start >= doneAtMs ? 'SUCCESS' : 'PROCESSING'
     reads.push({ start, end: Date.now() - startedAt, status })
-    return status === 'SUCCESS' ? { state: 'done', providerStatus: status, value: 'deployed' } : { state: 'pending', providerStatus: status }
+    return status === 'SUCCESS'
+      ? { state: 'done', providerStatus: status, value: 'deployed' }
+      : { state: 'pending', providerStatus: status }
   }
   return { poll, reads, startedAt }
 }
@@ -49,9 +51,15 @@ async function simulate(opts: { doneAtMs: number; deadlineMs: number; latencyMs?
   const deadline = new Deadline(opts.deadlineMs, () => Date.now())
   const controller = new AbortController()
   const deploy = slowDeploy(opts.doneAtMs, opts.latencyMs)
-  if (opts.abortAtMs !== undefined) setTimeout(() => controller.abort(new CancelledError('The run was cancelled (SIGTERM).')), opts.abortAtMs)
+  if (opts.abortAtMs !== undefined)
+    setTimeout(() => controller.abort(new CancelledError('The run was cancelled (SIGTERM).')), opts.abortAtMs)
   let endedAt = -1
-  const settled = waitFor(deploy.poll, { firstDelayMs: POLL_INTERVAL_MS, deadline, signal: controller.signal, what: 'waiting for the deploy of app 1' }).then(
+  const settled = waitFor(deploy.poll, {
+    firstDelayMs: POLL_INTERVAL_MS,
+    deadline,
+    signal: controller.signal,
+    what: 'waiting for the deploy of app 1',
+  }).then(
     (value) => ({ ok: true as const, value }),
     (error: unknown) => ({ ok: false as const, error }),
   )
@@ -75,7 +83,14 @@ function maxReadsPerMinute(reads: Read[], fromMs = 0): number {
   return most
 }
 
-const figures: { totalReads?: number; first30s?: number; steadyPerMinute?: number; maxGapMs?: number; timedOutAt?: string; detectionMs?: number } = {}
+const figures: {
+  totalReads?: number
+  first30s?: number
+  steadyPerMinute?: number
+  maxGapMs?: number
+  timedOutAt?: string
+  detectionMs?: number
+} = {}
 
 beforeEach(() => {
   vi.useFakeTimers({ fakeNodeBuiltins: true, now: Date.UTC(2025, 5, 2, 9, 0, 0) })
@@ -154,14 +169,22 @@ describe('a 30-minute deploy on a fake clock', () => {
     for (const read of reads) expect(read.start).toBeLessThan(deadlineAt)
     expect(deadlineAt - reads.at(-1)!.start).toBeLessThanOrEqual(POLL_CAP_MS) // the last status is at most one gap old
     expect(reads.length).toBeLessThanOrEqual((10 * MINUTE) / POLL_CAP_MS + 12)
-    figures.timedOutAt = endedAt === deadlineAt ? `ended at the 10-min deadline (timed-out, ${reads.length} reads)` : `ended ${deadlineAt - endedAt} ms before the 10-min deadline (timed-out, ${reads.length} reads)`
-    console.log(`10-minute deadline: ${reads.length} reads, ended ${endedAt} ms after the start (deadline ${deadlineAt} ms), last read ${deadlineAt - reads.at(-1)!.start} ms before it`)
+    figures.timedOutAt =
+      endedAt === deadlineAt
+        ? `ended at the 10-min deadline (timed-out, ${reads.length} reads)`
+        : `ended ${deadlineAt - endedAt} ms before the 10-min deadline (timed-out, ${reads.length} reads)`
+    console.log(
+      `10-minute deadline: ${reads.length} reads, ended ${endedAt} ms after the start (deadline ${deadlineAt} ms), last read ${deadlineAt - reads.at(-1)!.start} ms before it`,
+    )
   })
 
   it('deadlines that fall between two reads end the wait within the last-read lead of the deadline, never after it', async () => {
     const rows: string[] = []
     for (const offset of [500, 999, 1_001, 2_500, 3_158, 4_999]) {
-      const { outcome, reads, endedAt, deadlineAt } = await simulate({ doneAtMs: DEPLOY_MS, deadlineMs: 10 * MINUTE + offset })
+      const { outcome, reads, endedAt, deadlineAt } = await simulate({
+        doneAtMs: DEPLOY_MS,
+        deadlineMs: 10 * MINUTE + offset,
+      })
       expect(outcome.ok, `offset ${offset}`).toBe(false)
       expect((outcome as { error: unknown }).error, `offset ${offset}`).toBeInstanceOf(TimeoutError)
       expect(((outcome as { error: unknown }).error as TimeoutError).providerStatus).toBe('PROCESSING')
@@ -208,7 +231,9 @@ describe('a 30-minute deploy on a fake clock', () => {
     expect(Math.max(...idle)).toBeLessThanOrEqual(POLL_CAP_MS)
     expect(maxReadsPerMinute(reads, 30 * SECOND)).toBeLessThanOrEqual(READS_PER_MINUTE_BUDGET)
     expect(endedAt - DEPLOY_MS).toBeLessThanOrEqual(POLL_CAP_MS + 2 * latencyMs)
-    console.log(`with ${latencyMs} ms reads: ${reads.length} reads, longest idle gap ${Math.max(...idle)} ms, end seen ${endedAt - DEPLOY_MS} ms after it happened`)
+    console.log(
+      `with ${latencyMs} ms reads: ${reads.length} reads, longest idle gap ${Math.max(...idle)} ms, end seen ${endedAt - DEPLOY_MS} ms after it happened`,
+    )
   })
 
   it('a cancellation at minute 20 ends the wait at once, with the last status', async () => {

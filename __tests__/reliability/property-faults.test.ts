@@ -17,7 +17,22 @@ import path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, describe, it } from 'vitest'
 import { cleanupRuns, runAction, type ActionRun } from '../helpers/run-action.ts'
-import { checkInvariants, DEADLINE_MARGIN_MS, SIGNAL_MARGIN_MS, describeFailure, filesUnder, outsideDirs, placePayload, prepare, PROVIDERS, selectViolations, scenarioArb, type Provider, type RunFacts, type Scenario } from './property-model.ts'
+import {
+  checkInvariants,
+  DEADLINE_MARGIN_MS,
+  SIGNAL_MARGIN_MS,
+  describeFailure,
+  filesUnder,
+  outsideDirs,
+  placePayload,
+  prepare,
+  PROVIDERS,
+  selectViolations,
+  scenarioArb,
+  type Provider,
+  type RunFacts,
+  type Scenario,
+} from './property-model.ts'
 
 /** Fixed seeds, one per provider, so `npm test` generates the same cases every time. */
 const SEEDS: Record<Provider, number> = { qoder: 1201, kintone: 1202, 'huaweicloud-rts': 1203, aieev: 1204 }
@@ -54,7 +69,10 @@ export async function runCase(sc: Scenario): Promise<{ violations: string[]; rep
         inputs: prepared.inputs,
         kill: sc.sigtermAfterMs !== null ? { afterMs: sc.sigtermAfterMs, signal: 'SIGTERM' } : undefined,
         // Killed (and reported under [deadline]) 10 s past the limit the invariant allows.
-        timeoutMs: (sc.sigtermAfterMs !== null ? sc.sigtermAfterMs + SIGNAL_MARGIN_MS : prepared.timeoutMs + DEADLINE_MARGIN_MS) + 10_000,
+        timeoutMs:
+          (sc.sigtermAfterMs !== null
+            ? sc.sigtermAfterMs + SIGNAL_MARGIN_MS
+            : prepared.timeoutMs + DEADLINE_MARGIN_MS) + 10_000,
         prepare: async (dirs) => {
           const inputs = await placePayload(sc, prepared, dirs)
           payloadPath = path.resolve(dirs.workspace, inputs['payload-file'] ?? '')
@@ -68,7 +86,10 @@ export async function runCase(sc: Scenario): Promise<{ violations: string[]; rep
     const files = run
       ? {
           ...(await filesUnder(run.workspace, (file) => file === payloadPath)),
-          ...(await filesUnder(run.runnerTemp, (file) => file === payloadPath || file.includes('_runner_file_commands'))),
+          ...(await filesUnder(
+            run.runnerTemp,
+            (file) => file === payloadPath || file.includes('_runner_file_commands'),
+          )),
         }
       : {}
     const facts: RunFacts = { sc, run, runError, truth, prepared, files }
@@ -122,7 +143,9 @@ describe('property: no false success, no double write, no injected command, no l
         markInterruptAsFailure: false,
       })
       const seconds = ((performance.now() - started) / 1000).toFixed(1)
-      console.log(`[property ${provider}] seed=${seed} numRuns=${numRuns} cases run=${cases} (shrinking included) in ${seconds} s`)
+      console.log(
+        `[property ${provider}] seed=${seed} numRuns=${numRuns} cases run=${cases} (shrinking included) in ${seconds} s`,
+      )
       if (details.failed) {
         const lines = [
           `[property ${provider}] an invariant broke. Reproduce: FC_PROVIDER=${provider} FC_SEED=${seed} FC_PATH=${details.counterexamplePath ?? ''} npx vitest run __tests__/reliability/property-faults.test.ts`,

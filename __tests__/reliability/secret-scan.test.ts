@@ -60,7 +60,11 @@ const HUAWEI = {
   password: 'S3cret!"pass\\scan-hw',
   wrongPassword: 'huawei-scan-wrong-password-1',
 }
-const AIEEV = { key: 'aieev-scan-key-0123456789', wrongKey: 'aieev-scan-revoked-key-0000', env: ['scan-db-password-value-1', 'sk_live_scan_abcdefghijkl'] }
+const AIEEV = {
+  key: 'aieev-scan-key-0123456789',
+  wrongKey: 'aieev-scan-revoked-key-0000',
+  env: ['scan-db-password-value-1', 'sk_live_scan_abcdefghijkl'],
+}
 
 /** Every credential of the scan and every value derived from one, by name (dynamic ones are added per run). */
 const CREDENTIALS: Record<string, string> = {
@@ -108,7 +112,9 @@ afterAll(async () => {
   await github?.close()
   await cleanupRuns()
   const credentials = Object.keys(CREDENTIALS).length + DYNAMIC_KINDS.length
-  console.log(`secret scan: ${tally.runs} runs, ${credentials} credentials, ${tally.leaks} leaks${tally.failed.length > 0 ? ` (in: ${tally.failed.join('; ')})` : ''}`)
+  console.log(
+    `secret scan: ${tally.runs} runs, ${credentials} credentials, ${tally.leaks} leaks${tally.failed.length > 0 ? ` (in: ${tally.failed.join('; ')})` : ''}`,
+  )
 })
 
 /** An RTS emulator that can answer a request itself, from what the request carried (to echo a token it was sent). */
@@ -146,15 +152,33 @@ interface Kind {
   onWire(setup: Setup): string
 }
 
-const errorBody = (body: unknown) => ({ kind: 'status' as const, body: JSON.stringify(body), contentType: 'application/json' })
+const errorBody = (body: unknown) => ({
+  kind: 'status' as const,
+  body: JSON.stringify(body),
+  contentType: 'application/json',
+})
 
-function kintoneKind(name: string, credential: Record<string, string>, opts: { basic: boolean; wrong: Record<string, string>; rejectedHttpStatus: string; echo: Echo; derived: string[]; onWire: string }): Kind {
+function kintoneKind(
+  name: string,
+  credential: Record<string, string>,
+  opts: {
+    basic: boolean
+    wrong: Record<string, string>
+    rejectedHttpStatus: string
+    echo: Echo
+    derived: string[]
+    onWire: string
+  },
+): Kind {
   return {
     provider: 'kintone',
     name,
     async start() {
       const emu = new KintoneEmulator({
-        apiTokens: { [KINTONE.tokens[0]!]: { apps: [1, 2], appManagement: true }, [KINTONE.tokens[1]!]: { apps: [3], appManagement: true } },
+        apiTokens: {
+          [KINTONE.tokens[0]!]: { apps: [1, 2], appManagement: true },
+          [KINTONE.tokens[1]!]: { apps: [3], appManagement: true },
+        },
         users: { [KINTONE.user]: KINTONE.password },
         oauthTokens: [KINTONE.oauth],
         basicAuth: opts.basic ? BASIC : undefined,
@@ -162,7 +186,14 @@ function kintoneKind(name: string, credential: Record<string, string>, opts: { b
       })
       await emu.start()
       for (const app of [1, 2, 3]) emu.addApp(app, { revision: 5 })
-      const inputs = { provider: 'kintone', target: '1,2,3', 'base-url': emu.origin, 'poll-interval': '100ms', ...credential, ...(opts.basic ? { 'basic-auth': BASIC } : {}) }
+      const inputs = {
+        provider: 'kintone',
+        target: '1,2,3',
+        'base-url': emu.origin,
+        'poll-interval': '100ms',
+        ...credential,
+        ...(opts.basic ? { 'basic-auth': BASIC } : {}),
+      }
       return { emu, inputs, dynamic: () => [] }
     },
     wrong: opts.wrong,
@@ -177,12 +208,27 @@ const kintoneDeploy = '/k/v1/preview/app/deploy.json'
 const kintoneEcho = (status: number, code: string, message: string): Echo => ({
   name: `${status} ${code} quoting the credential`,
   arrange(setup) {
-    setup.emu.inject({ method: 'POST', path: kintoneDeploy, fault: { ...errorBody({ code, id: 'ScanEchoRequestId0001', message }), status } })
+    setup.emu.inject({
+      method: 'POST',
+      path: kintoneDeploy,
+      fault: { ...errorBody({ code, id: 'ScanEchoRequestId0001', message }), status },
+    })
     return String(status)
   },
 })
 
-function rtsKind(name: string, credential: Record<string, string>, opts: { wrong: Record<string, string>; rejectedHttpStatus?: string; echoes: Echo[]; derived: (emu: RtsEmulator) => string[]; onWire: (emu: RtsEmulator) => string; iamLogin?: boolean }): Kind {
+function rtsKind(
+  name: string,
+  credential: Record<string, string>,
+  opts: {
+    wrong: Record<string, string>
+    rejectedHttpStatus?: string
+    echoes: Echo[]
+    derived: (emu: RtsEmulator) => string[]
+    onWire: (emu: RtsEmulator) => string
+    iamLogin?: boolean
+  },
+): Kind {
   return {
     provider: 'huaweicloud-rts',
     name,
@@ -190,14 +236,22 @@ function rtsKind(name: string, credential: Record<string, string>, opts: { wrong
       const options: RtsEmulatorOptions = {
         projectId: HUAWEI.project,
         tokens: [HUAWEI.iamToken],
-        keys: { [HUAWEI.ak]: { sk: HUAWEI.sk }, [HUAWEI.tempAk]: { sk: HUAWEI.tempSk, securityToken: HUAWEI.securityToken } },
+        keys: {
+          [HUAWEI.ak]: { sk: HUAWEI.sk },
+          [HUAWEI.tempAk]: { sk: HUAWEI.tempSk, securityToken: HUAWEI.securityToken },
+        },
         users: [{ domain: HUAWEI.domain, name: HUAWEI.user, password: HUAWEI.password }],
         settleMs: 150,
       }
       const emu = new EchoingRtsEmulator(options)
       await emu.start()
       const dep = emu.seed()
-      const payload = { config_id: randomUUID(), status: 'IN_PROGRESS', action: 'UPDATE', input_values: { release: 'v2.0.0' } }
+      const payload = {
+        config_id: randomUUID(),
+        status: 'IN_PROGRESS',
+        action: 'UPDATE',
+        input_values: { release: 'v2.0.0' },
+      }
       const inputs = {
         provider: 'huaweicloud-rts',
         payload: JSON.stringify(payload),
@@ -226,7 +280,10 @@ const huaweiEcho = (what: string, credential: (req: RecordedRequest) => string |
     emu.echo = (req) => {
       if (req.method !== 'PUT') return undefined
       const message = `Incorrect IAM authentication information: ${what} ${credential(req) ?? '(none)'} is expired or invalid`
-      return { status: 401, body: { error_code: 'APIGW.0301', error_msg: message, request_id: 'scan0echo0request0id00000000000a' } }
+      return {
+        status: 401,
+        body: { error_code: 'APIGW.0301', error_msg: message, request_id: 'scan0echo0request0id00000000000a' },
+      }
     }
     return '401'
   },
@@ -244,7 +301,17 @@ const KINDS: Kind[] = [
       const emu = new QoderEmulator({ tokens: [QODER.pat] })
       await emu.start()
       const dep = emu.seed({ name: 'nightly-report', metadata: { owner: 'ops' } })
-      return { emu, inputs: { provider: 'qoder', payload: '{"name": "nightly-report-v2", "metadata": {"owner": "platform"}}', target: dep.id, token: QODER.pat, 'base-url': emu.origin }, dynamic: () => [] }
+      return {
+        emu,
+        inputs: {
+          provider: 'qoder',
+          payload: '{"name": "nightly-report-v2", "metadata": {"owner": "platform"}}',
+          target: dep.id,
+          token: QODER.pat,
+          'base-url': emu.origin,
+        },
+        dynamic: () => [],
+      }
     },
     wrong: { token: QODER.wrong },
     rejectedHttpStatus: '401',
@@ -252,7 +319,16 @@ const KINDS: Kind[] = [
       {
         name: '401 quoting the PAT',
         arrange(setup) {
-          setup.emu.inject({ method: 'POST', fault: { ...errorBody({ type: 'error', error: { type: 'authentication_error', message: `The token ${QODER.pat} has been revoked.` } }), status: 401 } })
+          setup.emu.inject({
+            method: 'POST',
+            fault: {
+              ...errorBody({
+                type: 'error',
+                error: { type: 'authentication_error', message: `The token ${QODER.pat} has been revoked.` },
+              }),
+              status: 401,
+            },
+          })
           return '401'
         },
       },
@@ -260,59 +336,99 @@ const KINDS: Kind[] = [
     derived: () => [`Bearer ${QODER.pat}`],
     onWire: () => `Bearer ${QODER.pat}`,
   },
-  kintoneKind('API tokens (two) + basic-auth', { token: KINTONE.tokens.join(',') }, {
-    basic: true,
-    wrong: { token: KINTONE.wrongToken },
-    rejectedHttpStatus: '400',
-    echo: kintoneEcho(400, 'GAIA_IA02', `The specified API token (${KINTONE.tokens[1]}) does not match the API token generated via an app.`),
-    derived: [`Basic ${b64(BASIC)}`, KINTONE.basicPassword],
-    onWire: KINTONE.tokens.join(','),
-  }),
-  kintoneKind('password + basic-auth', { username: KINTONE.user, password: KINTONE.password }, {
-    basic: true,
-    wrong: { password: KINTONE.wrongPassword },
-    rejectedHttpStatus: '401',
-    echo: kintoneEcho(401, 'CB_WA01', `Password authentication failed (X-Cybozu-Authorization: ${b64(`${KINTONE.user}:${KINTONE.password}`)}).`),
-    derived: [b64(`${KINTONE.user}:${KINTONE.password}`), `Basic ${b64(BASIC)}`],
-    onWire: b64(`${KINTONE.user}:${KINTONE.password}`),
-  }),
-  kintoneKind('OAuth token', { 'oauth-token': KINTONE.oauth }, {
-    basic: false,
-    wrong: { 'oauth-token': KINTONE.wrongOauth },
-    rejectedHttpStatus: '401',
-    echo: kintoneEcho(401, 'CB_OA01', `Cannot access protected resource: the access token ${KINTONE.oauth} has expired.`),
-    derived: [`Bearer ${KINTONE.oauth}`],
-    onWire: `Bearer ${KINTONE.oauth}`,
-  }),
-  rtsKind('AK/SK', { 'access-key': HUAWEI.ak, 'secret-key': HUAWEI.sk }, {
-    wrong: { 'secret-key': HUAWEI.wrongSk },
-    rejectedHttpStatus: '401',
-    echoes: [], // the secret key never goes over the wire: there is nothing a server could echo
-    derived: () => [],
-    onWire: () => `Access=${HUAWEI.ak}`,
-  }),
-  rtsKind('temporary AK/SK + security token', { 'access-key': HUAWEI.tempAk, 'secret-key': HUAWEI.tempSk, 'security-token': HUAWEI.securityToken }, {
-    wrong: { 'security-token': HUAWEI.wrongSecurityToken },
-    rejectedHttpStatus: '401',
-    echoes: [huaweiEcho('security token', (req) => header(req, 'x-security-token'))],
-    derived: () => [],
-    onWire: () => HUAWEI.securityToken,
-  }),
-  rtsKind('IAM token', { token: HUAWEI.iamToken }, {
-    wrong: { token: HUAWEI.wrongIamToken },
-    rejectedHttpStatus: '401',
-    echoes: [huaweiEcho('token', (req) => header(req, 'x-auth-token'))],
-    derived: () => [],
-    onWire: () => HUAWEI.iamToken,
-  }),
-  rtsKind('password login (IAM-issued token)', { username: HUAWEI.user, password: HUAWEI.password, domain: HUAWEI.domain }, {
-    iamLogin: true,
-    wrong: { password: HUAWEI.wrongPassword },
-    // IAM refuses the login before any RTS request: there is no update request, so no http-status.
-    echoes: [huaweiEcho('token', (req) => header(req, 'x-auth-token'))],
-    derived: (emu) => [...emu.issuedTokens],
-    onWire: (emu) => emu.issuedTokens[0] ?? 'an IAM-issued token',
-  }),
+  kintoneKind(
+    'API tokens (two) + basic-auth',
+    { token: KINTONE.tokens.join(',') },
+    {
+      basic: true,
+      wrong: { token: KINTONE.wrongToken },
+      rejectedHttpStatus: '400',
+      echo: kintoneEcho(
+        400,
+        'GAIA_IA02',
+        `The specified API token (${KINTONE.tokens[1]}) does not match the API token generated via an app.`,
+      ),
+      derived: [`Basic ${b64(BASIC)}`, KINTONE.basicPassword],
+      onWire: KINTONE.tokens.join(','),
+    },
+  ),
+  kintoneKind(
+    'password + basic-auth',
+    { username: KINTONE.user, password: KINTONE.password },
+    {
+      basic: true,
+      wrong: { password: KINTONE.wrongPassword },
+      rejectedHttpStatus: '401',
+      echo: kintoneEcho(
+        401,
+        'CB_WA01',
+        `Password authentication failed (X-Cybozu-Authorization: ${b64(`${KINTONE.user}:${KINTONE.password}`)}).`,
+      ),
+      derived: [b64(`${KINTONE.user}:${KINTONE.password}`), `Basic ${b64(BASIC)}`],
+      onWire: b64(`${KINTONE.user}:${KINTONE.password}`),
+    },
+  ),
+  kintoneKind(
+    'OAuth token',
+    { 'oauth-token': KINTONE.oauth },
+    {
+      basic: false,
+      wrong: { 'oauth-token': KINTONE.wrongOauth },
+      rejectedHttpStatus: '401',
+      echo: kintoneEcho(
+        401,
+        'CB_OA01',
+        `Cannot access protected resource: the access token ${KINTONE.oauth} has expired.`,
+      ),
+      derived: [`Bearer ${KINTONE.oauth}`],
+      onWire: `Bearer ${KINTONE.oauth}`,
+    },
+  ),
+  rtsKind(
+    'AK/SK',
+    { 'access-key': HUAWEI.ak, 'secret-key': HUAWEI.sk },
+    {
+      wrong: { 'secret-key': HUAWEI.wrongSk },
+      rejectedHttpStatus: '401',
+      echoes: [], // the secret key never goes over the wire: there is nothing a server could echo
+      derived: () => [],
+      onWire: () => `Access=${HUAWEI.ak}`,
+    },
+  ),
+  rtsKind(
+    'temporary AK/SK + security token',
+    { 'access-key': HUAWEI.tempAk, 'secret-key': HUAWEI.tempSk, 'security-token': HUAWEI.securityToken },
+    {
+      wrong: { 'security-token': HUAWEI.wrongSecurityToken },
+      rejectedHttpStatus: '401',
+      echoes: [huaweiEcho('security token', (req) => header(req, 'x-security-token'))],
+      derived: () => [],
+      onWire: () => HUAWEI.securityToken,
+    },
+  ),
+  rtsKind(
+    'IAM token',
+    { token: HUAWEI.iamToken },
+    {
+      wrong: { token: HUAWEI.wrongIamToken },
+      rejectedHttpStatus: '401',
+      echoes: [huaweiEcho('token', (req) => header(req, 'x-auth-token'))],
+      derived: () => [],
+      onWire: () => HUAWEI.iamToken,
+    },
+  ),
+  rtsKind(
+    'password login (IAM-issued token)',
+    { username: HUAWEI.user, password: HUAWEI.password, domain: HUAWEI.domain },
+    {
+      iamLogin: true,
+      wrong: { password: HUAWEI.wrongPassword },
+      // IAM refuses the login before any RTS request: there is no update request, so no http-status.
+      echoes: [huaweiEcho('token', (req) => header(req, 'x-auth-token'))],
+      derived: (emu) => [...emu.issuedTokens],
+      onWire: (emu) => emu.issuedTokens[0] ?? 'an IAM-issued token',
+    },
+  ),
   {
     provider: 'aieev',
     name: 'API key + env var values',
@@ -320,11 +436,24 @@ const KINDS: Kind[] = [
       const emu = new AieevEmulator({ keys: [AIEEV.key], startMs: 150, getIncludesSettings: true })
       await emu.start()
       const endpoint = emu.seed()
-      const payload = { container_port: 9090, container_env_vars: [{ key: 'DB_PASSWORD', value: AIEEV.env[0] }, { key: 'API_SECRET', value: AIEEV.env[1] }] }
+      const payload = {
+        container_port: 9090,
+        container_env_vars: [
+          { key: 'DB_PASSWORD', value: AIEEV.env[0] },
+          { key: 'API_SECRET', value: AIEEV.env[1] },
+        ],
+      }
       const existing = (endpoint.container_env_vars ?? []).map((v) => v.value).filter((v) => v.length >= 8)
       return {
         emu,
-        inputs: { provider: 'aieev', payload: JSON.stringify(payload), target: endpoint.endpoint_id, token: AIEEV.key, 'base-url': emu.origin, 'poll-interval': '100ms' },
+        inputs: {
+          provider: 'aieev',
+          payload: JSON.stringify(payload),
+          target: endpoint.endpoint_id,
+          token: AIEEV.key,
+          'base-url': emu.origin,
+          'poll-interval': '100ms',
+        },
         dynamic: () => existing,
       }
     },
@@ -334,14 +463,25 @@ const KINDS: Kind[] = [
       {
         name: '401 quoting the API key',
         arrange(setup) {
-          setup.emu.inject({ method: 'PATCH', fault: { ...errorBody({ detail: `Invalid API key: ${AIEEV.key}` }), status: 401 } })
+          setup.emu.inject({
+            method: 'PATCH',
+            fault: { ...errorBody({ detail: `Invalid API key: ${AIEEV.key}` }), status: 401 },
+          })
           return '401'
         },
       },
       {
         name: '422 quoting an env var value (FastAPI/Pydantic `input`)',
         arrange(setup) {
-          const detail = [{ type: 'string_too_long', loc: ['body', 'container_env_vars', 1, 'value'], msg: `String should have at most 16 characters, got ${AIEEV.env[1]}`, input: AIEEV.env[1], ctx: { max_length: 16 } }]
+          const detail = [
+            {
+              type: 'string_too_long',
+              loc: ['body', 'container_env_vars', 1, 'value'],
+              msg: `String should have at most 16 characters, got ${AIEEV.env[1]}`,
+              input: AIEEV.env[1],
+              ctx: { max_length: 16 },
+            },
+          ]
           setup.emu.inject({ method: 'PATCH', fault: { ...errorBody({ detail }), status: 422 } })
           return '422'
         },
@@ -354,8 +494,17 @@ const KINDS: Kind[] = [
 
 type Mode = { mode: 'success' } | { mode: 'rejected' } | { mode: 'echoed'; echo: Echo } | { mode: 'dry-run' }
 const CASES = KINDS.flatMap((kind) => {
-  const modes: Mode[] = [{ mode: 'success' }, { mode: 'rejected' }, ...kind.echoes.map((echo) => ({ mode: 'echoed' as const, echo })), { mode: 'dry-run' }]
-  return modes.map((mode) => ({ kind, mode, title: `${kind.provider} · ${kind.name} · ${mode.mode === 'echoed' ? `provider answer ${mode.echo.name}` : mode.mode}` }))
+  const modes: Mode[] = [
+    { mode: 'success' },
+    { mode: 'rejected' },
+    ...kind.echoes.map((echo) => ({ mode: 'echoed' as const, echo })),
+    { mode: 'dry-run' },
+  ]
+  return modes.map((mode) => ({
+    kind,
+    mode,
+    title: `${kind.provider} · ${kind.name} · ${mode.mode === 'echoed' ? `provider answer ${mode.echo.name}` : mode.mode}`,
+  }))
 })
 
 /** The credential inputs the action was given in this run (as the runner sets them), each of which must be masked. */
@@ -373,7 +522,11 @@ describe.concurrent('secret scan, debug logging on', () => {
     if (mode.mode === 'dry-run') inputs['dry-run'] = 'true'
     let dynamic: string[]
     try {
-      result = await runAction({ inputs, env: { ACTIONS_STEP_DEBUG: 'true', GITHUB_API_URL: github.apiUrl }, timeoutMs: 20_000 })
+      result = await runAction({
+        inputs,
+        env: { ACTIONS_STEP_DEBUG: 'true', GITHUB_API_URL: github.apiUrl },
+        timeoutMs: 20_000,
+      })
       dynamic = setup.dynamic()
     } finally {
       await setup.emu.close()
@@ -383,7 +536,9 @@ describe.concurrent('secret scan, debug logging on', () => {
     const named = { ...CREDENTIALS }
     dynamic.forEach((value, i) => (named[`${DYNAMIC_KINDS[kind.provider === 'aieev' ? 1 : 0]} #${i + 1}`] = value))
     const values = Object.values(named)
-    const leaks = findLeaks(result, values).map((leak) => leak.replace(/secret #(\d+)/, (_, n: string) => `${Object.keys(named)[Number(n) - 1]}`))
+    const leaks = findLeaks(result, values).map((leak) =>
+      leak.replace(/secret #(\d+)/, (_, n: string) => `${Object.keys(named)[Number(n) - 1]}`),
+    )
     tally.runs++
     tally.leaks += leaks.length
     if (leaks.length > 0) tally.failed.push(`${kind.provider} ${kind.name} ${mode.mode}: ${leaks.length}`)
@@ -395,9 +550,15 @@ describe.concurrent('secret scan, debug logging on', () => {
       expect(result.code, result.stdout.slice(-2_000)).toBe(0)
       expect(o.status).toBe('succeeded')
       const wire = setup.emu.requests.map((r) => JSON.stringify(r.headers))
-      expect(wire.some((h) => h.includes(kind.onWire(setup))), 'the credential went over the wire').toBe(true)
+      expect(
+        wire.some((h) => h.includes(kind.onWire(setup))),
+        'the credential went over the wire',
+      ).toBe(true)
       for (const value of kind.derived(setup)) {
-        expect(result.commands.some((c) => c.command === 'add-mask' && c.message === value), `derived value masked: ${value.slice(0, 12)}…`).toBe(true)
+        expect(
+          result.commands.some((c) => c.command === 'add-mask' && c.message === value),
+          `derived value masked: ${value.slice(0, 12)}…`,
+        ).toBe(true)
       }
     } else if (mode.mode === 'dry-run') {
       expect(result.code, result.stdout.slice(-2_000)).toBe(0)
@@ -417,7 +578,10 @@ describe.concurrent('secret scan, debug logging on', () => {
     if (mode.mode === 'dry-run') expect(o['github-deployment-id']).toBeUndefined()
     else expect(o['github-deployment-id']).toMatch(/^\d+$/)
     // Every credential input given is masked before any other line is written.
-    const given = [...CREDENTIAL_INPUTS.map((name) => inputs[name]).filter((v): v is string => v !== undefined && v !== ''), FAKE_GITHUB_TOKEN]
+    const given = [
+      ...CREDENTIAL_INPUTS.map((name) => inputs[name]).filter((v): v is string => v !== undefined && v !== ''),
+      FAKE_GITHUB_TOKEN,
+    ]
     const lines = result.stdout.split('\n')
     const firstOther = lines.findIndex((line) => line !== '' && !line.startsWith('::add-mask::'))
     for (const value of given) {

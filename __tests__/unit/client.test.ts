@@ -9,9 +9,23 @@ import https from 'node:https'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { describe, expect, it, vi, type TestContext } from 'vitest'
-import { ApiClient, parseRetryAfter, type ClientOptions, type Logger, type OutgoingRequest, type RequestSpec } from '../../src/http/client.js'
+import {
+  ApiClient,
+  parseRetryAfter,
+  type ClientOptions,
+  type Logger,
+  type OutgoingRequest,
+  type RequestSpec,
+} from '../../src/http/client.js'
 import { Deadline } from '../../src/deadline.js'
-import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../../src/errors.js'
+import {
+  ApiError,
+  CancelledError,
+  DeployPatchError,
+  NetworkError,
+  ResponseError,
+  TimeoutError,
+} from '../../src/errors.js'
 import { Emulator, startCatcher, type RecordedRequest, type Reply } from '../emulators/base.ts'
 import { freePort, startTinyServer, type TinyServer } from '../helpers/tiny-server.ts'
 import { selfSignedCertificate } from '../helpers/test-cert.ts'
@@ -86,9 +100,22 @@ async function setup(ctx: TestContext): Promise<Setup> {
   return s
 }
 
-const read = (extra: Partial<RequestSpec> = {}): RequestSpec => ({ method: 'GET', path: '/items/1', replay: 'safe', what: 'read item 1', ...extra })
+const read = (extra: Partial<RequestSpec> = {}): RequestSpec => ({
+  method: 'GET',
+  path: '/items/1',
+  replay: 'safe',
+  what: 'read item 1',
+  ...extra,
+})
 /** A write that must never be applied twice: no idempotency key. */
-const unsafeWrite = (extra: Partial<RequestSpec> = {}): RequestSpec => ({ method: 'POST', path: '/items/1/deploy', body: { version: 2 }, replay: 'unsafe', what: 'deploy item 1', ...extra })
+const unsafeWrite = (extra: Partial<RequestSpec> = {}): RequestSpec => ({
+  method: 'POST',
+  path: '/items/1/deploy',
+  body: { version: 2 },
+  replay: 'unsafe',
+  what: 'deploy item 1',
+  ...extra,
+})
 /** A write with an idempotency key: resending it is harmless. */
 const safeWrite = (extra: Partial<RequestSpec> = {}): RequestSpec => ({
   method: 'PUT',
@@ -119,10 +146,21 @@ function gaps(requests: { at: number }[]): number[] {
 describe('successful answers', () => {
   it('parses a 2xx JSON body, picks up the request id, and sends what the caller asked for', async (ctx) => {
     const s = await setup(ctx)
-    s.api.reply = () => ({ status: 200, body: { id: 'abc', n: 1, tags: ['a'] }, headers: { 'x-request-id': 'req-123' } })
+    s.api.reply = () => ({
+      status: 200,
+      body: { id: 'abc', n: 1, tags: ['a'] },
+      headers: { 'x-request-id': 'req-123' },
+    })
     const client = s.client({ baseUrl: new URL(`${s.api.origin}/api/v1/`), userAgent: 'deploy-patch-test/1' })
 
-    const res = await client.request(read({ query: [['view', 'full details'], ['a', 'b&c']] }))
+    const res = await client.request(
+      read({
+        query: [
+          ['view', 'full details'],
+          ['a', 'b&c'],
+        ],
+      }),
+    )
 
     expect(res.status).toBe(200)
     expect(res.json).toEqual({ id: 'abc', n: 1, tags: ['a'] })
@@ -140,7 +178,7 @@ describe('successful answers', () => {
     expect(wire!.body).toBe('')
   })
 
-  it('sends a write body as JSON with its content type and the caller\'s headers', async (ctx) => {
+  it("sends a write body as JSON with its content type and the caller's headers", async (ctx) => {
     const s = await setup(ctx)
     s.api.reply = (req) => ({ status: 201, body: { received: JSON.parse(req.body) as unknown } })
 
@@ -159,7 +197,10 @@ describe('successful answers', () => {
   it.for<[string, Reply]>([
     ['204 without a body', { status: 204 }],
     ['200 with an empty body', { status: 200, text: '' }],
-    ['200 application/json with an empty body', { status: 200, text: '', headers: { 'content-type': 'application/json' } }],
+    [
+      '200 application/json with an empty body',
+      { status: 200, text: '', headers: { 'content-type': 'application/json' } },
+    ],
   ])('resolves a %s with json undefined', async ([_name, reply], ctx) => {
     const s = await setup(ctx)
     s.api.reply = () => reply
@@ -171,27 +212,33 @@ describe('successful answers', () => {
     expect(s.api.requests).toHaveLength(1)
   })
 
-  it.for(['x-request-id', 'request-id', 'x-openstack-request-id', 'x-compute-request-id', 'x-amzn-requestid'])('reads the request id from %s', async (header, ctx) => {
-    const s = await setup(ctx)
-    s.api.reply = () => ({ status: 200, body: {}, headers: { [header]: 'rid-42' } })
-    const res = await s.client().request(read())
-    expect(res.requestId).toBe('rid-42')
-  })
+  it.for(['x-request-id', 'request-id', 'x-openstack-request-id', 'x-compute-request-id', 'x-amzn-requestid'])(
+    'reads the request id from %s',
+    async (header, ctx) => {
+      const s = await setup(ctx)
+      s.api.reply = () => ({ status: 200, body: {}, headers: { [header]: 'rid-42' } })
+      const res = await s.client().request(read())
+      expect(res.requestId).toBe('rid-42')
+    },
+  )
 })
 
 describe('retries', () => {
-  it.for([408, 429, 500, 502, 503, 504])('retries a read answered %i, then resolves; one request per attempt', async (status, ctx) => {
-    const s = await setup(ctx)
-    s.api.inject({ fault: { kind: 'status', status }, times: 2 })
-    const res = await s.client().request(read())
-    expect(res.status).toBe(200)
-    expect(s.api.requests).toHaveLength(3)
-    expect(s.api.requests.every((r) => r.method === 'GET' && r.path === '/items/1')).toBe(true)
-    expect(s.lines.info).toHaveLength(2)
-    expect(s.lines.info[0]).toContain(`HTTP ${status}`)
-    expect(s.lines.info[0]).toContain('Retry 1 of 3')
-    expect(s.lines.info[1]).toContain('Retry 2 of 3')
-  })
+  it.for([408, 429, 500, 502, 503, 504])(
+    'retries a read answered %i, then resolves; one request per attempt',
+    async (status, ctx) => {
+      const s = await setup(ctx)
+      s.api.inject({ fault: { kind: 'status', status }, times: 2 })
+      const res = await s.client().request(read())
+      expect(res.status).toBe(200)
+      expect(s.api.requests).toHaveLength(3)
+      expect(s.api.requests.every((r) => r.method === 'GET' && r.path === '/items/1')).toBe(true)
+      expect(s.lines.info).toHaveLength(2)
+      expect(s.lines.info[0]).toContain(`HTTP ${status}`)
+      expect(s.lines.info[0]).toContain('Retry 1 of 3')
+      expect(s.lines.info[1]).toContain('Retry 2 of 3')
+    },
+  )
 
   it('retries a safe write with the same body and idempotency key', async (ctx) => {
     const s = await setup(ctx)
@@ -206,15 +253,18 @@ describe('retries', () => {
   // Issue 12 (was: "resends an unsafe write answered 408/429/503"): a gateway answers these after
   // the backend acted (an upstream reset), so the client no longer resends blindly; the caller
   // (writeOnce) reads first, and gets the Retry-After to wait before any resend.
-  it.for([408, 429, 503])('does not resend an unsafe write answered %i: maybe applied, with the Retry-After for the caller', async (status, ctx) => {
-    const s = await setup(ctx)
-    s.api.inject({ fault: { kind: 'status', status, retryAfter: '2' } })
-    const error = await rejectionOf(s.client().request(unsafeWrite()))
-    expect(error).toBeInstanceOf(ApiError)
-    expect((error as ApiError).maybeApplied).toBe(true)
-    expect((error as ApiError).retryAfterMs).toBe(2_000)
-    expect(s.api.requests).toHaveLength(1)
-  })
+  it.for([408, 429, 503])(
+    'does not resend an unsafe write answered %i: maybe applied, with the Retry-After for the caller',
+    async (status, ctx) => {
+      const s = await setup(ctx)
+      s.api.inject({ fault: { kind: 'status', status, retryAfter: '2' } })
+      const error = await rejectionOf(s.client().request(unsafeWrite()))
+      expect(error).toBeInstanceOf(ApiError)
+      expect((error as ApiError).maybeApplied).toBe(true)
+      expect((error as ApiError).retryAfterMs).toBe(2_000)
+      expect(s.api.requests).toHaveLength(1)
+    },
+  )
 
   // BUG (src/http/client.ts, request(): `if (!RETRYABLE_STATUSES.has(response.status)) throw failure`
   // applies to every request regardless of `spec.replay`). A 500, or a gateway's 502/504, answers a
@@ -241,7 +291,12 @@ describe('retries', () => {
     s.api.inject({ fault: { kind: 'status', status: 503, body: '{"error":"try later"}' }, times: Infinity })
     const error = await rejectionOf(s.client({ maxRetries: 2 }).request(read()))
     expect(error).toBeInstanceOf(ApiError)
-    expect(error).toMatchObject({ httpStatus: 503, errorType: 'http-503', status: 'failed', body: '{"error":"try later"}' })
+    expect(error).toMatchObject({
+      httpStatus: 503,
+      errorType: 'http-503',
+      status: 'failed',
+      body: '{"error":"try later"}',
+    })
     expect(error.message).toBe('Could not read item 1: HTTP 503: {"error":"try later"} (gave up after 2 retries).')
     expect(s.api.requests).toHaveLength(3)
   })
@@ -277,13 +332,18 @@ describe('retries', () => {
     let server: Promise<TinyServer> | undefined
     // The first attempt is refused; the server appears during the (500 ms) backoff.
     s.onInfo = () => {
-      server ??= startTinyServer((_req, res) => {
-        res.writeHead(201, { 'content-type': 'application/json' })
-        res.end('{"id":"d-1"}')
-      }, { port })
+      server ??= startTinyServer(
+        (_req, res) => {
+          res.writeHead(201, { 'content-type': 'application/json' })
+          res.end('{"id":"d-1"}')
+        },
+        { port },
+      )
     }
     s.later(async () => (await server)?.close())
-    const res = await s.client({ baseUrl: new URL(`http://127.0.0.1:${port}`), random: () => 0.5 }).request(unsafeWrite())
+    const res = await s
+      .client({ baseUrl: new URL(`http://127.0.0.1:${port}`), random: () => 0.5 })
+      .request(unsafeWrite())
     expect(res).toMatchObject({ status: 201, json: { id: 'd-1' } })
     const tiny = await server!
     expect(tiny.requests).toHaveLength(1)
@@ -294,10 +354,14 @@ describe('retries', () => {
   it('gives up on a port that keeps refusing with a NetworkError (not applied)', async (ctx) => {
     const s = await setup(ctx)
     const port = await freePort()
-    const error = await rejectionOf(s.client({ baseUrl: new URL(`http://127.0.0.1:${port}`), maxRetries: 2 }).request(unsafeWrite()))
+    const error = await rejectionOf(
+      s.client({ baseUrl: new URL(`http://127.0.0.1:${port}`), maxRetries: 2 }).request(unsafeWrite()),
+    )
     expect(error).toBeInstanceOf(NetworkError)
     expect(error).toMatchObject({ code: 'ECONNREFUSED', maybeApplied: false, errorType: 'network' })
-    expect(error.message).toBe('Could not deploy item 1: the connection was refused (ECONNREFUSED) (gave up after 2 retries).')
+    expect(error.message).toBe(
+      'Could not deploy item 1: the connection was refused (ECONNREFUSED) (gave up after 2 retries).',
+    )
     expect(s.lines.info).toHaveLength(2)
   })
 
@@ -368,7 +432,9 @@ describe.concurrent('timing: Retry-After, backoff, timeouts, deadline, cancellat
     expect(Date.now() - started).toBeLessThan(4_000) // it did not wait for 120 s, nor for the 5 s deadline
     expect(error).toBeInstanceOf(ApiError)
     expect((error as ApiError).httpStatus).toBe(503)
-    expect(error.message).toMatch(/^Could not read item 1: HTTP 503: .*\(no retry: the server asked to wait 2m, the step's timeout leaves \d+(\.\d)?s\)\.$/)
+    expect(error.message).toMatch(
+      /^Could not read item 1: HTTP 503: .*\(no retry: the server asked to wait 2m, the step's timeout leaves \d+(\.\d)?s\)\.$/,
+    )
     expect(s.api.requests).toHaveLength(1)
   })
 
@@ -391,7 +457,9 @@ describe.concurrent('timing: Retry-After, backoff, timeouts, deadline, cancellat
     s.onInfo = (line) => {
       if (line.includes('Retry 6 of')) s.controller.abort()
     }
-    const error = await rejectionOf(s.client({ maxRetries: 10, random: () => draws.shift() ?? 0, deadline: new Deadline(60_000) }).request(read()))
+    const error = await rejectionOf(
+      s.client({ maxRetries: 10, random: () => draws.shift() ?? 0, deadline: new Deadline(60_000) }).request(read()),
+    )
     expect(error).toBeInstanceOf(CancelledError)
     expect(s.lines.info[4]).toMatch(/Retry 5 of 10 in 0ms\.$/)
     expect(s.lines.info[5]).toMatch(/Retry 6 of 10 in 30s\.$/)
@@ -443,7 +511,9 @@ describe.concurrent('timing: Retry-After, backoff, timeouts, deadline, cancellat
     expect(Date.now() - started).toBeGreaterThanOrEqual(500 - SLACK_MS)
     expect(error).toBeInstanceOf(TimeoutError)
     expect(error).toMatchObject({ status: 'timed-out', errorType: 'timeout' })
-    expect(error.message).toBe(`The step's timeout (500ms) passed while waiting to ${spec.what}. Raise 'timeout' if this provider needs longer.`)
+    expect(error.message).toBe(
+      `The step's timeout (500ms) passed while waiting to ${spec.what}. Raise 'timeout' if this provider needs longer.`,
+    )
     expect(s.api.requests).toHaveLength(1)
   })
 
@@ -525,7 +595,13 @@ describe.concurrent('timing: Retry-After, backoff, timeouts, deadline, cancellat
     setTimeout(() => s.controller.abort(), 50)
     const outcome = s.client({ authorize, requestTimeoutMs: 10_000 }).request(unsafeWrite())
     outcome.catch(() => {})
-    const first = await Promise.race([outcome.then(() => 'resolved', (error: unknown) => error), delay(2_000, 'still waiting 2 s after the abort')])
+    const first = await Promise.race([
+      outcome.then(
+        () => 'resolved',
+        (error: unknown) => error,
+      ),
+      delay(2_000, 'still waiting 2 s after the abort'),
+    ])
     expect(first).toBeInstanceOf(CancelledError)
     expect(s.api.requests).toHaveLength(0)
   })
@@ -548,7 +624,12 @@ describe('TLS and proxy failures that no retry can mend', () => {
     const { port } = server.address() as AddressInfo
     const error = await rejectionOf(s.client({ baseUrl: new URL(`https://127.0.0.1:${port}`) }).request(unsafeWrite()))
     expect(error).toBeInstanceOf(NetworkError)
-    expect(error).toMatchObject({ code: 'DEPTH_ZERO_SELF_SIGNED_CERT', maybeApplied: false, permanent: true, errorType: 'network' })
+    expect(error).toMatchObject({
+      code: 'DEPTH_ZERO_SELF_SIGNED_CERT',
+      maybeApplied: false,
+      permanent: true,
+      errorType: 'network',
+    })
     expect(error.message).toBe(
       "Could not deploy item 1: the server's TLS certificate is not trusted (DEPTH_ZERO_SELF_SIGNED_CERT: self-signed certificate). Check 'base-url'; if the API uses a private certificate authority, give the runner its certificate with NODE_EXTRA_CA_CERTS.",
     )
@@ -559,7 +640,8 @@ describe('TLS and proxy failures that no retry can mend', () => {
 
   /** Send this test's requests through the proxy at `url` (restored when the test ends). */
   function useProxy(s: Setup, url: string): void {
-    for (const [name, value] of Object.entries({ HTTPS_PROXY: url, https_proxy: url, NO_PROXY: '', no_proxy: '' })) vi.stubEnv(name, value)
+    for (const [name, value] of Object.entries({ HTTPS_PROXY: url, https_proxy: url, NO_PROXY: '', no_proxy: '' }))
+      vi.stubEnv(name, value)
     s.later(() => vi.unstubAllEnvs())
   }
 
@@ -586,7 +668,9 @@ describe('TLS and proxy failures that no retry can mend', () => {
     const connects = await refusingProxy(s, 403)
     const error = await rejectionOf(s.client(viaProxy).request(unsafeWrite()))
     expect(error).toMatchObject({ code: 'EPROXY', maybeApplied: false, permanent: true })
-    expect(error.message).toBe('Could not deploy item 1: the proxy (HTTPS_PROXY) refused to open a tunnel to api.deploy-patch.test (HTTP 403); allow api.deploy-patch.test at the proxy, or list it in NO_PROXY.')
+    expect(error.message).toBe(
+      'Could not deploy item 1: the proxy (HTTPS_PROXY) refused to open a tunnel to api.deploy-patch.test (HTTP 403); allow api.deploy-patch.test at the proxy, or list it in NO_PROXY.',
+    )
     expect(connects).toEqual(['api.deploy-patch.test:443'])
   })
 
@@ -594,7 +678,9 @@ describe('TLS and proxy failures that no retry can mend', () => {
     const s = await setup(ctx)
     const connects = await refusingProxy(s, 407)
     const error = await rejectionOf(s.client(viaProxy).request(read()))
-    expect(error.message).toBe('Could not read item 1: the proxy (HTTPS_PROXY) asks for credentials (HTTP 407); put them in the proxy URL, as http://user:password@proxy:port.')
+    expect(error.message).toBe(
+      'Could not read item 1: the proxy (HTTPS_PROXY) asks for credentials (HTTP 407); put them in the proxy URL, as http://user:password@proxy:port.',
+    )
     expect(connects).toHaveLength(1)
   })
 
@@ -614,7 +700,9 @@ describe('TLS and proxy failures that no retry can mend', () => {
     useProxy(s, url)
     const error = await rejectionOf(s.client({ ...viaProxy, maxRetries: 1 }).request(unsafeWrite()))
     expect(error).toMatchObject({ code: 'EPROXY', maybeApplied: false })
-    expect(error.message).toMatch(/^Could not deploy item 1: the proxy \(HTTPS_PROXY\) could not be reached \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) \(gave up after 1 retry\)\.$/)
+    expect(error.message).toMatch(
+      /^Could not deploy item 1: the proxy \(HTTPS_PROXY\) could not be reached \(connect ECONNREFUSED 127\.0\.0\.1:\d+\) \(gave up after 1 retry\)\.$/,
+    )
   })
 })
 
@@ -651,7 +739,9 @@ describe('bodies that cannot be used', () => {
     const error = await rejectionOf(s.client({ maxRetries: 1 }).request(read()))
     expect(error).toBeInstanceOf(ResponseError)
     expect(error).toMatchObject({ errorType: 'invalid-response', httpStatus: 200 })
-    expect(error.message).toBe('Could not read item 1: HTTP 200 answered with text/html, not JSON (gave up after 1 retry).')
+    expect(error.message).toBe(
+      'Could not read item 1: HTTP 200 answered with text/html, not JSON (gave up after 1 retry).',
+    )
     expect(s.api.requests).toHaveLength(2)
   })
 
@@ -669,7 +759,9 @@ describe('bodies that cannot be used', () => {
     const error = await rejectionOf(s.client().request(unsafeWrite()))
     expect(error).toBeInstanceOf(NetworkError)
     expect(error).toMatchObject({ maybeApplied: true, code: 'ETRUNCATED' })
-    expect(error.message).toBe('Could not deploy item 1: the connection closed before the whole answer arrived (HTTP 200).')
+    expect(error.message).toBe(
+      'Could not deploy item 1: the connection closed before the whole answer arrived (HTTP 200).',
+    )
     expect(s.api.requests).toHaveLength(1)
   })
 
@@ -716,10 +808,14 @@ describe('redirects', () => {
     const catcher = await startCatcher()
     s.later(() => catcher.close())
     s.api.inject({ fault: { kind: 'redirect', location: `${catcher.origin}/steal`, status: 307 } })
-    const error = await rejectionOf(s.client({ authorize: (r) => void (r.headers.authorization = 'Bearer secret') }).request(spec))
+    const error = await rejectionOf(
+      s.client({ authorize: (r) => void (r.headers.authorization = 'Bearer secret') }).request(spec),
+    )
     expect(error).toBeInstanceOf(ResponseError)
     expect(error).toMatchObject({ errorType: 'redirect', httpStatus: 307 })
-    expect(error.message).toBe(`Could not ${spec.what}: the server answered HTTP 307 redirecting to ${catcher.origin}; writes are never redirected. Check 'base-url'.`)
+    expect(error.message).toBe(
+      `Could not ${spec.what}: the server answered HTTP 307 redirecting to ${catcher.origin}; writes are never redirected. Check 'base-url'.`,
+    )
     expect(s.api.requests).toHaveLength(1)
     expect(catcher.requests).toHaveLength(0)
   })
@@ -735,18 +831,25 @@ describe('redirects', () => {
   it.for<[string, (origin: string) => string]>([
     ['an absolute URL', (origin: string) => `${origin}/steal`],
     ['a protocol-relative URL', (origin: string) => `//${new URL(origin).host}/steal`],
-  ])('refuses a read redirected to another origin by %s; the other origin receives nothing', async ([_name, location], ctx) => {
-    const s = await setup(ctx)
-    const catcher = await startCatcher()
-    s.later(() => catcher.close())
-    s.api.inject({ fault: { kind: 'redirect', location: location(catcher.origin), status: 302 } })
-    const error = await rejectionOf(s.client({ authorize: (r) => void (r.headers.authorization = 'Bearer secret') }).request(read()))
-    expect(error).toBeInstanceOf(ResponseError)
-    expect(error).toMatchObject({ errorType: 'redirect', httpStatus: 302 })
-    expect(error.message).toBe(`Could not read item 1: the server answered HTTP 302 redirecting to ${catcher.origin}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`)
-    expect(catcher.requests).toHaveLength(0)
-    expect(s.api.requests).toHaveLength(1)
-  })
+  ])(
+    'refuses a read redirected to another origin by %s; the other origin receives nothing',
+    async ([_name, location], ctx) => {
+      const s = await setup(ctx)
+      const catcher = await startCatcher()
+      s.later(() => catcher.close())
+      s.api.inject({ fault: { kind: 'redirect', location: location(catcher.origin), status: 302 } })
+      const error = await rejectionOf(
+        s.client({ authorize: (r) => void (r.headers.authorization = 'Bearer secret') }).request(read()),
+      )
+      expect(error).toBeInstanceOf(ResponseError)
+      expect(error).toMatchObject({ errorType: 'redirect', httpStatus: 302 })
+      expect(error.message).toBe(
+        `Could not read item 1: the server answered HTTP 302 redirecting to ${catcher.origin}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`,
+      )
+      expect(catcher.requests).toHaveLength(0)
+      expect(s.api.requests).toHaveLength(1)
+    },
+  )
 
   it.for<[string, (origin: string) => string]>([
     ['a relative location', () => '/v2/items/1'],
@@ -779,15 +882,17 @@ describe('authorize hook', () => {
     s.api.inject({ fault: { kind: 'status', status: 503 }, times: 2 })
     const seen: { method: string; url: string; body: string }[] = []
     let attempt = 0
-    const res = await s.client({
-      authorize: async (request) => {
-        await delay(1)
-        seen.push({ method: request.method, url: request.url.href, body: request.body })
-        attempt += 1
-        request.headers['x-attempt'] = String(attempt)
-        request.headers.authorization = `Sig attempt-${attempt}`
-      },
-    }).request(safeWrite())
+    const res = await s
+      .client({
+        authorize: async (request) => {
+          await delay(1)
+          seen.push({ method: request.method, url: request.url.href, body: request.body })
+          attempt += 1
+          request.headers['x-attempt'] = String(attempt)
+          request.headers.authorization = `Sig attempt-${attempt}`
+        },
+      })
+      .request(safeWrite())
     expect(res.status).toBe(200)
     expect(s.api.requests.map((r) => [r.headers['x-attempt'], r.headers.authorization])).toEqual([
       ['1', 'Sig attempt-1'],
@@ -819,12 +924,14 @@ describe('errors parsed by the provider', () => {
     return { type: b?.problem?.kind ?? '', message: b?.problem?.text ?? '', requestId: b?.rid }
   }
 
-  it('takes the ApiError\'s type, message and request id from parseError', async (ctx) => {
+  it("takes the ApiError's type, message and request id from parseError", async (ctx) => {
     const s = await setup(ctx)
     const calls: unknown[][] = []
     const body = { problem: { kind: 'invalid_field', text: 'name is too long' }, rid: 'r-9' }
     s.api.reply = () => ({ status: 422, body, headers: { 'x-request-id': 'hdr-1' } })
-    const error = await rejectionOf(s.client({ parseError: (...args) => (calls.push(args), parseError(...args)) }).request(safeWrite()))
+    const error = await rejectionOf(
+      s.client({ parseError: (...args) => (calls.push(args), parseError(...args)) }).request(safeWrite()),
+    )
     expect(error).toBeInstanceOf(ApiError)
     expect(error).toMatchObject({
       httpStatus: 422,
@@ -840,20 +947,32 @@ describe('errors parsed by the provider', () => {
     const s = await setup(ctx)
     s.api.reply = () => ({ status: 404, text: 'no such item', headers: { 'x-request-id': 'hdr-1' } })
     const calls: unknown[][] = []
-    const error = await rejectionOf(s.client({ parseError: (...args) => (calls.push(args), parseError(...args)) }).request(read()))
-    expect(error).toMatchObject({ httpStatus: 404, errorType: 'http-404', message: 'Could not read item 1: HTTP 404: no such item.', requestId: 'hdr-1' })
+    const error = await rejectionOf(
+      s.client({ parseError: (...args) => (calls.push(args), parseError(...args)) }).request(read()),
+    )
+    expect(error).toMatchObject({
+      httpStatus: 404,
+      errorType: 'http-404',
+      message: 'Could not read item 1: HTTP 404: no such item.',
+      requestId: 'hdr-1',
+    })
     expect(calls).toEqual([[404, undefined, 'no such item']])
   })
 
   it('does not double the final period, and says when the answer had no details', async (ctx) => {
     const s = await setup(ctx)
-    s.api.inject({ fault: { kind: 'status', status: 403, body: '{"problem":{"kind":"forbidden","text":"Token lacks scope."}}' } })
+    s.api.inject({
+      fault: { kind: 'status', status: 403, body: '{"problem":{"kind":"forbidden","text":"Token lacks scope."}}' },
+    })
     const withPeriod = await rejectionOf(s.client({ parseError }).request(read()))
     expect(withPeriod.message).toBe('Could not read item 1: HTTP 403: Token lacks scope.')
 
     s.api.reply = () => ({ status: 409, text: '' })
     const empty = await rejectionOf(s.client({ parseError }).request(read()))
-    expect(empty).toMatchObject({ errorType: 'http-409', message: 'Could not read item 1: HTTP 409: no details in the answer.' })
+    expect(empty).toMatchObject({
+      errorType: 'http-409',
+      message: 'Could not read item 1: HTTP 409: no details in the answer.',
+    })
   })
 })
 
@@ -866,36 +985,52 @@ describe('base URL and url()', () => {
     log: { info: () => {}, warning: () => {}, debug: () => {} },
   })
 
-  it.for(['http://example.com', 'http://127.0.0.1.nip.io:8080', 'http://10.0.0.1', 'ftp://127.0.0.1'])('refuses the base URL %s', (baseUrl) => {
-    let error: unknown
-    try {
-      new ApiClient(options(baseUrl))
-    } catch (e) {
-      error = e
-    }
-    expect(error).toBeInstanceOf(DeployPatchError)
-    expect(error).toMatchObject({ errorType: 'input' })
-    expect((error as Error).message).toBe(`Refusing to send credentials to ${new URL(baseUrl).origin}: only https is allowed (http only for loopback hosts).`)
-  })
+  it.for(['http://example.com', 'http://127.0.0.1.nip.io:8080', 'http://10.0.0.1', 'ftp://127.0.0.1'])(
+    'refuses the base URL %s',
+    (baseUrl) => {
+      let error: unknown
+      try {
+        new ApiClient(options(baseUrl))
+      } catch (e) {
+        error = e
+      }
+      expect(error).toBeInstanceOf(DeployPatchError)
+      expect(error).toMatchObject({ errorType: 'input' })
+      expect((error as Error).message).toBe(
+        `Refusing to send credentials to ${new URL(baseUrl).origin}: only https is allowed (http only for loopback hosts).`,
+      )
+    },
+  )
 
-  it.for(['https://api.example.com', 'http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]:9000'])('accepts the base URL %s', (baseUrl) => {
-    const client = new ApiClient(options(baseUrl))
-    expect(client.origin).toBe(new URL(baseUrl).origin)
-    client.dispose()
-  })
+  it.for(['https://api.example.com', 'http://127.0.0.1:8080', 'http://localhost:3000', 'http://[::1]:9000'])(
+    'accepts the base URL %s',
+    (baseUrl) => {
+      const client = new ApiClient(options(baseUrl))
+      expect(client.origin).toBe(new URL(baseUrl).origin)
+      client.dispose()
+    },
+  )
 
   it('builds URLs below the base path, with the query appended', () => {
     const client = new ApiClient(options('https://api.example.com/api/v1/'))
-    expect(client.url('/deployments/dep_1', [['a', 'x y'], ['a', 'z']]).href).toBe('https://api.example.com/api/v1/deployments/dep_1?a=x+y&a=z')
+    expect(
+      client.url('/deployments/dep_1', [
+        ['a', 'x y'],
+        ['a', 'z'],
+      ]).href,
+    ).toBe('https://api.example.com/api/v1/deployments/dep_1?a=x+y&a=z')
     client.dispose()
   })
 
-  it.for(['@evil.example/x', '.evil.example/x', ':8443/x'])('refuses a path that would change the origin: %s', (path) => {
-    const client = new ApiClient(options('https://api.example.com'))
-    expect(() => client.url(path)).toThrow(DeployPatchError)
-    expect(() => client.url(path)).toThrow('Refusing to build a URL outside https://api.example.com.')
-    client.dispose()
-  })
+  it.for(['@evil.example/x', '.evil.example/x', ':8443/x'])(
+    'refuses a path that would change the origin: %s',
+    (path) => {
+      const client = new ApiClient(options('https://api.example.com'))
+      expect(() => client.url(path)).toThrow(DeployPatchError)
+      expect(() => client.url(path)).toThrow('Refusing to build a URL outside https://api.example.com.')
+      client.dispose()
+    },
+  )
 
   it('keeps a protocol-relative-looking path on the base origin', () => {
     const client = new ApiClient(options('https://api.example.com'))

@@ -9,14 +9,35 @@ import { aieev } from '../../src/providers/aieev.ts'
 import { kintone } from '../../src/providers/kintone.ts'
 import { parseSettings } from '../../src/settings.ts'
 
-const settings = (inputs: Record<string, string>) => parseSettings((name) => inputs[name] ?? '', () => {}, {})
-const aieevAt = (baseUrl: string) => settings({ provider: 'aieev', token: 'k', target: 'ep-1', payload: '{}', 'base-url': baseUrl })
+const settings = (inputs: Record<string, string>) =>
+  parseSettings(
+    (name) => inputs[name] ?? '',
+    () => {},
+    {},
+  )
+const aieevAt = (baseUrl: string) =>
+  settings({ provider: 'aieev', token: 'k', target: 'ep-1', payload: '{}', 'base-url': baseUrl })
 
 describe('aieev: the serving URL as a link', () => {
   it.each([
-    ['https on any host', 'https://external.aieev.cloud', 'https://ep-1.serving.aieev.cloud/', 'https://ep-1.serving.aieev.cloud/'],
-    ['http on loopback, API on loopback', 'http://127.0.0.1:8080', 'http://127.0.0.1:8080/serving/ep-1', 'http://127.0.0.1:8080/serving/ep-1'],
-    ['http on loopback, API elsewhere', 'https://external.aieev.cloud', 'http://127.0.0.1:8080/serving/ep-1', undefined],
+    [
+      'https on any host',
+      'https://external.aieev.cloud',
+      'https://ep-1.serving.aieev.cloud/',
+      'https://ep-1.serving.aieev.cloud/',
+    ],
+    [
+      'http on loopback, API on loopback',
+      'http://127.0.0.1:8080',
+      'http://127.0.0.1:8080/serving/ep-1',
+      'http://127.0.0.1:8080/serving/ep-1',
+    ],
+    [
+      'http on loopback, API elsewhere',
+      'https://external.aieev.cloud',
+      'http://127.0.0.1:8080/serving/ep-1',
+      undefined,
+    ],
     ['http on another host', 'http://localhost:8080', 'http://serving.example.com/ep-1', undefined],
     ['credentials in the URL', 'https://external.aieev.cloud', 'https://u:p@ep-1.serving.aieev.cloud/', undefined],
     ['another scheme', 'https://external.aieev.cloud', 'javascript:alert(1)', undefined],
@@ -30,11 +51,23 @@ describe('aieev: the serving URL as a link', () => {
 })
 
 describe('kintone: the app page or the portal, in words', () => {
-  const site = settings({ provider: 'kintone', token: 'abc', target: '11', payload: '{}', 'base-url': 'https://example.cybozu.com' })
+  const site = settings({
+    provider: 'kintone',
+    token: 'abc',
+    target: '11',
+    payload: '{}',
+    'base-url': 'https://example.cybozu.com',
+  })
   it('one app: its page', () => {
-    expect(kintone.consoleLink!('11', site, undefined)).toEqual({ url: 'https://example.cybozu.com/k/11/', label: 'Open app 11 in kintone' })
+    expect(kintone.consoleLink!('11', site, undefined)).toEqual({
+      url: 'https://example.cybozu.com/k/11/',
+      label: 'Open app 11 in kintone',
+    })
   })
   it('several apps: the portal', () => {
-    expect(kintone.consoleLink!('11,12,13', site, undefined)).toEqual({ url: 'https://example.cybozu.com/k/#/portal', label: 'Open the kintone portal' })
+    expect(kintone.consoleLink!('11,12,13', site, undefined)).toEqual({
+      url: 'https://example.cybozu.com/k/#/portal',
+      label: 'Open the kintone portal',
+    })
   })
 })

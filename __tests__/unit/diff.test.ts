@@ -15,7 +15,12 @@ describe('diff', () => {
   })
 
   it('reports a changed nested field with its before and after', () => {
-    expect(diff({ schedule: { expression: '0 * * * *', timezone: 'UTC' } }, { schedule: { expression: '5 * * * *', timezone: 'UTC' } })).toEqual([
+    expect(
+      diff(
+        { schedule: { expression: '0 * * * *', timezone: 'UTC' } },
+        { schedule: { expression: '5 * * * *', timezone: 'UTC' } },
+      ),
+    ).toEqual([
       { path: 'schedule.expression', segments: ['schedule', 'expression'], before: '0 * * * *', after: '5 * * * *' },
     ])
   })
@@ -30,7 +35,8 @@ describe('diff', () => {
   it('reports the same changes whatever order the keys come in', () => {
     const before = { b: 1, a: { y: 1, x: 1 }, c: [1] }
     const after = { b: 2, a: { y: 2, x: 2 }, c: [2] }
-    const reorder = (o: Record<string, unknown>) => JSON.parse(JSON.stringify(o, Object.keys(o).concat('x', 'y').reverse())) as unknown
+    const reorder = (o: Record<string, unknown>) =>
+      JSON.parse(JSON.stringify(o, Object.keys(o).concat('x', 'y').reverse())) as unknown
     expect(diff(before, after)).toEqual(diff(reorder(before), reorder(after)))
     expect(diff(before, after)).toHaveLength(4)
   })
@@ -40,13 +46,27 @@ describe('diff', () => {
   })
 
   it('walks arrays of the same length element by element', () => {
-    const before = { events: [{ type: 'a', content: 'x' }, { type: 'b', content: 'y' }] }
-    const after = { events: [{ type: 'a', content: 'x' }, { type: 'b', content: 'z' }] }
-    expect(diff(before, after)).toEqual([{ path: 'events[1].content', segments: ['events', 1, 'content'], before: 'y', after: 'z' }])
+    const before = {
+      events: [
+        { type: 'a', content: 'x' },
+        { type: 'b', content: 'y' },
+      ],
+    }
+    const after = {
+      events: [
+        { type: 'a', content: 'x' },
+        { type: 'b', content: 'z' },
+      ],
+    }
+    expect(diff(before, after)).toEqual([
+      { path: 'events[1].content', segments: ['events', 1, 'content'], before: 'y', after: 'z' },
+    ])
   })
 
   it('reports an array whose length changed as one change of the whole array', () => {
-    expect(diff({ ids: [1, 2] }, { ids: [1, 2, 3] })).toEqual([{ path: 'ids', segments: ['ids'], before: [1, 2], after: [1, 2, 3] }])
+    expect(diff({ ids: [1, 2] }, { ids: [1, 2, 3] })).toEqual([
+      { path: 'ids', segments: ['ids'], before: [1, 2], after: [1, 2, 3] },
+    ])
   })
 
   it('reports a type change (object to array, scalar to object) at that path', () => {
@@ -65,7 +85,10 @@ describe('diff', () => {
       expect(valueAt(before, change.segments)).toBe(change.before)
       expect(valueAt(after, change.segments)).toBe(change.after)
     }
-    expect(diff(before, after).map((c) => c.segments)).toEqual([['list', 0, 'v'], ['metadata', 'a.b']])
+    expect(diff(before, after).map((c) => c.segments)).toEqual([
+      ['list', 0, 'v'],
+      ['metadata', 'a.b'],
+    ])
   })
 
   it('uses [index] paths at the root for arrays of the same length', () => {
@@ -75,7 +98,15 @@ describe('diff', () => {
   it('quotes keys that are not plain identifiers', () => {
     const before = { metadata: { 'a.b': '1', 'with space': 'x', '1st': 'y', plain_key: 'z', 'kebab-key': 'k' } }
     const after = { metadata: { 'a.b': '2', 'with space': 'X', '1st': 'Y', plain_key: 'Z', 'kebab-key': 'K' } }
-    expect(paths(before, after)).toEqual(['metadata["1st"]', 'metadata["a.b"]', 'metadata["with space"]', 'metadata.kebab-key', 'metadata.plain_key'].sort())
+    expect(paths(before, after)).toEqual(
+      [
+        'metadata["1st"]',
+        'metadata["a.b"]',
+        'metadata["with space"]',
+        'metadata.kebab-key',
+        'metadata.plain_key',
+      ].sort(),
+    )
   })
 
   it('quotes a root key that needs quoting without a leading dot', () => {
@@ -99,13 +130,25 @@ describe('diff', () => {
     })
 
     it('matches [*] against any index', () => {
-      const b = { replicas: [{ id: 'r1', status: 'STARTING', port: 80 }, { id: 'r2', status: 'STARTING', port: 80 }] }
-      const a = { replicas: [{ id: 'r1', status: 'RUNNING', port: 80 }, { id: 'r2', status: 'RUNNING', port: 81 }] }
+      const b = {
+        replicas: [
+          { id: 'r1', status: 'STARTING', port: 80 },
+          { id: 'r2', status: 'STARTING', port: 80 },
+        ],
+      }
+      const a = {
+        replicas: [
+          { id: 'r1', status: 'RUNNING', port: 80 },
+          { id: 'r2', status: 'RUNNING', port: 81 },
+        ],
+      }
       expect(paths(b, a, ['replicas[*].status'])).toEqual(['replicas[1].port'])
     })
 
     it('does not let [*] match a key', () => {
-      expect(paths({ list: { x: { status: 1 } } }, { list: { x: { status: 2 } } }, ['list[*].status'])).toEqual(['list.x.status'])
+      expect(paths({ list: { x: { status: 1 } } }, { list: { x: { status: 2 } } }, ['list[*].status'])).toEqual([
+        'list.x.status',
+      ])
     })
 
     it('treats regex characters in a pattern literally', () => {
@@ -115,7 +158,11 @@ describe('diff', () => {
     })
 
     it('covers a whole array whose length changed', () => {
-      expect(paths({ upcoming_runs_at: ['t1'], name: 'a' }, { upcoming_runs_at: ['t2', 't3'], name: 'a' }, ['upcoming_runs_at'])).toEqual([])
+      expect(
+        paths({ upcoming_runs_at: ['t1'], name: 'a' }, { upcoming_runs_at: ['t2', 't3'], name: 'a' }, [
+          'upcoming_runs_at',
+        ]),
+      ).toEqual([])
     })
   })
 })
@@ -126,7 +173,10 @@ describe('isEqual', () => {
     ['a', 'a'],
     [null, null],
     [{ a: [1, { b: 2 }] }, { a: [1, { b: 2 }] }],
-    [{ a: 1, b: 2 }, { b: 2, a: 1 }],
+    [
+      { a: 1, b: 2 },
+      { b: 2, a: 1 },
+    ],
     [{ a: 1, b: undefined }, { a: 1 }],
     [[], []],
   ])('%j equals %j', (a, b) => {
@@ -139,7 +189,10 @@ describe('isEqual', () => {
     [null, undefined],
     [null, {}],
     [{ a: null }, {}],
-    [[1, 2], [2, 1]],
+    [
+      [1, 2],
+      [2, 1],
+    ],
     [[1], [1, 1]],
     [{}, []],
     [{ a: { b: 1 } }, { a: { b: 2 } }],
@@ -165,7 +218,11 @@ describe('mergePatch (RFC 7396, Appendix A)', () => {
     [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
     [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
     [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [
+      ['a', 'b'],
+      ['c', 'd'],
+      ['c', 'd'],
+    ],
     [{ a: 'b' }, ['c'], ['c']],
     [{ a: 'foo' }, null, null],
     [{ a: 'foo' }, 'bar', 'bar'],

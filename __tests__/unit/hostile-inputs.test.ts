@@ -46,7 +46,12 @@ async function refusal(promise: Promise<unknown>): Promise<InputError> {
 
 describe('payload-file: only files in the workspace or RUNNER_TEMP', () => {
   const load = (payloadFile: string, options: { workspace?: string; runnerTemp?: string } = {}) =>
-    loadPayload({ payloadFile, workspace: options.workspace ?? workspace, runnerTemp: 'runnerTemp' in options ? options.runnerTemp : runnerTemp, substituteEnv: false })
+    loadPayload({
+      payloadFile,
+      workspace: options.workspace ?? workspace,
+      runnerTemp: 'runnerTemp' in options ? options.runnerTemp : runnerTemp,
+      substituteEnv: false,
+    })
 
   it.each([
     ['a relative path leading out', () => '../../elsewhere/secret.json'],
@@ -79,7 +84,10 @@ describe('payload-file: only files in the workspace or RUNNER_TEMP', () => {
     expect((await load('link-in.json')).value).toEqual({ name: 'inside' })
     expect((await load(path.join(workspace, 'inside.json'))).value).toEqual({ name: 'inside' })
     expect((await load('inside.json', { workspace: path.join(root, 'repo-link') })).value).toEqual({ name: 'inside' })
-    expect((await load(path.join(await realpath(workspace), 'inside.json'), { workspace: path.join(root, 'repo-link') })).value).toEqual({ name: 'inside' })
+    expect(
+      (await load(path.join(await realpath(workspace), 'inside.json'), { workspace: path.join(root, 'repo-link') }))
+        .value,
+    ).toEqual({ name: 'inside' })
   })
 
   it('still says "not found" for a missing file outside, before anything else', async () => {
@@ -102,7 +110,15 @@ describe('YAML duplicate keys, found per mapping', () => {
     const error = (await parsePayload(text, 'p.yaml').catch((e: unknown) => e)) as PayloadError
     expect(error).toBeInstanceOf(PayloadError)
     // Issue 13: yaml's words, then a plain hint on the same line.
-    expect(error.problems).toEqual([{ path: [], file: 'p.yaml', line, column, message: `invalid YAML: Map keys must be unique. The key on line ${line} is already set above in the same mapping; keep one of them.` }])
+    expect(error.problems).toEqual([
+      {
+        path: [],
+        file: 'p.yaml',
+        line,
+        column,
+        message: `invalid YAML: Map keys must be unique. The key on line ${line} is already set above in the same mapping; keep one of them.`,
+      },
+    ])
   })
 
   it('keeps keys that only look alike (1 and "1" are one key in YAML text; true and "true" are not)', async () => {
@@ -137,28 +153,51 @@ describe('parsing under the step deadline and the runner cancellation', () => {
 })
 
 describe('credentials with control characters', () => {
-  it.each(['token', 'password', 'oauth-token', 'basic-auth', 'access-key', 'secret-key', 'security-token', 'github-token'])(
-    "refuses '%s' with a line break, naming it, echoing no part, masking each line",
-    (name) => {
-      const value = name === 'basic-auth' ? 'user-name:first-half\nsecond-half' : 'first-half-0123\nsecond-half-4567'
-      const registered: string[] = []
-      const inputs: Record<string, string> = { provider: 'qoder', payload: '{}', [name]: value }
-      let error: unknown
-      try {
-        parseSettings((n) => inputs[n] ?? '', (v) => void registered.push(v), {})
-      } catch (e) {
-        error = e
-      }
-      expect(error).toBeInstanceOf(InputError)
-      expect((error as InputError).input).toBe(name)
-      const message = (error as InputError).message
-      expect(message).toBe(`Invalid input '${name}': it contains a line break or another control character. Set it to the credential alone, on one line (check the secret for a trailing newline or a pasted second line).`)
-      for (const part of value.split(/[\n:]/)) expect(message).not.toContain(part)
-      expect(registered).toEqual(expect.arrayContaining([value, ...value.split('\n')]))
-    },
-  )
+  it.each([
+    'token',
+    'password',
+    'oauth-token',
+    'basic-auth',
+    'access-key',
+    'secret-key',
+    'security-token',
+    'github-token',
+  ])("refuses '%s' with a line break, naming it, echoing no part, masking each line", (name) => {
+    const value = name === 'basic-auth' ? 'user-name:first-half\nsecond-half' : 'first-half-0123\nsecond-half-4567'
+    const registered: string[] = []
+    const inputs: Record<string, string> = { provider: 'qoder', payload: '{}', [name]: value }
+    let error: unknown
+    try {
+      parseSettings(
+        (n) => inputs[n] ?? '',
+        (v) => void registered.push(v),
+        {},
+      )
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(InputError)
+    expect((error as InputError).input).toBe(name)
+    const message = (error as InputError).message
+    expect(message).toBe(
+      `Invalid input '${name}': it contains a line break or another control character. Set it to the credential alone, on one line (check the secret for a trailing newline or a pasted second line).`,
+    )
+    for (const part of value.split(/[\n:]/)) expect(message).not.toContain(part)
+    expect(registered).toEqual(expect.arrayContaining([value, ...value.split('\n')]))
+  })
 
-  it.each([['a tab', 'tok\tvalue-123'], ['a NUL', 'tok\u0000value-123'], ['DEL', 'tok\u007fvalue-123'], ['a carriage return', 'tok\rvalue-123']])('refuses %s too', (_, value) => {
-    expect(() => parseSettings((n) => ({ provider: 'qoder', payload: '{}', token: value })[n] ?? '', () => {}, {})).toThrow(InputError)
+  it.each([
+    ['a tab', 'tok\tvalue-123'],
+    ['a NUL', 'tok\u0000value-123'],
+    ['DEL', 'tok\u007fvalue-123'],
+    ['a carriage return', 'tok\rvalue-123'],
+  ])('refuses %s too', (_, value) => {
+    expect(() =>
+      parseSettings(
+        (n) => ({ provider: 'qoder', payload: '{}', token: value })[n] ?? '',
+        () => {},
+        {},
+      ),
+    ).toThrow(InputError)
   })
 })

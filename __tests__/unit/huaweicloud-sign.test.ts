@@ -4,7 +4,15 @@
  * The same vectors check the emulator's independent verifier, so both sides agree with the paper.
  */
 import { describe, expect, it } from 'vitest'
-import { authorization, canonicalQuery, canonicalRequest, canonicalUri, encodeRfc3986, sdkDate, stringToSign } from '../../src/providers/huaweicloud-sign.js'
+import {
+  authorization,
+  canonicalQuery,
+  canonicalRequest,
+  canonicalUri,
+  encodeRfc3986,
+  sdkDate,
+  stringToSign,
+} from '../../src/providers/huaweicloud-sign.js'
 
 const PROJECT = '95d02433133a4c0a87ba6967474a2ad3'
 const AK = 'HPUAEXAMPLEAK0000001'
@@ -13,8 +21,15 @@ const SK = 'example/secret+key=0001'
 describe('SDK-HMAC-SHA256 signer', () => {
   const put = {
     method: 'PUT',
-    url: new URL(`https://rts.cn-north-4.myhuaweicloud.com/v1/${PROJECT}/software_deployments/dep:1%20%C3%BC?server_id=ec14c864&tag=b%2Fc&tag=a+b&flag`),
-    headers: { Host: 'rts.cn-north-4.myhuaweicloud.com', 'X-Sdk-Date': '20240315T080910Z', 'Content-Type': '  application/json ', 'X-Project-Id': PROJECT },
+    url: new URL(
+      `https://rts.cn-north-4.myhuaweicloud.com/v1/${PROJECT}/software_deployments/dep:1%20%C3%BC?server_id=ec14c864&tag=b%2Fc&tag=a+b&flag`,
+    ),
+    headers: {
+      Host: 'rts.cn-north-4.myhuaweicloud.com',
+      'X-Sdk-Date': '20240315T080910Z',
+      'Content-Type': '  application/json ',
+      'X-Project-Id': PROJECT,
+    },
     body: '{"status":"IN_PROGRESS"}',
   }
   const canonical = [
@@ -35,7 +50,9 @@ describe('SDK-HMAC-SHA256 signer', () => {
   })
 
   it('builds its string to sign', () => {
-    expect(stringToSign(canonical, '20240315T080910Z')).toBe('SDK-HMAC-SHA256\n20240315T080910Z\ned363c2539f7eea9e7760067f0fd771ed88d188cdc7fdb0f4abcfcc8011ac5eb')
+    expect(stringToSign(canonical, '20240315T080910Z')).toBe(
+      'SDK-HMAC-SHA256\n20240315T080910Z\ned363c2539f7eea9e7760067f0fd771ed88d188cdc7fdb0f4abcfcc8011ac5eb',
+    )
   })
 
   it('signs the worked PUT vector', () => {
@@ -47,12 +64,18 @@ describe('SDK-HMAC-SHA256 signer', () => {
   it('signs the worked GET vector: no query, empty body hashed as the empty string', () => {
     const get = {
       method: 'GET',
-      url: new URL(`https://rts.cn-north-4.myhuaweicloud.com/v1/${PROJECT}/software_deployments/3d5ec2a8-7004-43b6-a7f6-542bdbe9d434`),
+      url: new URL(
+        `https://rts.cn-north-4.myhuaweicloud.com/v1/${PROJECT}/software_deployments/3d5ec2a8-7004-43b6-a7f6-542bdbe9d434`,
+      ),
       headers: { host: 'rts.cn-north-4.myhuaweicloud.com', 'x-sdk-date': '20240315T080910Z' },
       body: '',
     }
-    expect(canonicalRequest(get, ['host', 'x-sdk-date']).split('\n').at(-1)).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855')
-    expect(authorization(get, AK, SK, ['host', 'x-sdk-date'])).toMatch(/, Signature=c8b6135f764c1a4cf30c6db165e9c7665ec93199e8212569c68152023f5ce6a3$/)
+    expect(canonicalRequest(get, ['host', 'x-sdk-date']).split('\n').at(-1)).toBe(
+      'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+    )
+    expect(authorization(get, AK, SK, ['host', 'x-sdk-date'])).toMatch(
+      /, Signature=c8b6135f764c1a4cf30c6db165e9c7665ec93199e8212569c68152023f5ce6a3$/,
+    )
   })
 
   it('always ends the canonical URI with a slash, for signing only', () => {
@@ -61,7 +84,7 @@ describe('SDK-HMAC-SHA256 signer', () => {
   })
 
   it('sorts the query by name then value and encodes per RFC 3986', () => {
-    expect(canonicalQuery(new URL("https://h/?b=2&a=z&a=y&c=*!'()~"))).toBe("a=y&a=z&b=2&c=%2A%21%27%28%29~")
+    expect(canonicalQuery(new URL("https://h/?b=2&a=z&a=y&c=*!'()~"))).toBe('a=y&a=z&b=2&c=%2A%21%27%28%29~')
     expect(canonicalQuery(new URL('https://h/'))).toBe('')
     expect(encodeRfc3986('a b/ü*')).toBe('a%20b%2F%C3%BC%2A')
   })
@@ -76,6 +99,8 @@ describe('SDK-HMAC-SHA256 signer', () => {
   })
 
   it('refuses to sign a header the request does not carry', () => {
-    expect(() => authorization({ ...put, headers: { 'X-Sdk-Date': '20240315T080910Z' } }, AK, SK, ['host', 'x-sdk-date'])).toThrow(/no 'host' header/)
+    expect(() =>
+      authorization({ ...put, headers: { 'X-Sdk-Date': '20240315T080910Z' } }, AK, SK, ['host', 'x-sdk-date']),
+    ).toThrow(/no 'host' header/)
   })
 })

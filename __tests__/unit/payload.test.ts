@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { InputError, PayloadError } from '../../src/errors.js'
-import { MAX_PAYLOAD_BYTES, loadPayload, locateProblem, parsePayload, substituteEnv, type Payload } from '../../src/payload.js'
+import {
+  MAX_PAYLOAD_BYTES,
+  loadPayload,
+  locateProblem,
+  parsePayload,
+  substituteEnv,
+  type Payload,
+} from '../../src/payload.js'
 
 let workspace: string
 
@@ -69,8 +76,30 @@ describe('format detection', () => {
 })
 
 describe('positions (locate)', () => {
-  const JSON_TEXT = ['{', '  "name": "x",', '  "schedule": {', '    "expression": "* * * * *"', '  },', '  "items": [', '    "a",', '    {"b": 1, "c": [1, 2]}', '  ]', '}'].join('\n')
-  const YAML_TEXT = ['name: x', 'schedule:', '  type: cron', '  expression: "* * * * *"', 'items:', '  - a', '  - {b: 1, c: [1, 2]}', '  - nested:', '      deep: true', ''].join('\n')
+  const JSON_TEXT = [
+    '{',
+    '  "name": "x",',
+    '  "schedule": {',
+    '    "expression": "* * * * *"',
+    '  },',
+    '  "items": [',
+    '    "a",',
+    '    {"b": 1, "c": [1, 2]}',
+    '  ]',
+    '}',
+  ].join('\n')
+  const YAML_TEXT = [
+    'name: x',
+    'schedule:',
+    '  type: cron',
+    '  expression: "* * * * *"',
+    'items:',
+    '  - a',
+    '  - {b: 1, c: [1, 2]}',
+    '  - nested:',
+    '      deep: true',
+    '',
+  ].join('\n')
 
   it.each([
     [['name'], 2, 3],
@@ -138,7 +167,11 @@ describe('positions (locate)', () => {
     expect(json.value).toEqual(JSON.parse(JSON_TEXT))
     expect(json.locate(['items', 1, 'c', 1])).toEqual({ line: 8, column: 23 })
     const yaml = await parsePayload(YAML_TEXT.replace(/\n/g, '\r\n'), 'p.yaml')
-    expect(yaml.value).toEqual({ name: 'x', schedule: { type: 'cron', expression: '* * * * *' }, items: ['a', { b: 1, c: [1, 2] }, { nested: { deep: true } }] })
+    expect(yaml.value).toEqual({
+      name: 'x',
+      schedule: { type: 'cron', expression: '* * * * *' },
+      items: ['a', { b: 1, c: [1, 2] }, { nested: { deep: true } }],
+    })
     expect(yaml.locate(['schedule', 'expression'])).toEqual({ line: 4, column: 3 })
   })
 
@@ -190,7 +223,9 @@ describe('JSON problems', () => {
   // still end as a PayloadError naming the file, not as a bare "Maximum call stack size exceeded".
   it('refuses absurdly deep nesting as a PayloadError, not a stack overflow', async () => {
     const depth = 50_000
-    const error = await parsePayload(`{"a": ${'['.repeat(depth)}${']'.repeat(depth)}}`, 'deep.json').catch((e: unknown) => e)
+    const error = await parsePayload(`{"a": ${'['.repeat(depth)}${']'.repeat(depth)}}`, 'deep.json').catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(PayloadError)
     expect((error as PayloadError).file).toBe('deep.json')
   })
@@ -236,7 +271,11 @@ describe('YAML problems', () => {
 
   it('allows modest reuse through aliases', async () => {
     const payload = await parsePayload('base: &base {image: app, port: 80}\none: *base\ntwo: *base\n', 'p.yaml')
-    expect(payload.value).toEqual({ base: { image: 'app', port: 80 }, one: { image: 'app', port: 80 }, two: { image: 'app', port: 80 } })
+    expect(payload.value).toEqual({
+      base: { image: 'app', port: 80 },
+      one: { image: 'app', port: 80 },
+      two: { image: 'app', port: 80 },
+    })
   })
 
   it('refuses values JSON cannot carry, at their path', async () => {
@@ -266,13 +305,22 @@ describe('integers past 2^53', () => {
   })
 
   it('accepts the largest safe integers, and numbers written as decimals or exponents', async () => {
-    const payload = await parsePayload('{"max": 9007199254740991, "min": -9007199254740991, "big": 1.5e300, "x": 12345678901234567890.5}', 'p.json')
+    const payload = await parsePayload(
+      '{"max": 9007199254740991, "min": -9007199254740991, "big": 1.5e300, "x": 12345678901234567890.5}',
+      'p.json',
+    )
     // A decimal point or exponent says the writer meant a floating-point number: it goes as JavaScript reads it.
-    expect(payload.value).toEqual({ max: Number.MAX_SAFE_INTEGER, min: -Number.MAX_SAFE_INTEGER, big: 1.5e300, x: Number('12345678901234567890.5') })
+    expect(payload.value).toEqual({
+      max: Number.MAX_SAFE_INTEGER,
+      min: -Number.MAX_SAFE_INTEGER,
+      big: 1.5e300,
+      x: Number('12345678901234567890.5'),
+    })
   })
 
   it('refuses them in YAML as values (decimal, signed or hex) and as keys, each at its line', async () => {
-    const text = 'metadata:\n  ticket: 12345678901234567890\n  build: +9007199254740993\n  list: [1, 0x20000000000001]\n  9007199254740993: first\nok: 9007199254740991\n'
+    const text =
+      'metadata:\n  ticket: 12345678901234567890\n  build: +9007199254740993\n  list: [1, 0x20000000000001]\n  9007199254740993: first\nok: 9007199254740991\n'
     const error = await payloadError(parsePayload(text, 'p.yaml'))
     expect(error.problems.map((p) => [p.path, p.line])).toEqual([
       [['metadata', 'ticket'], 2],
@@ -281,7 +329,9 @@ describe('integers past 2^53', () => {
       [['metadata'], 5],
     ])
     expect(error.problems[2]!.message).toContain('the integer 0x20000000000001 is beyond')
-    expect(error.problems[3]!.message).toMatch(/^a key: the integer 9007199254740993 is beyond .* would be sent as 9007199254740992/)
+    expect(error.problems[3]!.message).toMatch(
+      /^a key: the integer 9007199254740993 is beyond .* would be sent as 9007199254740992/,
+    )
   })
 
   it('leaves a quoted big number alone: it is a string', async () => {
@@ -342,7 +392,9 @@ describe('loadPayload', () => {
   })
 
   it('refuses a missing file with an InputError naming payload-file and the path', async () => {
-    const error = await loadPayload({ payloadFile: 'deploy/missing.json', workspace, substituteEnv: false }).catch((e: unknown) => e)
+    const error = await loadPayload({ payloadFile: 'deploy/missing.json', workspace, substituteEnv: false }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).input).toBe('payload-file')
     expect((error as InputError).message).toContain("'payload-file'")
@@ -351,7 +403,9 @@ describe('loadPayload', () => {
 
   it('refuses a directory with an InputError naming payload-file', async () => {
     await mkdir(path.join(workspace, 'a-directory'), { recursive: true })
-    const error = await loadPayload({ payloadFile: 'a-directory', workspace, substituteEnv: false }).catch((e: unknown) => e)
+    const error = await loadPayload({ payloadFile: 'a-directory', workspace, substituteEnv: false }).catch(
+      (e: unknown) => e,
+    )
     expect(error).toBeInstanceOf(InputError)
     expect((error as InputError).input).toBe('payload-file')
     expect((error as InputError).message).toContain("'a-directory' is not a file")
@@ -367,7 +421,9 @@ describe('loadPayload', () => {
   })
 
   it('refuses an inline payload over 4 MB without parsing it', async () => {
-    const error = await payloadError(loadPayload({ payloadInline: '{' + ' '.repeat(MAX_PAYLOAD_BYTES), workspace, substituteEnv: false }))
+    const error = await payloadError(
+      loadPayload({ payloadInline: '{' + ' '.repeat(MAX_PAYLOAD_BYTES), workspace, substituteEnv: false }),
+    )
     expect(error.message).toContain('at most 4 MB is accepted')
     expect(error.message).not.toContain('invalid JSON')
   })
@@ -390,8 +446,12 @@ describe('loadPayload', () => {
   it('substitutes from the given env only when asked', async () => {
     await put('subst.yaml', 'name: "${DEPLOY_NAME}"\n')
     const env = { DEPLOY_NAME: 'from-env' }
-    expect((await loadPayload({ payloadFile: 'subst.yaml', workspace, substituteEnv: false }, env)).value).toEqual({ name: '${DEPLOY_NAME}' })
-    expect((await loadPayload({ payloadFile: 'subst.yaml', workspace, substituteEnv: true }, env)).value).toEqual({ name: 'from-env' })
+    expect((await loadPayload({ payloadFile: 'subst.yaml', workspace, substituteEnv: false }, env)).value).toEqual({
+      name: '${DEPLOY_NAME}',
+    })
+    expect((await loadPayload({ payloadFile: 'subst.yaml', workspace, substituteEnv: true }, env)).value).toEqual({
+      name: 'from-env',
+    })
   })
 })
 
@@ -408,11 +468,17 @@ describe('substituteEnv', () => {
       'p.json',
       { APP: 'shop', STAGE: 'prod', AGENT: 'agt_1' },
     )
-    expect(payload.value).toEqual({ name: 'shop-prod', agent: { id: 'agt_1' }, events: [{ content: 'deploy shop' }, 'prod'] })
+    expect(payload.value).toEqual({
+      name: 'shop-prod',
+      agent: { id: 'agt_1' },
+      events: [{ content: 'deploy shop' }, 'prod'],
+    })
   })
 
   it('leaves keys and non-string values untouched', async () => {
-    const payload = await substituted('{"${KEY}": "v", "n": 3, "b": true, "z": null, "list": [1, false]}', 'p.json', { KEY: 'replaced' })
+    const payload = await substituted('{"${KEY}": "v", "n": 3, "b": true, "z": null, "list": [1, false]}', 'p.json', {
+      KEY: 'replaced',
+    })
     expect(payload.value).toEqual({ '${KEY}': 'v', n: 3, b: true, z: null, list: [1, false] })
   })
 
@@ -481,7 +547,11 @@ describe('substituteEnv', () => {
   })
 
   it('keeps a JSON key "__proto__" an own property, and pollutes no prototype', async () => {
-    const payload = await substituted('{"__proto__": "${X}", "nested": {"__proto__": {"polluted": "${X}"}}}', 'p.json', { X: 'value' })
+    const payload = await substituted(
+      '{"__proto__": "${X}", "nested": {"__proto__": {"polluted": "${X}"}}}',
+      'p.json',
+      { X: 'value' },
+    )
     const value = payload.value
     expect(Object.hasOwn(value, '__proto__')).toBe(true)
     expect(Object.getOwnPropertyDescriptor(value, '__proto__')?.value).toBe('value')
@@ -491,6 +561,8 @@ describe('substituteEnv', () => {
     expect(Object.getOwnPropertyDescriptor(nested, '__proto__')?.value).toEqual({ polluted: 'value' })
     expect(Object.getPrototypeOf(nested)).toBe(Object.prototype)
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    expect(JSON.parse(JSON.stringify(value))).toEqual(JSON.parse('{"__proto__": "value", "nested": {"__proto__": {"polluted": "value"}}}'))
+    expect(JSON.parse(JSON.stringify(value))).toEqual(
+      JSON.parse('{"__proto__": "value", "nested": {"__proto__": {"polluted": "value"}}}'),
+    )
   })
 })

@@ -27,7 +27,12 @@ function sink(overrides: Partial<ReportSink> = {}) {
 }
 
 function outcome(i: number, status: Outcome['status'] = 'succeeded'): Outcome {
-  const changes = ['name', 'schedule.expression', 'metadata.owner'].map((p) => ({ path: p, segments: [], before: `old value of ${p} number ${i}`, after: `new value of ${p} number ${i}` }))
+  const changes = ['name', 'schedule.expression', 'metadata.owner'].map((p) => ({
+    path: p,
+    segments: [],
+    before: `old value of ${p} number ${i}`,
+    after: `new value of ${p} number ${i}`,
+  }))
   return {
     target: `dep_${String(i).padStart(26, '0')}`,
     status,
@@ -37,7 +42,14 @@ function outcome(i: number, status: Outcome['status'] = 'succeeded'): Outcome {
     resource: { id: i },
     notes: [],
     durationMs: 1_000,
-    ...(status === 'failed' ? { error: { type: 'http-500', message: `qoder dep_${i}: Could not update: HTTP 500: the server had a bad day, try again later.` } } : {}),
+    ...(status === 'failed'
+      ? {
+          error: {
+            type: 'http-500',
+            message: `qoder dep_${i}: Could not update: HTTP 500: the server had a bad day, try again later.`,
+          },
+        }
+      : {}),
   }
 }
 
@@ -56,28 +68,38 @@ describe('3,000 targets', () => {
     durationMs: 60_000,
   })
 
-  it.each([0, 40, 3000])('with %i failed: the summary stays under 1,000,000 bytes and lists the failed targets', async (failing) => {
-    const { s, outputs, warnings, summaries } = sink()
-    await writeReport(report(failing), s, { runnerTemp, summary: true })
-    const md = summaries[0]!
-    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(1_000_000)
-    expect(md).toContain('3000 targets')
-    expect(md).toContain('results-file')
-    if (failing > 0 && failing < 3000) for (let i = 0; i < failing; i++) expect(md).toContain(`dep_${String(i).padStart(26, '0')}`)
-    expect(warnings.join('\n')).toMatch(/over GitHub's 1 MB/)
-    expect(outputs.get('status')).toBe(failing > 0 ? 'failed' : 'succeeded')
-  })
+  it.each([0, 40, 3000])(
+    'with %i failed: the summary stays under 1,000,000 bytes and lists the failed targets',
+    async (failing) => {
+      const { s, outputs, warnings, summaries } = sink()
+      await writeReport(report(failing), s, { runnerTemp, summary: true })
+      const md = summaries[0]!
+      expect(Buffer.byteLength(md)).toBeLessThanOrEqual(1_000_000)
+      expect(md).toContain('3000 targets')
+      expect(md).toContain('results-file')
+      if (failing > 0 && failing < 3000)
+        for (let i = 0; i < failing; i++) expect(md).toContain(`dep_${String(i).padStart(26, '0')}`)
+      expect(warnings.join('\n')).toMatch(/over GitHub's 1 MB/)
+      expect(outputs.get('status')).toBe(failing > 0 ? 'failed' : 'succeeded')
+    },
+  )
 
   it('keeps all outputs together under 1,000,000 bytes, each valid, and writes every result to results-file', async () => {
     const { s, outputs, warnings } = sink()
     await writeReport(report(3000), s, { runnerTemp, summary: true })
-    const total = [...outputs].reduce((sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value), 0)
+    const total = [...outputs].reduce(
+      (sum, [name, value]) => sum + Buffer.byteLength(name) + Buffer.byteLength(value),
+      0,
+    )
     expect(total).toBeLessThan(1_000_000)
     const shown = JSON.parse(outputs.get('results')!) as unknown[]
     expect(shown.length).toBeGreaterThan(0)
     expect(shown.length).toBeLessThan(3000)
     expect(JSON.parse(outputs.get('changes')!)).toBeInstanceOf(Array)
-    const file = JSON.parse(await readFile(outputs.get('results-file')!, 'utf8')) as { target: string; status: string }[]
+    const file = JSON.parse(await readFile(outputs.get('results-file')!, 'utf8')) as {
+      target: string
+      status: string
+    }[]
     expect(file).toHaveLength(3000)
     expect(file[2999]).toMatchObject({ target: `dep_${String(2999).padStart(26, '0')}`, status: 'failed' })
     expect(warnings.join('\n')).toMatch(/'results' holds the first \d+ of 3000 entries.*results-file/)
@@ -89,7 +111,10 @@ describe('redact first, then cut', () => {
     const o = outcome(1)
     o.changes = [{ path: 'description', segments: [], before: 'a', after: `${'z'.repeat(70)}${SECRET}` }]
     const { s, summaries } = sink()
-    await writeReport({ provider: 'qoder', outcomes: [o], problems: [], dryRun: false, durationMs: 1 }, s, { runnerTemp, summary: true })
+    await writeReport({ provider: 'qoder', outcomes: [o], problems: [], dryRun: false, durationMs: 1 }, s, {
+      runnerTemp,
+      summary: true,
+    })
     expect(summaries[0]).toContain('zzz***')
     expect(summaries[0]).not.toContain(SECRET.slice(0, 6))
   })
@@ -97,8 +122,15 @@ describe('redact first, then cut', () => {
 
 describe('a report that cannot be written claims nothing', () => {
   it('sets no output when the summary cannot be written', async () => {
-    const { s, outputs } = sink({ writeSummary: async () => Promise.reject(new Error('EISDIR: illegal operation on a directory')) })
-    await expect(writeReport({ provider: 'qoder', outcomes: [outcome(1)], problems: [], dryRun: false, durationMs: 1 }, s, { runnerTemp, summary: true })).rejects.toThrow('EISDIR')
+    const { s, outputs } = sink({
+      writeSummary: async () => Promise.reject(new Error('EISDIR: illegal operation on a directory')),
+    })
+    await expect(
+      writeReport({ provider: 'qoder', outcomes: [outcome(1)], problems: [], dryRun: false, durationMs: 1 }, s, {
+        runnerTemp,
+        summary: true,
+      }),
+    ).rejects.toThrow('EISDIR')
     expect(outputs.size).toBe(0)
   })
 })

@@ -3,14 +3,26 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunStatus } from '../../src/errors.js'
-import { MAX_RESOURCE_OUTPUT_BYTES, overallStatus, renderSummary, truncateUtf8, writeReport, type Outcome, type ReportSink, type RunReport } from '../../src/report.js'
+import {
+  MAX_RESOURCE_OUTPUT_BYTES,
+  overallStatus,
+  renderSummary,
+  truncateUtf8,
+  writeReport,
+  type Outcome,
+  type ReportSink,
+  type RunReport,
+} from '../../src/report.js'
 
 const SECRET = 'pt-very-secret-token'
 
 interface FakeSink extends ReportSink {
   outputs: Map<string, string>
   warnings: string[]
-  errors: { message: string; annotation?: { title?: string; file?: string; startLine?: number; startColumn?: number } }[]
+  errors: {
+    message: string
+    annotation?: { title?: string; file?: string; startLine?: number; startColumn?: number }
+  }[]
   summaries: string[]
 }
 
@@ -76,7 +88,9 @@ describe('writeReport: a succeeded single target', () => {
     expect(o.get('provider-status')).toBe('active')
     expect(o.get('changed')).toBe('true')
     expect(JSON.parse(o.get('changes')!)).toEqual(['schedule.expression'])
-    expect(JSON.parse(o.get('results')!)).toEqual([{ target: 'dep_01ABC', status: 'succeeded', 'provider-status': 'active', changed: true }])
+    expect(JSON.parse(o.get('results')!)).toEqual([
+      { target: 'dep_01ABC', status: 'succeeded', 'provider-status': 'active', changed: true },
+    ])
     expect(o.get('http-status')).toBe('200')
     expect(o.get('request-id')).toBe('req-123')
     expect(o.has('error-type')).toBe(false)
@@ -123,17 +137,34 @@ describe('writeReport: a succeeded single target', () => {
 
 describe('writeReport: failures', () => {
   it('writes error-type and error-message of a failed target', async () => {
-    const failed = outcome({ status: 'failed', providerStatus: 'FAIL', changed: false, changes: [], resource: undefined, error: { type: 'GAIA_IL23', message: 'The app 42 could not be deployed.' } })
+    const failed = outcome({
+      status: 'failed',
+      providerStatus: 'FAIL',
+      changed: false,
+      changes: [],
+      resource: undefined,
+      error: { type: 'GAIA_IL23', message: 'The app 42 could not be deployed.' },
+    })
     const { sink, status } = await write(report({ provider: 'kintone', outcomes: [failed] }))
     expect(status).toBe('failed')
     expect(sink.outputs.get('status')).toBe('failed')
     expect(sink.outputs.get('error-type')).toBe('GAIA_IL23')
     expect(sink.outputs.get('error-message')).toBe('The app 42 could not be deployed.')
-    expect(JSON.parse(sink.outputs.get('results')!)).toEqual([{ target: 'dep_01ABC', status: 'failed', 'provider-status': 'FAIL', changed: false, error: 'The app 42 could not be deployed.' }])
+    expect(JSON.parse(sink.outputs.get('results')!)).toEqual([
+      {
+        target: 'dep_01ABC',
+        status: 'failed',
+        'provider-status': 'FAIL',
+        changed: false,
+        error: 'The app 42 could not be deployed.',
+      },
+    ])
   })
 
   it('writes the run-level error when nothing reached a target', async () => {
-    const { sink, status } = await write(report({ provider: undefined, outcomes: [], error: { type: 'input', message: "Input 'provider' is required." } }))
+    const { sink, status } = await write(
+      report({ provider: undefined, outcomes: [], error: { type: 'input', message: "Input 'provider' is required." } }),
+    )
     expect(status).toBe('failed')
     expect(sink.outputs.get('status')).toBe('failed')
     expect(sink.outputs.get('error-type')).toBe('input')
@@ -158,13 +189,27 @@ describe('writeReport: failures', () => {
 
   it('turns each problem into an error annotation at its file and line', async () => {
     const problems = [
-      { path: ['schedule', 'expression'], message: 'not a 5-field cron expression.', file: 'deploy/p.yaml', line: 4, column: 3 },
+      {
+        path: ['schedule', 'expression'],
+        message: 'not a 5-field cron expression.',
+        file: 'deploy/p.yaml',
+        line: 4,
+        column: 3,
+      },
       { path: ['name'], message: 'expected 1 to 256 characters, got 0.', file: 'deploy/p.yaml', line: 1, column: 1 },
     ]
-    const { sink } = await write(report({ outcomes: [], problems, error: { type: 'validation', message: '2 problems' } }))
+    const { sink } = await write(
+      report({ outcomes: [], problems, error: { type: 'validation', message: '2 problems' } }),
+    )
     expect(sink.errors).toEqual([
-      { message: '$.schedule.expression: not a 5-field cron expression.', annotation: { title: 'deploy-patch: nothing was sent', file: 'deploy/p.yaml', startLine: 4, startColumn: 3 } },
-      { message: '$.name: expected 1 to 256 characters, got 0.', annotation: { title: 'deploy-patch: nothing was sent', file: 'deploy/p.yaml', startLine: 1, startColumn: 1 } },
+      {
+        message: '$.schedule.expression: not a 5-field cron expression.',
+        annotation: { title: 'deploy-patch: nothing was sent', file: 'deploy/p.yaml', startLine: 4, startColumn: 3 },
+      },
+      {
+        message: '$.name: expected 1 to 256 characters, got 0.',
+        annotation: { title: 'deploy-patch: nothing was sent', file: 'deploy/p.yaml', startLine: 1, startColumn: 1 },
+      },
     ])
     expect(sink.summaries[0]).toContain('| deploy/p.yaml:4 | $.schedule.expression: not a 5-field cron expression. |')
   })
@@ -268,7 +313,9 @@ describe('writeReport: secrets', () => {
       { path: [], input: 'token', message: "Input 'token' is required for qoder.", file: 'deploy/p.yaml', line: 1 },
       { path: ['name'], message: 'expected 1 to 256 characters, got 0.', file: 'deploy/p.yaml', line: 2, column: 1 },
     ]
-    const { sink } = await write(report({ outcomes: [], problems, error: { type: 'input', message: 'the long message, once per problem' } }))
+    const { sink } = await write(
+      report({ outcomes: [], problems, error: { type: 'input', message: 'the long message, once per problem' } }),
+    )
     expect(sink.errors.map((e) => e.annotation)).toEqual([
       { title: 'deploy-patch: nothing was sent' },
       { title: 'deploy-patch: nothing was sent', file: 'deploy/p.yaml', startLine: 2, startColumn: 1 },
@@ -305,13 +352,21 @@ describe('summary', () => {
   })
 
   it('shows a missing side as none', () => {
-    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'metadata.team', segments: [], before: undefined, after: 'core' }] })] }))
+    const md = renderSummary(
+      report({
+        outcomes: [outcome({ changes: [{ path: 'metadata.team', segments: [], before: undefined, after: 'core' }] })],
+      }),
+    )
     expect(md).toContain('| <code>metadata.team</code> | *(none)* | <code>"core"</code> |')
   })
 
   it('shortens long values', () => {
     const long = 'a'.repeat(500)
-    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'description', segments: [], before: 'short', after: long }] })] }))
+    const md = renderSummary(
+      report({
+        outcomes: [outcome({ changes: [{ path: 'description', segments: [], before: 'short', after: long }] })],
+      }),
+    )
     const row = md.split('\n').find((line) => line.startsWith('| <code>description</code>'))!
     expect(row).toBeDefined()
     expect(row).not.toContain(long)
@@ -322,7 +377,9 @@ describe('summary', () => {
   it('never cuts a long value inside a character (no lone surrogate half in the summary)', () => {
     // JSON text: '"x' then emoji (2 UTF-16 units each), so the 77th unit is the first half of one.
     const long = 'x' + '😀'.repeat(100)
-    const md = renderSummary(report({ outcomes: [outcome({ changes: [{ path: 'description', segments: [], before: 'a', after: long }] })] }))
+    const md = renderSummary(
+      report({ outcomes: [outcome({ changes: [{ path: 'description', segments: [], before: 'a', after: long }] })] }),
+    )
     const row = md.split('\n').find((line) => line.startsWith('| <code>description</code>'))!
     expect(row).toContain('…')
     // A lone surrogate becomes U+FFFD when the summary is written as UTF-8.
@@ -331,7 +388,14 @@ describe('summary', () => {
 
   it('escapes pipes and HTML, and keeps each row on one line', () => {
     const md = renderSummary(
-      report({ outcomes: [outcome({ changes: [{ path: 'a|b', segments: [], before: '<script>alert(1)</script>', after: 'x | y\nz' }], error: { type: 't', message: 'bad <b>|</b>\nnext' } })] }),
+      report({
+        outcomes: [
+          outcome({
+            changes: [{ path: 'a|b', segments: [], before: '<script>alert(1)</script>', after: 'x | y\nz' }],
+            error: { type: 't', message: 'bad <b>|</b>\nnext' },
+          }),
+        ],
+      }),
     )
     const row = md.split('\n').find((line) => line.startsWith('| <code>a'))!
     expect(row).toContain('<code>a\\|b</code>')
@@ -345,21 +409,33 @@ describe('summary', () => {
   })
 
   it('lists at most 100 changes and counts the rest', () => {
-    const changes = Array.from({ length: 130 }, (_, i) => ({ path: `metadata.k${i}`, segments: [], before: i, after: i + 1 }))
+    const changes = Array.from({ length: 130 }, (_, i) => ({
+      path: `metadata.k${i}`,
+      segments: [],
+      before: i,
+      after: i + 1,
+    }))
     const md = renderSummary(report({ outcomes: [outcome({ changes })] }))
     expect(md.split('\n').filter((line) => line.startsWith('| <code>metadata.k'))).toHaveLength(100)
     expect(md).toContain('| … | 30 more | |')
   })
 
   it('says nothing changed for a succeeded target without changes', () => {
-    expect(renderSummary(report({ outcomes: [outcome({ changed: false, changes: [] })] }))).toContain('No field changed.')
+    expect(renderSummary(report({ outcomes: [outcome({ changed: false, changes: [] })] }))).toContain(
+      'No field changed.',
+    )
   })
 
   it('shows a dry run with the request that would be sent', () => {
     const dry = outcome({
       status: 'dry-run',
       changed: false,
-      request: { method: 'POST', url: 'https://api.qoder.com/api/v1/cloud/deployments/dep_01ABC', headers: { 'Idempotency-Key': 'k-1' }, body: { name: 'nightly' } },
+      request: {
+        method: 'POST',
+        url: 'https://api.qoder.com/api/v1/cloud/deployments/dep_01ABC',
+        headers: { 'Idempotency-Key': 'k-1' },
+        body: { name: 'nightly' },
+      },
     })
     const md = renderSummary(report({ dryRun: true, outcomes: [dry] }))
     expect(md).toContain('dry-run (dry run: nothing was sent)')
@@ -371,7 +447,17 @@ describe('summary', () => {
   })
 
   it('calls out notes and errors per target', () => {
-    const md = renderSummary(report({ outcomes: [outcome({ notes: ['The deployment is paused.'], status: 'failed', error: { type: 'e', message: 'It broke.' } })] }))
+    const md = renderSummary(
+      report({
+        outcomes: [
+          outcome({
+            notes: ['The deployment is paused.'],
+            status: 'failed',
+            error: { type: 'e', message: 'It broke.' },
+          }),
+        ],
+      }),
+    )
     expect(md).toContain('> [!WARNING]\n> The deployment is paused.')
     expect(md).toContain('> [!CAUTION]\n> It broke.')
   })
@@ -400,8 +486,12 @@ describe('overallStatus', () => {
   })
 
   it('keeps the status of a run-level error that was a cancellation or the deadline (a login cut short)', () => {
-    expect(overallStatus({ outcomes: [], error: { type: 'cancelled', message: 'y', status: 'cancelled' } })).toBe('cancelled')
-    expect(overallStatus({ outcomes: [], error: { type: 'timeout', message: 'y', status: 'timed-out' } })).toBe('timed-out')
+    expect(overallStatus({ outcomes: [], error: { type: 'cancelled', message: 'y', status: 'cancelled' } })).toBe(
+      'cancelled',
+    )
+    expect(overallStatus({ outcomes: [], error: { type: 'timeout', message: 'y', status: 'timed-out' } })).toBe(
+      'timed-out',
+    )
   })
 })
 

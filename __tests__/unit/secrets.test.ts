@@ -28,7 +28,14 @@ describe('Secrets.add', () => {
   it('masks no other plain spelling for a value JSON and URLs leave alone, only its base64 pieces (issue 12)', () => {
     const { secrets, masked } = registry()
     secrets.add('plain-value')
-    expect(masked).toEqual(['plain-value', 'cGxhaW4tdmFsdWU=', 'cGxhaW4tdmFsdWU', 'cGxhaW4tdmFsdW', 'bGFpbi12YWx1Z', 'YWluLXZhbHVl'])
+    expect(masked).toEqual([
+      'plain-value',
+      'cGxhaW4tdmFsdWU=',
+      'cGxhaW4tdmFsdWU',
+      'cGxhaW4tdmFsdW',
+      'bGFpbi12YWx1Z',
+      'YWluLXZhbHVl',
+    ])
   })
 
   it.each([undefined, '', 'a', 'ab'])('ignores %j (too short to mask without blanking ordinary text)', (value) => {
@@ -67,7 +74,9 @@ describe('Secrets.redact', () => {
     secrets.add('user:hunter22')
     secrets.add('hunter22')
     secrets.add(Buffer.from('user:hunter22').toString('base64'))
-    expect(secrets.redact(`Authorization: Basic ${Buffer.from('user:hunter22').toString('base64')}; pw=hunter22`)).toBe('Authorization: Basic ***; pw=***')
+    expect(secrets.redact(`Authorization: Basic ${Buffer.from('user:hunter22').toString('base64')}; pw=hunter22`)).toBe(
+      'Authorization: Basic ***; pw=***',
+    )
   })
 
   it('treats regex characters in a secret literally', () => {
@@ -112,7 +121,11 @@ describe('encoded forms (issue 12)', () => {
     const { secrets } = registry()
     const password = 'p@ss w/rd+1&ok'
     secrets.add(password)
-    for (const echo of [encodeURIComponent(password), encodeURIComponent(password).toLowerCase(), new URLSearchParams({ p: password }).toString().slice(2)]) {
+    for (const echo of [
+      encodeURIComponent(password),
+      encodeURIComponent(password).toLowerCase(),
+      new URLSearchParams({ p: password }).toString().slice(2),
+    ]) {
       expect(secrets.redact(`got ${echo}!`)).toBe('got ***!')
     }
   })
@@ -131,7 +144,7 @@ describe('encoded forms (issue 12)', () => {
     }
   })
 
-  it("registers the credential of an Authorization value on its own, and base64url forms", () => {
+  it('registers the credential of an Authorization value on its own, and base64url forms', () => {
     const { secrets } = registry()
     secrets.add('Bearer tok_abcdef0123456789')
     expect(secrets.redact('token tok_abcdef0123456789 echoed')).toBe('token *** echoed')
@@ -209,7 +222,9 @@ describe('Secrets.addSetting', () => {
     expect(secrets.redact('{"key":"STAGE","value":"prod"}')).toBe('{"key":"STAGE","value":"***"}')
     expect(secrets.redact('prod, then prod.')).toBe('***, then ***.')
     // Inside a longer word or id it is not the value: left alone, so deploy-patch's own text stays readable.
-    expect(secrets.redact('production-ep1 reproduce prod_2 ep-prod-1 prod2')).toBe('production-ep1 reproduce prod_2 ep-prod-1 prod2')
+    expect(secrets.redact('production-ep1 reproduce prod_2 ep-prod-1 prod2')).toBe(
+      'production-ep1 reproduce prod_2 ep-prod-1 prod2',
+    )
   })
 
   it('escapes a value full of regular-expression characters', () => {

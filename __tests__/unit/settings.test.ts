@@ -10,7 +10,10 @@ function reader(values: Record<string, string>): (name: string) => string {
   return (name) => values[name] ?? ''
 }
 
-function parse(overrides: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): { settings: Settings; secrets: string[] } {
+function parse(
+  overrides: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
+): { settings: Settings; secrets: string[] } {
   const secrets: string[] = []
   const settings = parseSettings(reader({ ...BASE, ...overrides }), (value) => secrets.push(value), env)
   return { settings, secrets }
@@ -160,14 +163,15 @@ describe('booleans', () => {
     for (const text of ['false', 'False', 'FALSE']) expect(parse({ [input]: text }).settings[field]).toBe(false)
   })
 
-  it.each(BOOLEAN_INPUTS.flatMap(([input]) => ['yes', 'no', '1', '0', 'tRUE', 'on', 'false '].map((text) => [input, text] as const)))(
-    "'%s' refuses '%s' instead of silently using the default",
-    (input, text) => {
-      const error = inputError({ [input]: text })
-      expect(error.input).toBe(input)
-      expect(error.message).toBe(`Invalid input '${input}': '${text}'. Expected true or false.`)
-    },
-  )
+  it.each(
+    BOOLEAN_INPUTS.flatMap(([input]) =>
+      ['yes', 'no', '1', '0', 'tRUE', 'on', 'false '].map((text) => [input, text] as const),
+    ),
+  )("'%s' refuses '%s' instead of silently using the default", (input, text) => {
+    const error = inputError({ [input]: text })
+    expect(error.input).toBe(input)
+    expect(error.message).toBe(`Invalid input '${input}': '${text}'. Expected true or false.`)
+  })
 })
 
 describe('integers', () => {
@@ -179,11 +183,14 @@ describe('integers', () => {
     expect(parse({ 'max-retries': text }).settings.maxRetries).toBe(value)
   })
 
-  it.each(['21', '-1', '1.5', 'five', '3 ', '1e1', '+3', '100000000000000000000'])("max-retries '%s' is refused with the range", (text) => {
-    const error = inputError({ 'max-retries': text })
-    expect(error.input).toBe('max-retries')
-    expect(error.message).toBe(`Invalid input 'max-retries': '${text}'. Expected a whole number from 0 to 20.`)
-  })
+  it.each(['21', '-1', '1.5', 'five', '3 ', '1e1', '+3', '100000000000000000000'])(
+    "max-retries '%s' is refused with the range",
+    (text) => {
+      const error = inputError({ 'max-retries': text })
+      expect(error.input).toBe('max-retries')
+      expect(error.message).toBe(`Invalid input 'max-retries': '${text}'. Expected a whole number from 0 to 20.`)
+    },
+  )
 
   it.each([
     ['1', 1],
@@ -257,7 +264,12 @@ describe('payload-file / payload', () => {
 
 describe('target', () => {
   it('splits on commas and newlines, trims, and drops blanks', () => {
-    expect(parse({ target: ' dep_a, dep_b ,\n dep_c\n\n,, \r\ndep_d\r\n' }).settings.targets).toEqual(['dep_a', 'dep_b', 'dep_c', 'dep_d'])
+    expect(parse({ target: ' dep_a, dep_b ,\n dep_c\n\n,, \r\ndep_d\r\n' }).settings.targets).toEqual([
+      'dep_a',
+      'dep_b',
+      'dep_c',
+      'dep_d',
+    ])
   })
 
   it('is a one-element list for a single id', () => {
@@ -274,14 +286,17 @@ describe('target', () => {
     expect(inputError({ target: 'dep_a, dep_a ' }).message).toContain("'dep_a' is listed twice")
   })
 
-  it.each(['dep\ta', 'dep\u0000a', 'dep\u001ba', 'dep\u007fa', 'dep\ra'])('refuses an id with a control character (%j)', (target) => {
-    const error = inputError({ target })
-    expect(error.input).toBe('target')
-    expect(error.message).toContain('control character')
-    // The id is quoted with its control character spelled out, never raw.
-    expect(error.message).toContain(visible(JSON.stringify(target)))
-    expect([...error.message].filter((c) => c < ' ' || c === '\u007f')).toEqual([])
-  })
+  it.each(['dep\ta', 'dep\u0000a', 'dep\u001ba', 'dep\u007fa', 'dep\ra'])(
+    'refuses an id with a control character (%j)',
+    (target) => {
+      const error = inputError({ target })
+      expect(error.input).toBe('target')
+      expect(error.message).toContain('control character')
+      // The id is quoted with its control character spelled out, never raw.
+      expect(error.message).toContain(visible(JSON.stringify(target)))
+      expect([...error.message].filter((c) => c < ' ' || c === '\u007f')).toEqual([])
+    },
+  )
 })
 
 describe('base-url and auth-url', () => {
@@ -303,20 +318,30 @@ describe('base-url and auth-url', () => {
     expect(parse({ [input]: 'https://example.com:8443' }).settings[field]?.origin).toBe('https://example.com:8443')
   })
 
-  it.each(['http://localhost:8080', 'http://127.0.0.1:9000/x', 'http://127.12.0.3', 'http://[::1]:3000', 'http://LOCALHOST'])('accepts plain http for the loopback host %s', (text) => {
+  it.each([
+    'http://localhost:8080',
+    'http://127.0.0.1:9000/x',
+    'http://127.12.0.3',
+    'http://[::1]:3000',
+    'http://LOCALHOST',
+  ])('accepts plain http for the loopback host %s', (text) => {
     const url = parse({ 'base-url': text }).settings.baseUrl
     expect(url?.protocol).toBe('http:')
   })
 
-  it.each(['http://example.com', 'http://127.0.0.1.example.com', 'http://localhost.example.com', 'http://10.0.0.1', 'ftp://example.com', 'file:///etc/passwd'])(
-    'refuses %s (not https, not loopback)',
-    (text) => {
-      const error = inputError({ 'base-url': text })
-      expect(error.input).toBe('base-url')
-      expect(error.message).toContain("'base-url'")
-      expect(error.message).toContain('Only https')
-    },
-  )
+  it.each([
+    'http://example.com',
+    'http://127.0.0.1.example.com',
+    'http://localhost.example.com',
+    'http://10.0.0.1',
+    'ftp://example.com',
+    'file:///etc/passwd',
+  ])('refuses %s (not https, not loopback)', (text) => {
+    const error = inputError({ 'base-url': text })
+    expect(error.input).toBe('base-url')
+    expect(error.message).toContain("'base-url'")
+    expect(error.message).toContain('Only https')
+  })
 
   it.each(URL_INPUTS)('%s refuses something that is not a URL', (input) => {
     const error = inputError({ [input]: 'example.com/api' })
@@ -324,12 +349,15 @@ describe('base-url and auth-url', () => {
     expect(error.message).toContain('is not a URL')
   })
 
-  it.each(['https://user:hunter2pass@example.com', 'https://user@example.com', 'https://:hunter2pass@example.com'])('refuses credentials in the URL (%s) without echoing them', (text) => {
-    const error = inputError({ 'base-url': text })
-    expect(error.input).toBe('base-url')
-    expect(error.message).toContain('carries credentials')
-    expect(error.message).not.toContain('hunter2pass')
-  })
+  it.each(['https://user:hunter2pass@example.com', 'https://user@example.com', 'https://:hunter2pass@example.com'])(
+    'refuses credentials in the URL (%s) without echoing them',
+    (text) => {
+      const error = inputError({ 'base-url': text })
+      expect(error.input).toBe('base-url')
+      expect(error.message).toContain('carries credentials')
+      expect(error.message).not.toContain('hunter2pass')
+    },
+  )
 
   // A plain-http URL with credentials must not print the password either: the credentials check
   // has to win over the scheme check, whose message quotes the whole value.
@@ -339,15 +367,24 @@ describe('base-url and auth-url', () => {
     expect(error.message).not.toContain('hunter2pass')
   })
 
-  it.each(['https://example.com/?token=abc', 'https://example.com/#frag', 'https://example.com/api?x=1#y'])('refuses a query or fragment (%s)', (text) => {
-    const error = inputError({ 'auth-url': text })
-    expect(error.input).toBe('auth-url')
-    expect(error.message).toContain('query or fragment')
-  })
+  it.each(['https://example.com/?token=abc', 'https://example.com/#frag', 'https://example.com/api?x=1#y'])(
+    'refuses a query or fragment (%s)',
+    (text) => {
+      const error = inputError({ 'auth-url': text })
+      expect(error.input).toBe('auth-url')
+      expect(error.message).toContain('query or fragment')
+    },
+  )
 
   it('isLoopbackHost is true only for loopback names', () => {
     expect(['localhost', '127.0.0.1', '127.255.0.9', '[::1]'].map(isLoopbackHost)).toEqual([true, true, true, true])
-    expect(['example.com', '128.0.0.1', '::1', '127.0.0', 'localhost.evil'].map(isLoopbackHost)).toEqual([false, false, false, false, false])
+    expect(['example.com', '128.0.0.1', '::1', '127.0.0', 'localhost.evil'].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+    ])
   })
 })
 
@@ -455,14 +492,17 @@ describe('secrets', () => {
     expect(parse({ 'basic-auth': 'u:pa:ss' }).secrets).toEqual(['u:pa:ss', 'pa:ss'])
   })
 
-  it.each(['no-colon-here', ':only-password'])("refuses basic-auth '%s' without a user, after registering it", (text) => {
-    const secrets: string[] = []
-    const error = inputError({ 'basic-auth': text }, secrets)
-    expect(error.input).toBe('basic-auth')
-    expect(error.message).toContain("'user:password'")
-    expect(error.message).not.toContain(text)
-    expect(secrets).toContain(text)
-  })
+  it.each(['no-colon-here', ':only-password'])(
+    "refuses basic-auth '%s' without a user, after registering it",
+    (text) => {
+      const secrets: string[] = []
+      const error = inputError({ 'basic-auth': text }, secrets)
+      expect(error.input).toBe('basic-auth')
+      expect(error.message).toContain("'user:password'")
+      expect(error.message).not.toContain(text)
+      expect(secrets).toContain(text)
+    },
+  )
 
   it.each([
     ['timeout', 'soon'],
@@ -497,7 +537,13 @@ describe('secrets', () => {
       ),
     ).toThrow(InputError)
     // Every secret registration comes before the first non-credential input is read.
-    const firstPlainRead = order.findIndex((entry) => entry.startsWith('read:') && !Object.keys(SECRET_INPUTS).includes(entry.slice(5)) && entry !== 'read:username' && entry !== 'read:domain')
+    const firstPlainRead = order.findIndex(
+      (entry) =>
+        entry.startsWith('read:') &&
+        !Object.keys(SECRET_INPUTS).includes(entry.slice(5)) &&
+        entry !== 'read:username' &&
+        entry !== 'read:domain',
+    )
     const lastSecret = order.map((entry) => entry.startsWith('secret:')).lastIndexOf(true)
     expect(firstPlainRead).toBeGreaterThan(-1)
     expect(lastSecret).toBeLessThan(firstPlainRead)

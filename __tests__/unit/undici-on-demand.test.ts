@@ -86,15 +86,23 @@ function undiciUse(file: string, code: string): Use {
     { pattern: new RegExp(String.raw`\brequire\s*\(\s*${UNDICI}\s*\)\s*\.\s*([\w$]+)`, 'g'), take: (m) => add(m[1]!) },
     // import * as u from 'undici'; const u = require('undici') (tsc's CommonJS: `const undici_1 = require("undici")`)
     {
-      pattern: new RegExp(String.raw`\bimport\s*\*\s*as\s+([\w$]+)\s+from\s*${UNDICI}|\b(?:const|let|var)\s+([\w$]+)\s*=\s*(?:__importStar\s*\(\s*)?require\s*\(\s*${UNDICI}\s*\)\s*\)?`, 'g'),
+      pattern: new RegExp(
+        String.raw`\bimport\s*\*\s*as\s+([\w$]+)\s+from\s*${UNDICI}|\b(?:const|let|var)\s+([\w$]+)\s*=\s*(?:__importStar\s*\(\s*)?require\s*\(\s*${UNDICI}\s*\)\s*\)?`,
+        'g',
+      ),
       take: (m) => {
         // The whole module in a variable: servable only if every use reads a member, whose names are then checked.
         const binding = m[1] ?? m[2]!
         const rest = code.slice(0, m.index) + ' '.repeat(m[0].length) + code.slice(m.index! + m[0].length)
         const escaped = binding.replace(/\$/g, '\\$')
-        for (const use of rest.matchAll(new RegExp(String.raw`(?<![\w$.])${escaped}(?![\w$])(\s*\??\.\s*([\w$]+))?`, 'g'))) {
+        for (const use of rest.matchAll(
+          new RegExp(String.raw`(?<![\w$.])${escaped}(?![\w$])(\s*\??\.\s*([\w$]+))?`, 'g'),
+        )) {
           if (use[2]) add(use[2])
-          else problems.push(`${where} takes undici as a whole ('${m[0]}', then '${rest.slice(use.index, use.index + 40).split('\n')[0]}'): the shim serves named exports only`)
+          else
+            problems.push(
+              `${where} takes undici as a whole ('${m[0]}', then '${rest.slice(use.index, use.index + 40).split('\n')[0]}'): the shim serves named exports only`,
+            )
         }
       },
     },
@@ -108,7 +116,9 @@ function undiciUse(file: string, code: string): Use {
   for (const specifier of code.matchAll(SPECIFIER)) {
     if (covered.some(([start, end]) => specifier.index >= start && specifier.index < end)) continue
     const line = code.slice(0, specifier.index).split('\n').length
-    problems.push(`${where}:${line} uses undici in a form this test does not recognise (${code.slice(specifier.index, specifier.index + 60).split('\n')[0]}); check that the shim can serve it, then teach the test`)
+    problems.push(
+      `${where}:${line} uses undici in a form this test does not recognise (${code.slice(specifier.index, specifier.index + 60).split('\n')[0]}); check that the shim can serve it, then teach the test`,
+    )
   }
   return { names, problems }
 }
@@ -141,14 +151,23 @@ describe('undici-on-demand: the undici every bundled dependency gets', () => {
       const use = undiciUse(path.join(REPO_ROOT, 'x.js'), code)
       return { names: use.names.map((n) => n.name), problems: use.problems.length }
     }
-    expect(read(`import { ProxyAgent, fetch as f } from 'undici';`)).toEqual({ names: ['ProxyAgent', 'fetch'], problems: 0 })
-    expect(read(`import {\n  Agent,\n  request,\n} from "undici"`)).toEqual({ names: ['Agent', 'request'], problems: 0 })
+    expect(read(`import { ProxyAgent, fetch as f } from 'undici';`)).toEqual({
+      names: ['ProxyAgent', 'fetch'],
+      problems: 0,
+    })
+    expect(read(`import {\n  Agent,\n  request,\n} from "undici"`)).toEqual({
+      names: ['Agent', 'request'],
+      problems: 0,
+    })
     expect(read(`import U from 'undici'`)).toEqual({ names: ['default'], problems: 0 })
     expect(read(`export { Pool } from 'undici'`)).toEqual({ names: ['Pool'], problems: 0 })
     expect(read(`const { Client, fetch: f } = require('undici')`)).toEqual({ names: ['Client', 'fetch'], problems: 0 })
     expect(read(`const fetch = require('undici').fetch`)).toEqual({ names: ['fetch'], problems: 0 })
     // tsc's CommonJS output (the @actions/http-client 3 under @actions/github): every use reads a member.
-    expect(read(`const undici_1 = require("undici");\nnew undici_1.ProxyAgent({});`)).toEqual({ names: ['ProxyAgent'], problems: 0 })
+    expect(read(`const undici_1 = require("undici");\nnew undici_1.ProxyAgent({});`)).toEqual({
+      names: ['ProxyAgent'],
+      problems: 0,
+    })
     expect(read(`import * as u from 'undici'; u.fetch(x)`)).toEqual({ names: ['fetch'], problems: 0 })
     // The module object itself escaping, or forms the scan cannot follow: the test fails and says where.
     expect(read(`import * as u from 'undici'; use(u)`).problems).toBe(1)
@@ -208,7 +227,8 @@ describe('undici-on-demand: the undici every bundled dependency gets', () => {
         upstream.on('close', end)
         client.on('close', end)
       })
-      const listen = (s: Server) => new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)))
+      const listen = (s: Server) =>
+        new Promise<number>((resolve) => s.listen(0, '127.0.0.1', () => resolve((s.address() as AddressInfo).port)))
       port = await listen(server)
       origin = `http://127.0.0.1:${port}`
       proxyUrl = `http://127.0.0.1:${await listen(proxy)}`
@@ -216,10 +236,11 @@ describe('undici-on-demand: the undici every bundled dependency gets', () => {
 
     afterAll(async () => {
       for (const socket of sockets) socket.destroy()
-      const close = (s: Server) => new Promise<void>((resolve) => {
-        s.close(() => resolve())
-        s.closeAllConnections()
-      })
+      const close = (s: Server) =>
+        new Promise<void>((resolve) => {
+          s.close(() => resolve())
+          s.closeAllConnections()
+        })
       await Promise.all([close(server), close(proxy)])
     })
 

@@ -16,7 +16,10 @@ describe('Problems.add and paths', () => {
       { path: ['schedule', 'expression'], message: 'not a cron expression.' },
       { path: ['initial_events', 3, 'type'], message: 'unknown type.' },
     ])
-    expect(lines(problems)).toEqual(['$.schedule.expression: not a cron expression.', '$.initial_events[3].type: unknown type.'])
+    expect(lines(problems)).toEqual([
+      '$.schedule.expression: not a cron expression.',
+      '$.initial_events[3].type: unknown type.',
+    ])
   })
 
   it('starts empty', () => {
@@ -69,19 +72,28 @@ describe('knownKeys', () => {
   ])("suggests '%s' → '%s'", (typo, suggestion) => {
     const problems = new Problems()
     problems.knownKeys({ [typo]: 1 }, ['spec'], KNOWN)
-    expect(problems.list).toEqual([{ path: ['spec', typo], message: `unknown field '${typo}'; did you mean '${suggestion}'?` }])
+    expect(problems.list).toEqual([
+      { path: ['spec', typo], message: `unknown field '${typo}'; did you mean '${suggestion}'?` },
+    ])
   })
 
   it('lists the known fields when nothing is close', () => {
     const problems = new Problems()
     problems.knownKeys({ completely_different: 1 }, [], KNOWN)
-    expect(problems.list[0]!.message).toBe("unknown field 'completely_different'; known fields: name, schedule, initial_events, agent, metadata.")
+    expect(problems.list[0]!.message).toBe(
+      "unknown field 'completely_different'; known fields: name, schedule, initial_events, agent, metadata.",
+    )
   })
 
   it('prefers a given hint over the generic one', () => {
     const problems = new Problems()
-    problems.knownKeys({ id: 'dep_1' }, [], KNOWN, { id: "the deployment id goes in the 'target' input, not the payload." })
-    expect(problems.list[0]).toEqual({ path: ['id'], message: "unknown field 'id'; the deployment id goes in the 'target' input, not the payload." })
+    problems.knownKeys({ id: 'dep_1' }, [], KNOWN, {
+      id: "the deployment id goes in the 'target' input, not the payload.",
+    })
+    expect(problems.list[0]).toEqual({
+      path: ['id'],
+      message: "unknown field 'id'; the deployment id goes in the 'target' input, not the payload.",
+    })
   })
 
   it('reports every unknown key, and none of the known ones', () => {
@@ -190,7 +202,9 @@ describe('integer', () => {
   it('refuses a non-numeric string even when numeric strings are allowed, and says so', () => {
     const problems = new Problems()
     expect(problems.integer('4x', ['apps', 2, 'app'], { min: 1, numericString: true })).toBeUndefined()
-    expect(lines(problems)).toEqual(['$.apps[2].app: expected a whole number (or a string of digits), got the string "4x".'])
+    expect(lines(problems)).toEqual([
+      '$.apps[2].app: expected a whole number (or a string of digits), got the string "4x".',
+    ])
   })
 
   it('applies the range to a numeric string', () => {
@@ -291,7 +305,9 @@ describe('formatPath', () => {
     expect(formatProblem({ path: ['na\u200Bme'], message: "unknown field 'na\u200Bme'; did you mean 'name'?" })).toBe(
       `$["na\\u{200B}me"]: unknown field 'na\\u{200B}me'; did you mean 'name'?`,
     )
-    expect(new InputError('target', "'dep_\u2066x\u2069' is not an id").message).toBe("'dep_\\u{2066}x\\u{2069}' is not an id")
+    expect(new InputError('target', "'dep_\u2066x\u2069' is not an id").message).toBe(
+      "'dep_\\u{2066}x\\u{2069}' is not an id",
+    )
   })
 
   it('leaves visible text alone: accents, CJK, Arabic letters, emoji, tabs and line ends', () => {

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { Deadline } from '../../src/deadline.js'
 import { CancelledError, DeployFailedError, TimeoutError } from '../../src/errors.js'
-import { POLL_CAP_MS, POLL_GROWTH, pollDelayMs, readGapMs, waitFor, type PollResult, type WaitOptions } from '../../src/wait.js'
+import {
+  POLL_CAP_MS,
+  POLL_GROWTH,
+  pollDelayMs,
+  readGapMs,
+  waitFor,
+  type PollResult,
+  type WaitOptions,
+} from '../../src/wait.js'
 
 /** A poll that answers from a script of results (the last one repeats), recording when each read happened. */
 function scripted<T>(results: PollResult<T>[]): { poll: () => Promise<PollResult<T>>; readTimes: number[] } {
@@ -103,7 +111,12 @@ describe('waitFor', () => {
   })
 
   it('reads at half the first delay, at the first delay, then on the growing schedule', async () => {
-    const { poll, readTimes } = scripted([pending('PROCESSING'), pending('PROCESSING'), pending('PROCESSING'), done('SUCCESS', 'v')])
+    const { poll, readTimes } = scripted([
+      pending('PROCESSING'),
+      pending('PROCESSING'),
+      pending('PROCESSING'),
+      done('SUCCESS', 'v'),
+    ])
     const startedAt = Date.now()
     await waitFor(poll, options({ firstDelayMs: 200 }))
     const at = readTimes.map((t) => t - startedAt)
@@ -115,7 +128,11 @@ describe('waitFor', () => {
   })
 
   it('returns the value, final status and read count once done', async () => {
-    const { poll, readTimes } = scripted([pending('PROCESSING'), pending('PROCESSING'), done('SUCCESS', 'final resource')])
+    const { poll, readTimes } = scripted([
+      pending('PROCESSING'),
+      pending('PROCESSING'),
+      done('SUCCESS', 'final resource'),
+    ])
     const seen: [string, number][] = []
     const result = await waitFor(poll, options({ onPoll: (status, reads) => seen.push([status, reads]) }))
     expect(result).toEqual({ value: 'final resource', providerStatus: 'SUCCESS', reads: 3 })
@@ -185,7 +202,9 @@ describe('waitFor', () => {
   // raise 'timeout' (which would not help): it should name the wait's own limit, e.g. "1.5s".
   it('does not claim the step timeout passed when only its own limit did', async () => {
     const { poll } = scripted([pending('STARTING')])
-    const error = await rejection(waitFor(poll, options({ firstDelayMs: 20, deadline: new Deadline(600_000), maxWaitMs: 150 })))
+    const error = await rejection(
+      waitFor(poll, options({ firstDelayMs: 20, deadline: new Deadline(600_000), maxWaitMs: 150 })),
+    )
     expect(error).toBeInstanceOf(TimeoutError)
     expect((error as TimeoutError).message).not.toContain("The step's timeout (10m) passed")
     expect((error as TimeoutError).message).toContain('150ms')

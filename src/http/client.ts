@@ -118,8 +118,16 @@ const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOST
  * and trying again meets the same certificate, so these are neither retried nor "maybe applied".
  */
 const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'SELF_SIGNED_CERT_IN_CHAIN', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_REVOKED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_REVOKED',
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ])
 /** How the `tunnel` package (HTTPS through HTTPS_PROXY) reports a CONNECT that did not open: before anything was sent. */
@@ -131,8 +139,14 @@ export class ApiClient {
   private http: HttpClient
 
   constructor(options: ClientOptions) {
-    if (options.baseUrl.protocol !== 'https:' && !(options.baseUrl.protocol === 'http:' && isLoopbackHost(options.baseUrl.hostname))) {
-      throw new DeployPatchError(`Refusing to send credentials to ${options.baseUrl.origin}: only https is allowed (http only for loopback hosts).`, 'input')
+    if (
+      options.baseUrl.protocol !== 'https:' &&
+      !(options.baseUrl.protocol === 'http:' && isLoopbackHost(options.baseUrl.hostname))
+    ) {
+      throw new DeployPatchError(
+        `Refusing to send credentials to ${options.baseUrl.origin}: only https is allowed (http only for loopback hosts).`,
+        'input',
+      )
     }
     this.options = options
     this.random = options.random ?? Math.random
@@ -153,7 +167,8 @@ export class ApiClient {
     } catch {
       throw new DeployPatchError(`Refusing to build a URL from the path '${path}'.`, 'input')
     }
-    if (url.origin !== base.origin) throw new DeployPatchError(`Refusing to build a URL outside ${base.origin}.`, 'input')
+    if (url.origin !== base.origin)
+      throw new DeployPatchError(`Refusing to build a URL outside ${base.origin}.`, 'input')
     for (const [key, value] of query) url.searchParams.append(key, value)
     return url
   }
@@ -173,11 +188,23 @@ export class ApiClient {
         if (response.status >= 200 && response.status < 300) {
           const reason = spec.expect?.(response.json)
           if (reason === undefined) return response
-          throw this.unreadable(spec, new ResponseError(`Could not ${spec.what}: HTTP ${response.status} answered ${reason}.`, 'invalid-response', response.status))
+          throw this.unreadable(
+            spec,
+            new ResponseError(
+              `Could not ${spec.what}: HTTP ${response.status} answered ${reason}.`,
+              'invalid-response',
+              response.status,
+            ),
+          )
         }
         if (response.status >= 300 && response.status < 400) {
           url = this.redirectTarget(spec, url, response)
-          if (++redirects > MAX_READ_REDIRECTS) throw new ResponseError(`Could not ${spec.what}: more than ${MAX_READ_REDIRECTS} redirects.`, 'redirect', response.status)
+          if (++redirects > MAX_READ_REDIRECTS)
+            throw new ResponseError(
+              `Could not ${spec.what}: more than ${MAX_READ_REDIRECTS} redirects.`,
+              'redirect',
+              response.status,
+            )
           attempt--
           continue
         }
@@ -200,7 +227,8 @@ export class ApiClient {
         failure = error
       }
       if (attempt >= maxRetries) {
-        if (maxRetries > 0) failure.message = `${failure.message.replace(/\.$/, '')} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
+        if (maxRetries > 0)
+          failure.message = `${failure.message.replace(/\.$/, '')} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
         throw failure
       }
       const backoffMs = this.backoffMs(attempt)
@@ -209,7 +237,9 @@ export class ApiClient {
         failure.message = `${failure.message.replace(/\.$/, '')} (no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())}).`
         throw failure
       }
-      log.info(`${capitalize(spec.what)}: ${failure.message} Retry ${attempt + 1} of ${maxRetries} in ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''}.`)
+      log.info(
+        `${capitalize(spec.what)}: ${failure.message} Retry ${attempt + 1} of ${maxRetries} in ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''}.`,
+      )
       await sleep(waitMs, signal)
     }
   }
@@ -229,7 +259,10 @@ export class ApiClient {
     if (!state) return send()
     while (!state.accepted && state.probe) await state.probe
     if (state.refused) {
-      throw new DeployPatchError(`Not sent: the provider refused the credential earlier in this run (${state.refused.message.replace(/\.$/, '')}); deploy-patch sends no more requests with it, as repeated failures can lock it. Fix the credential and run again.`, state.refused.type)
+      throw new DeployPatchError(
+        `Not sent: the provider refused the credential earlier in this run (${state.refused.message.replace(/\.$/, '')}); deploy-patch sends no more requests with it, as repeated failures can lock it. Fix the credential and run again.`,
+        state.refused.type,
+      )
     }
     let release: (() => void) | undefined
     if (!state.accepted) state.probe = new Promise<void>((resolve) => (release = resolve))
@@ -239,12 +272,17 @@ export class ApiClient {
         response = await send()
       } catch (error) {
         // A refusal whose body was cut short is still a refusal: its status line arrived.
-        if (error instanceof NetworkError && error.httpStatus === 401) state.refused ??= { type: 'http-401', message: 'HTTP 401' }
+        if (error instanceof NetworkError && error.httpStatus === 401)
+          state.refused ??= { type: 'http-401', message: 'HTTP 401' }
         throw error
       }
-      const parsed = response.status >= 400 ? this.options.parseError?.(response.status, response.json, response.text) : undefined
+      const parsed =
+        response.status >= 400 ? this.options.parseError?.(response.status, response.json, response.text) : undefined
       if (response.status === 401 || /^APIG(?:W)?\.0301$/.test(parsed?.type ?? '')) {
-        state.refused ??= { type: parsed?.type || `http-${response.status}`, message: `HTTP ${response.status}${parsed?.message ? `: ${(this.options.redact ?? String)(parsed.message).slice(0, 200)}` : ''}` }
+        state.refused ??= {
+          type: parsed?.type || `http-${response.status}`,
+          message: `HTTP ${response.status}${parsed?.message ? `: ${(this.options.redact ?? String)(parsed.message).slice(0, 200)}` : ''}`,
+        }
       } else if (response.status < 500) state.accepted = true
       return response
     } finally {
@@ -279,7 +317,13 @@ export class ApiClient {
     const interrupted = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         const deadlineError = byDeadline ? deadline.error(`waiting to ${spec.what}`) : undefined
-        reject(deadlineError ?? new NetworkError(`Could not ${spec.what}: no answer within ${formatMs(timeoutMs)}.`, { maybeApplied: spec.method !== 'GET', code: 'ETIMEDOUT' }))
+        reject(
+          deadlineError ??
+            new NetworkError(`Could not ${spec.what}: no answer within ${formatMs(timeoutMs)}.`, {
+              maybeApplied: spec.method !== 'GET',
+              code: 'ETIMEDOUT',
+            }),
+        )
       }, timeoutMs)
       onAbort = () => reject(cancelled(signal))
       signal.addEventListener('abort', onAbort, { once: true })
@@ -288,11 +332,17 @@ export class ApiClient {
     exchange.catch(() => {}) // when the race below is lost, its late failure is of no interest
     try {
       const response = await Promise.race([exchange, interrupted])
-      log.debug(`← ${response.status} ${spec.method} ${url.pathname} in ${Date.now() - started}ms (${response.text.length} bytes)`)
+      log.debug(
+        `← ${response.status} ${spec.method} ${url.pathname} in ${Date.now() - started}ms (${response.text.length} bytes)`,
+      )
       return response
     } catch (error) {
       // An abandoned exchange may still hold a socket: drop the pool and start clean.
-      if (error instanceof CancelledError || error instanceof TimeoutError || (error instanceof NetworkError && error.code === 'ETIMEDOUT')) {
+      if (
+        error instanceof CancelledError ||
+        error instanceof TimeoutError ||
+        (error instanceof NetworkError && error.code === 'ETIMEDOUT')
+      ) {
         this.http.dispose()
         this.http = this.newHttp()
       }
@@ -318,10 +368,25 @@ export class ApiClient {
       try {
         json = JSON.parse(text)
       } catch {
-        if (status >= 200 && status < 300) throw this.unreadable(spec, new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with a body that is not valid JSON.`, 'invalid-response', status))
+        if (status >= 200 && status < 300)
+          throw this.unreadable(
+            spec,
+            new ResponseError(
+              `Could not ${spec.what}: HTTP ${status} answered with a body that is not valid JSON.`,
+              'invalid-response',
+              status,
+            ),
+          )
       }
     } else if (text.trim() !== '' && status >= 200 && status < 300) {
-      throw this.unreadable(spec, new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with ${String(response.message.headers['content-type'] ?? 'no content type')}, not JSON.`, 'invalid-response', status))
+      throw this.unreadable(
+        spec,
+        new ResponseError(
+          `Could not ${spec.what}: HTTP ${status} answered with ${String(response.message.headers['content-type'] ?? 'no content type')}, not JSON.`,
+          'invalid-response',
+          status,
+        ),
+      )
     }
     return { status, headers: response.message.headers, text, json, requestId: requestIdOf(response.message.headers) }
   }
@@ -330,7 +395,11 @@ export class ApiClient {
     const cap = this.options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES
     const status = response.message.statusCode ?? 0
     const tooLarge = () => {
-      const error = new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with more than ${cap >= 1048576 ? `${Math.round(cap / 1048576)} MB` : `${Math.round(cap / 1024)} KB`}, the most deploy-patch reads.`, 'response-too-large', status)
+      const error = new ResponseError(
+        `Could not ${spec.what}: HTTP ${status} answered with more than ${cap >= 1048576 ? `${Math.round(cap / 1048576)} MB` : `${Math.round(cap / 1024)} KB`}, the most deploy-patch reads.`,
+        'response-too-large',
+        status,
+      )
       return status >= 200 && status < 300 ? this.unreadable(spec, error) : error
     }
     if (Number(response.message.headers['content-length'] ?? 0) > cap) {
@@ -351,13 +420,20 @@ export class ApiClient {
     } catch (error) {
       if (error instanceof ResponseError) throw error
       // The server sent the head and closed mid-body: it did receive (and may have applied) the request.
-      throw new NetworkError(`Could not ${spec.what}: the connection closed before the whole answer arrived (HTTP ${response.message.statusCode}).`, { maybeApplied: true, code: 'ETRUNCATED', httpStatus: response.message.statusCode })
+      throw new NetworkError(
+        `Could not ${spec.what}: the connection closed before the whole answer arrived (HTTP ${response.message.statusCode}).`,
+        { maybeApplied: true, code: 'ETRUNCATED', httpStatus: response.message.statusCode },
+      )
     }
     const raw = Buffer.concat(chunks)
     const decoded = decode(raw, response.message.headers['content-encoding'], cap)
     if (decoded === 'too-large') throw tooLarge()
     if (decoded === undefined) {
-      const error = new ResponseError(`Could not ${spec.what}: HTTP ${status} answered with a ${String(response.message.headers['content-encoding'])}-encoded body that could not be decoded.`, 'invalid-response', status)
+      const error = new ResponseError(
+        `Could not ${spec.what}: HTTP ${status} answered with a ${String(response.message.headers['content-encoding'])}-encoded body that could not be decoded.`,
+        'invalid-response',
+        status,
+      )
       throw status >= 200 && status < 300 ? this.unreadable(spec, error) : error
     }
     // A UTF-8 byte order mark is not part of the JSON text.
@@ -378,18 +454,40 @@ export class ApiClient {
       // tunnel calls these ECONNRESET, which would read as "the write may have gone through".
       const status = tunnel[1] === undefined ? undefined : Number(tunnel[1])
       const host = new URL(this.origin).host
-      if (status === undefined) return new NetworkError(`Could not ${spec.what}: the proxy (HTTPS_PROXY) could not be reached (${tunnel[2]}).`, { maybeApplied: false, code: 'EPROXY' })
-      if (status === 407) return new NetworkError(`Could not ${spec.what}: the proxy (HTTPS_PROXY) asks for credentials (HTTP 407); put them in the proxy URL, as http://user:password@proxy:port.`, { maybeApplied: false, code: 'EPROXY', permanent: true })
+      if (status === undefined)
+        return new NetworkError(
+          `Could not ${spec.what}: the proxy (HTTPS_PROXY) could not be reached (${tunnel[2]}).`,
+          { maybeApplied: false, code: 'EPROXY' },
+        )
+      if (status === 407)
+        return new NetworkError(
+          `Could not ${spec.what}: the proxy (HTTPS_PROXY) asks for credentials (HTTP 407); put them in the proxy URL, as http://user:password@proxy:port.`,
+          { maybeApplied: false, code: 'EPROXY', permanent: true },
+        )
       // A 5xx from the proxy may pass (its own upstream trouble); a 4xx is its policy.
-      return new NetworkError(`Could not ${spec.what}: the proxy (HTTPS_PROXY) refused to open a tunnel to ${host} (HTTP ${status}); allow ${host} at the proxy, or list it in NO_PROXY.`, { maybeApplied: false, code: 'EPROXY', permanent: status < 500 })
+      return new NetworkError(
+        `Could not ${spec.what}: the proxy (HTTPS_PROXY) refused to open a tunnel to ${host} (HTTP ${status}); allow ${host} at the proxy, or list it in NO_PROXY.`,
+        { maybeApplied: false, code: 'EPROXY', permanent: status < 500 },
+      )
     }
     if (code !== undefined && CERTIFICATE_CODES.has(code)) {
       // Node adds a hint about --use-system-ca, a flag an action cannot pass: the advice below replaces it.
-      return new NetworkError(`Could not ${spec.what}: the server's TLS certificate is not trusted (${code}: ${text.split(';')[0]}). Check 'base-url'; if the API uses a private certificate authority, give the runner its certificate with NODE_EXTRA_CA_CERTS.`, { maybeApplied: false, code, permanent: true })
+      return new NetworkError(
+        `Could not ${spec.what}: the server's TLS certificate is not trusted (${code}: ${text.split(';')[0]}). Check 'base-url'; if the API uses a private certificate authority, give the runner its certificate with NODE_EXTRA_CA_CERTS.`,
+        { maybeApplied: false, code, permanent: true },
+      )
     }
     const notSent = code !== undefined && NOT_SENT_CODES.has(code)
-    const reason = code === 'ECONNREFUSED' ? 'the connection was refused' : code === 'ECONNRESET' ? 'the connection was reset' : (error as Error).message || String(code)
-    return new NetworkError(`Could not ${spec.what}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}.`, { maybeApplied: !notSent && spec.method !== 'GET', code })
+    const reason =
+      code === 'ECONNREFUSED'
+        ? 'the connection was refused'
+        : code === 'ECONNRESET'
+          ? 'the connection was reset'
+          : (error as Error).message || String(code)
+    return new NetworkError(`Could not ${spec.what}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}.`, {
+      maybeApplied: !notSent && spec.method !== 'GET',
+      code,
+    })
   }
 
   /** Reads follow a redirect on the same origin; writes never follow, and credentials never leave the origin. */
@@ -397,10 +495,18 @@ export class ApiClient {
     const location = response.headers.location
     const target = location ? new URL(location, from) : undefined
     if (spec.method !== 'GET') {
-      throw new ResponseError(`Could not ${spec.what}: the server answered HTTP ${response.status} redirecting to ${target?.origin ?? 'nowhere'}; writes are never redirected. Check 'base-url'.`, 'redirect', response.status)
+      throw new ResponseError(
+        `Could not ${spec.what}: the server answered HTTP ${response.status} redirecting to ${target?.origin ?? 'nowhere'}; writes are never redirected. Check 'base-url'.`,
+        'redirect',
+        response.status,
+      )
     }
     if (!target || target.origin !== this.origin) {
-      throw new ResponseError(`Could not ${spec.what}: the server answered HTTP ${response.status} redirecting to ${target?.origin ?? 'an empty location'}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`, 'redirect', response.status)
+      throw new ResponseError(
+        `Could not ${spec.what}: the server answered HTTP ${response.status} redirecting to ${target?.origin ?? 'an empty location'}, another origin; deploy-patch does not send credentials there. Check 'base-url'.`,
+        'redirect',
+        response.status,
+      )
     }
     return target
   }
@@ -442,7 +548,8 @@ export class ApiClient {
  */
 const BARE_IPV6_HOST: RequestHandler = {
   prepareRequest(options) {
-    if (typeof options.host === 'string' && options.host.startsWith('[') && options.host.endsWith(']')) options.host = options.host.slice(1, -1)
+    if (typeof options.host === 'string' && options.host.startsWith('[') && options.host.endsWith(']'))
+      options.host = options.host.slice(1, -1)
   },
   canHandleAuthentication: () => false,
   handleAuthentication: () => Promise.reject(new Error('not an authentication handler')),
@@ -474,14 +581,20 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
  * 'too-large' past the cap, undefined when it cannot be decoded.
  */
 function decode(raw: Buffer, header: string | string[] | undefined, cap: number): Buffer | 'too-large' | undefined {
-  const codings = String(header ?? '').toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity')
+  const codings = String(header ?? '')
+    .toLowerCase()
+    .split(',')
+    .map((c) => c.trim())
+    .filter((c) => c !== '' && c !== 'identity')
   let body = raw
   try {
     for (const coding of codings.reverse()) {
       const options = { maxOutputLength: cap + 1 }
       if (coding === 'gzip' || coding === 'x-gzip') body = gunzipSync(body, options)
       else if (coding === 'br') body = brotliDecompressSync(body, options)
-      else if (coding === 'deflate') body = body[0] !== undefined && (body[0] & 0x0f) === 8 ? inflateSync(body, options) : inflateRawSync(body, options)
+      else if (coding === 'deflate')
+        body =
+          body[0] !== undefined && (body[0] & 0x0f) === 8 ? inflateSync(body, options) : inflateRawSync(body, options)
       else return undefined
       if (body.length > cap) return 'too-large'
     }
@@ -491,7 +604,13 @@ function decode(raw: Buffer, header: string | string[] | undefined, cap: number)
   return body
 }
 
-const REQUEST_ID_HEADERS = ['x-request-id', 'request-id', 'x-openstack-request-id', 'x-compute-request-id', 'x-amzn-requestid']
+const REQUEST_ID_HEADERS = [
+  'x-request-id',
+  'request-id',
+  'x-openstack-request-id',
+  'x-compute-request-id',
+  'x-amzn-requestid',
+]
 
 function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
   for (const name of REQUEST_ID_HEADERS) {

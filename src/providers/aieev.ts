@@ -40,19 +40,33 @@ export const aieev: Provider = {
 
   checkInputs(settings) {
     const problems: Problem[] = []
-    if (!settings.credentials.token) problems.push({ path: [], input: 'token', message: "Input 'token' is required for aieev: an API key from the project's API keys menu, passed from a secret." })
-    if (settings.targets.length === 0) problems.push({ path: [], input: 'target', message: "Input 'target' is required for aieev: the endpoint id." })
+    if (!settings.credentials.token)
+      problems.push({
+        path: [],
+        input: 'token',
+        message:
+          "Input 'token' is required for aieev: an API key from the project's API keys menu, passed from a secret.",
+      })
+    if (settings.targets.length === 0)
+      problems.push({ path: [], input: 'target', message: "Input 'target' is required for aieev: the endpoint id." })
     return problems
   },
 
   checkTarget(target) {
-    return /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(target) ? undefined : `'${target}' is not an Aieev endpoint id; expected letters, digits, '-' and '_' (such as a UUID).`
+    return /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(target)
+      ? undefined
+      : `'${target}' is not an Aieev endpoint id; expected letters, digits, '-' and '_' (such as a UUID).`
   },
 
   validate(payload) {
     const p = new Problems()
-    p.knownKeys(payload, [], FIELDS, { endpoint_id: "the id is the 'target' input, not a payload field.", is_active: "read-only; deploy-patch starts the endpoint itself (see 'restart').", name: 'read-only; remove it.' })
-    if (!FIELDS.some((field) => payload[field] !== undefined && payload[field] !== null)) p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
+    p.knownKeys(payload, [], FIELDS, {
+      endpoint_id: "the id is the 'target' input, not a payload field.",
+      is_active: "read-only; deploy-patch starts the endpoint itself (see 'restart').",
+      name: 'read-only; remove it.',
+    })
+    if (!FIELDS.some((field) => payload[field] !== undefined && payload[field] !== null))
+      p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
     const optional = (field: string, check: (value: unknown) => void) => {
       if (payload[field] !== undefined && payload[field] !== null) check(payload[field])
     }
@@ -62,22 +76,35 @@ export const aieev: Provider = {
     optional('health_check_timeout', (v) => p.integer(v, ['health_check_timeout'], { min: 1 }))
     for (const field of ['container_health_check_path', 'container_metric_path']) {
       optional(field, (v) => {
-        if (p.string(v, [field], { min: 1 }) && !v.startsWith('/')) p.add([field], `'${v}' must start with '/', such as /healthz.`)
+        if (p.string(v, [field], { min: 1 }) && !v.startsWith('/'))
+          p.add([field], `'${v}' must start with '/', such as /healthz.`)
       })
     }
     optional('container_env_vars', (v) => {
       const keys = new Map<string, number>()
       p.array(v, ['container_env_vars'])?.forEach((entry, i) => {
         // Never quote an entry that is not an object: "KEY=secret" is a value too.
-        if (!isPlainObject(entry)) return p.add(['container_env_vars', i], 'expected an object {key, value} (the entry is not shown: it may hold a secret).')
+        if (!isPlainObject(entry))
+          return p.add(
+            ['container_env_vars', i],
+            'expected an object {key, value} (the entry is not shown: it may hold a secret).',
+          )
         const object = entry
         p.knownKeys(object, ['container_env_vars', i], ['key', 'value'])
         if (p.string(object.key, ['container_env_vars', i, 'key'], { min: 1 })) {
-          if (keys.has(object.key)) p.add(['container_env_vars', i, 'key'], `the key '${object.key}' is also set at $.container_env_vars[${keys.get(object.key)}]; set each variable once.`)
+          if (keys.has(object.key))
+            p.add(
+              ['container_env_vars', i, 'key'],
+              `the key '${object.key}' is also set at $.container_env_vars[${keys.get(object.key)}]; set each variable once.`,
+            )
           keys.set(object.key, i)
         }
         // The value's own text never goes into a message: it is a secret.
-        if (typeof object.value !== 'string') p.add(['container_env_vars', i, 'value'], `expected the value as a string${object.value === undefined ? ', got nothing' : ' (quote it)'}.`)
+        if (typeof object.value !== 'string')
+          p.add(
+            ['container_env_vars', i, 'value'],
+            `expected the value as a string${object.value === undefined ? ', got nothing' : ' (quote it)'}.`,
+          )
       })
     })
     return p.list
@@ -88,7 +115,10 @@ export const aieev: Provider = {
     const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
     // Values with their keys, and whole entries that are not objects ("KEY=secret", also its value under its key), wherever they stand.
     return vars.flatMap((entry) => {
-      if (isPlainObject(entry)) return entry.value !== undefined && entry.value !== null ? [{ key: typeof entry.key === 'string' ? entry.key : undefined, value: text(entry.value) }] : []
+      if (isPlainObject(entry))
+        return entry.value !== undefined && entry.value !== null
+          ? [{ key: typeof entry.key === 'string' ? entry.key : undefined, value: text(entry.value) }]
+          : []
       const pair = typeof entry === 'string' ? /^([^=]+)=(.+)$/s.exec(entry) : null
       return [{ key: pair?.[1], value: text(entry) }, ...(pair ? [{ key: pair[1], value: pair[2]! }] : [])]
     })
@@ -96,7 +126,12 @@ export const aieev: Provider = {
 
   redact(value) {
     if (!isPlainObject(value) || !Array.isArray(value.container_env_vars)) return value
-    return { ...value, container_env_vars: value.container_env_vars.map((entry) => (isPlainObject(entry) ? { ...entry, value: '***' } : entry)) }
+    return {
+      ...value,
+      container_env_vars: value.container_env_vars.map((entry) =>
+        isPlainObject(entry) ? { ...entry, value: '***' } : entry,
+      ),
+    }
   },
 
   authorize: bearerAuth,
@@ -110,10 +145,16 @@ export const aieev: Provider = {
         return `${where ? `${where}: ` : ''}${String(item.msg ?? '')}`
       })
       const first = body.detail[0]
-      return { type: isPlainObject(first) && typeof first.type === 'string' ? first.type : 'validation_error', message: parts.join('; ') }
+      return {
+        type: isPlainObject(first) && typeof first.type === 'string' ? first.type : 'validation_error',
+        message: parts.join('; '),
+      }
     }
     // A gateway's HTML or plain text: its words, without markup.
-    const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim()
+    const plain = text
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
     return { type: `http-${status}`, message: plain.slice(0, 200) }
   },
 
@@ -141,9 +182,21 @@ export const aieev: Provider = {
     // No idempotency key: a PATCH whose answer was lost took effect if the endpoint's updated_at moved.
     const sent = await writeOnce(
       ctx,
-      () => ctx.client.request({ method: 'PATCH', path: endpointPath(target), body: payload, replay: 'unsafe', what: 'save the endpoint settings', expect: (json) => notEndpoint(json, target, false) ?? notSaved(json as Endpoint, payload) }),
+      () =>
+        ctx.client.request({
+          method: 'PATCH',
+          path: endpointPath(target),
+          body: payload,
+          replay: 'unsafe',
+          what: 'save the endpoint settings',
+          expect: (json) => notEndpoint(json, target, false) ?? notSaved(json as Endpoint, payload),
+        }),
       async () => savedState(await getEndpoint(ctx, target), isPlainObject(before) ? before : {}, payload, target),
-      { applied: 'The settings had been saved (the endpoint shows it): not sending them again.', notApplied: 'The settings had not been saved (the endpoint is unchanged and still active): sending them once more.' },
+      {
+        applied: 'The settings had been saved (the endpoint shows it): not sending them again.',
+        notApplied:
+          'The settings had not been saved (the endpoint is unchanged and still active): sending them once more.',
+      },
     )
     const saved = { ...(before as Endpoint), ...('state' in sent ? sent.state : (sent.response.json as Endpoint)) }
     const result = 'state' in sent ? {} : { httpStatus: sent.response.status, requestId: sent.response.requestId }
@@ -155,7 +208,9 @@ export const aieev: Provider = {
         resource: after,
         providerStatus: statusOf(after) ?? 'inactive',
         pending: false,
-        notes: ["The endpoint is inactive: saving settings stops it, and 'restart' is false, so it was not started. Start it from the Aieev console (or run again with restart: true) before it serves again."],
+        notes: [
+          "The endpoint is inactive: saving settings stops it, and 'restart' is false, so it was not started. Start it from the Aieev console (or run again with restart: true) before it serves again.",
+        ],
       }
     }
     await startEndpoint(ctx, target)
@@ -165,7 +220,10 @@ export const aieev: Provider = {
       resource: saved,
       providerStatus: 'STARTING',
       pending: true,
-      maxWaitMs: Number.isFinite(healthCheckSeconds) && healthCheckSeconds > 0 ? healthCheckSeconds * 1_000 + WAIT_MARGIN_MS : undefined,
+      maxWaitMs:
+        Number.isFinite(healthCheckSeconds) && healthCheckSeconds > 0
+          ? healthCheckSeconds * 1_000 + WAIT_MARGIN_MS
+          : undefined,
     }
   },
 
@@ -187,9 +245,13 @@ export const aieev: Provider = {
     // A read older than the PATCH (a cache or gateway replaying the endpoint as it was) is no sign
     // that the new settings serve: it must carry an updated_at no older than the PATCH left.
     const savedAt = (last.resource as Endpoint).updated_at
-    const current = typeof savedAt !== 'string' || (typeof read.updated_at === 'string' && !(Date.parse(read.updated_at) < Date.parse(savedAt)))
+    const current =
+      typeof savedAt !== 'string' ||
+      (typeof read.updated_at === 'string' && !(Date.parse(read.updated_at) < Date.parse(savedAt)))
     const serving = read.is_active === true && status === 'RUNNING' && starting === 0 && current
-    return serving ? { state: 'done', providerStatus: status, value: endpoint } : { state: 'pending', providerStatus: status, value: endpoint }
+    return serving
+      ? { state: 'done', providerStatus: status, value: endpoint }
+      : { state: 'pending', providerStatus: status, value: endpoint }
   },
 
   changes(before, after, payload): Change[] {
@@ -197,7 +259,9 @@ export const aieev: Provider = {
     const known = isPlainObject(before) ? before : {}
     return diff(before, after, this.volatile).filter((change) => {
       const field = String(change.segments[0])
-      return !(FIELDS as readonly string[]).includes(field) || Object.hasOwn(known, field) || Object.hasOwn(payload, field)
+      return (
+        !(FIELDS as readonly string[]).includes(field) || Object.hasOwn(known, field) || Object.hasOwn(payload, field)
+      )
     })
   },
 
@@ -206,7 +270,12 @@ export const aieev: Provider = {
   },
 
   describeRequest(ctx, target, payload) {
-    return { method: 'PATCH', url: ctx.client.url(endpointPath(target)).href, headers: { authorization: 'Bearer ***', 'content-type': 'application/json' }, body: payload }
+    return {
+      method: 'PATCH',
+      url: ctx.client.url(endpointPath(target)).href,
+      headers: { authorization: 'Bearer ***', 'content-type': 'application/json' },
+      body: payload,
+    }
   },
 
   consoleLink(target, settings, resource) {
@@ -218,7 +287,12 @@ export const aieev: Provider = {
   statusOf,
 
   notes(resource) {
-    return isPlainObject(resource) && resource.is_active === false && resource.status !== undefined && resource.status !== 'STOPPED' ? [`The endpoint is inactive (status ${String(resource.status)}).`] : []
+    return isPlainObject(resource) &&
+      resource.is_active === false &&
+      resource.status !== undefined &&
+      resource.status !== 'STOPPED'
+      ? [`The endpoint is inactive (status ${String(resource.status)}).`]
+      : []
   },
 }
 
@@ -237,7 +311,8 @@ function servingUrl(value: unknown, settings: Settings): string | undefined {
   }
   if (url.username || url.password) return undefined
   const localApi = settings.baseUrl !== undefined && isLoopbackHost(settings.baseUrl.hostname)
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname) && localApi)) return url.href
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname) && localApi))
+    return url.href
   return undefined
 }
 
@@ -246,13 +321,20 @@ function endpointPath(target: string): string {
 }
 
 async function getEndpoint(ctx: ProviderContext, target: string): Promise<Endpoint> {
-  const response = await ctx.client.request({ method: 'GET', path: endpointPath(target), replay: 'safe', what: 'read the endpoint', expect: (json) => notEndpoint(json, target, true) })
+  const response = await ctx.client.request({
+    method: 'GET',
+    path: endpointPath(target),
+    replay: 'safe',
+    what: 'read the endpoint',
+    expect: (json) => notEndpoint(json, target, true),
+  })
   return response.json as Endpoint
 }
 
 /** Why an answer is not endpoint `target` (with its status, for a read), or undefined. */
 function notEndpoint(json: unknown, target: string, read: boolean): string | undefined {
-  if (!isPlainObject(json)) return json === undefined ? 'with no body, not the endpoint' : 'with something other than the endpoint object'
+  if (!isPlainObject(json))
+    return json === undefined ? 'with no body, not the endpoint' : 'with something other than the endpoint object'
   if (typeof json.endpoint_id !== 'string') return 'without the endpoint id'
   if (json.endpoint_id.toLowerCase() !== target.toLowerCase()) return 'with another endpoint, not the one asked for'
   if (read && typeof json.status !== 'string') return 'the endpoint without its status'
@@ -266,7 +348,9 @@ function notEndpoint(json: unknown, target: string, read: boolean): string | und
  * Env var values may come back hidden, so only their presence counts.
  */
 function notSaved(answer: Endpoint, payload: PayloadObject): string | undefined {
-  const sent = FIELDS.filter((field) => Object.hasOwn(payload, field) && payload[field] !== null && payload[field] !== undefined)
+  const sent = FIELDS.filter(
+    (field) => Object.hasOwn(payload, field) && payload[field] !== null && payload[field] !== undefined,
+  )
   const shown = sent.filter((field) => Object.hasOwn(answer, field))
   if (sent.length > 0 && shown.length === 0) return 'without any of the settings sent'
   const other = shown.find((field) => field !== 'container_env_vars' && !isEqual(answer[field], payload[field]))
@@ -281,7 +365,8 @@ function notSaved(answer: Endpoint, payload: PayloadObject): string | undefined 
  */
 function savedState(now: Endpoint, before: Endpoint, payload: PayloadObject, target: string): Endpoint | undefined {
   const shown = FIELDS.filter((field) => Object.hasOwn(payload, field) && Object.hasOwn(now, field))
-  const matches = (field: string, value: unknown) => (field === 'container_env_vars' ? isEqual(envKeys(value), envKeys(payload[field])) : isEqual(value, payload[field]))
+  const matches = (field: string, value: unknown) =>
+    field === 'container_env_vars' ? isEqual(envKeys(value), envKeys(payload[field])) : isEqual(value, payload[field])
   if (!shown.every((field) => matches(field, now[field]))) return undefined
   if (shown.some((field) => !Object.hasOwn(before, field) || !matches(field, before[field]))) return now
   if (typeof now.updated_at === 'string' && now.updated_at !== before.updated_at) return now
@@ -306,7 +391,12 @@ function envKeys(value: unknown): unknown {
 async function startEndpoint(ctx: ProviderContext, target: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await ctx.client.request({ method: 'POST', path: `${endpointPath(target)}/start`, replay: 'safe', what: 'start the endpoint' })
+      await ctx.client.request({
+        method: 'POST',
+        path: `${endpointPath(target)}/start`,
+        replay: 'safe',
+        what: 'start the endpoint',
+      })
       return
     } catch (error) {
       if (error instanceof ApiError && error.httpStatus === 409) {
@@ -336,4 +426,3 @@ function statusOf(resource: unknown): string | undefined {
   if (typeof resource.status === 'string') return resource.status
   return resource.is_active === false ? 'inactive' : undefined
 }
-

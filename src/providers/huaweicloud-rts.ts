@@ -27,31 +27,60 @@ export const huaweicloudRts: Provider = {
   volatile: ['updated_time'],
 
   baseUrl(settings) {
-    return apiBase(settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`), `/v1/${settings.projectId}`)
+    return apiBase(
+      settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`),
+      `/v1/${settings.projectId}`,
+    )
   },
 
   checkInputs(settings) {
     const problems: Problem[] = []
     const add = (input: string, message: string) => problems.push({ path: [], input, message })
-    if (!settings.projectId) add('project-id', "Input 'project-id' is required for huaweicloud-rts: the IAM project id of the region (My Credentials → API Credentials in the console).")
+    if (!settings.projectId)
+      add(
+        'project-id',
+        "Input 'project-id' is required for huaweicloud-rts: the IAM project id of the region (My Credentials → API Credentials in the console).",
+      )
     if (!settings.region && (!settings.baseUrl || (settings.credentials.password && !settings.authUrl))) {
-      add('region', "Input 'region' is required for huaweicloud-rts, such as cn-north-4: it names the RTS and IAM endpoints.")
+      add(
+        'region',
+        "Input 'region' is required for huaweicloud-rts, such as cn-north-4: it names the RTS and IAM endpoints.",
+      )
     }
-    if (settings.targets.length === 0) add('target', "Input 'target' is required for huaweicloud-rts: the software deployment's id (a UUID).")
+    if (settings.targets.length === 0)
+      add('target', "Input 'target' is required for huaweicloud-rts: the software deployment's id (a UUID).")
     const { token, accessKey, secretKey, securityToken, username, password, domain } = settings.credentials
-    const methods = [token && 'token', (accessKey || secretKey) && 'access-key/secret-key', (username || password || domain) && 'username/password/domain'].filter(Boolean)
-    if (methods.length === 0) add('token', "Huawei Cloud needs credentials: 'access-key' and 'secret-key' (recommended), an IAM 'token', or 'username', 'password' and 'domain'.")
+    const methods = [
+      token && 'token',
+      (accessKey || secretKey) && 'access-key/secret-key',
+      (username || password || domain) && 'username/password/domain',
+    ].filter(Boolean)
+    if (methods.length === 0)
+      add(
+        'token',
+        "Huawei Cloud needs credentials: 'access-key' and 'secret-key' (recommended), an IAM 'token', or 'username', 'password' and 'domain'.",
+      )
     if (methods.length > 1) add('token', `Set one kind of Huawei credential, not ${methods.join(' and ')}.`)
-    if ((accessKey || secretKey) && !(accessKey && secretKey)) add(accessKey ? 'secret-key' : 'access-key', "Inputs 'access-key' and 'secret-key' go together for AK/SK signing.")
-    if (securityToken && !accessKey) add('security-token', "Input 'security-token' goes with a temporary 'access-key' and 'secret-key'.")
+    if ((accessKey || secretKey) && !(accessKey && secretKey))
+      add(
+        accessKey ? 'secret-key' : 'access-key',
+        "Inputs 'access-key' and 'secret-key' go together for AK/SK signing.",
+      )
+    if (securityToken && !accessKey)
+      add('security-token', "Input 'security-token' goes with a temporary 'access-key' and 'secret-key'.")
     if ((username || password || domain) && !(username && password && domain)) {
-      add(!username ? 'username' : !password ? 'password' : 'domain', "IAM password login needs all of 'username', 'password' and 'domain' (the account name).")
+      add(
+        !username ? 'username' : !password ? 'password' : 'domain',
+        "IAM password login needs all of 'username', 'password' and 'domain' (the account name).",
+      )
     }
     return problems
   },
 
   checkTarget(target) {
-    return UUID.test(target) ? undefined : `'${target}' is not a software deployment id; expected a UUID such as 3d5ec2a8-7004-43b6-a7f6-542bdbe9d434.`
+    return UUID.test(target)
+      ? undefined
+      : `'${target}' is not a software deployment id; expected a UUID such as 3d5ec2a8-7004-43b6-a7f6-542bdbe9d434.`
   },
 
   canonicalTarget(target) {
@@ -60,19 +89,34 @@ export const huaweicloudRts: Provider = {
 
   validate(payload) {
     const p = new Problems()
-    p.knownKeys(payload, [], FIELDS, { id: "the id is the 'target' input, not a payload field.", server_id: 'read-only: a deployment stays on its server.', stack_user_project_id: 'create-only; remove it.' })
-    if (!FIELDS.some((field) => Object.hasOwn(payload, field))) p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
+    p.knownKeys(payload, [], FIELDS, {
+      id: "the id is the 'target' input, not a payload field.",
+      server_id: 'read-only: a deployment stays on its server.',
+      stack_user_project_id: 'create-only; remove it.',
+    })
+    if (!FIELDS.some((field) => Object.hasOwn(payload, field)))
+      p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
     if (Object.hasOwn(payload, 'status')) p.oneOf(payload.status, ['status'], STATUSES)
-    if (Object.hasOwn(payload, 'config_id') && p.string(payload.config_id, ['config_id'], { min: 1 }) && !UUID.test(payload.config_id)) {
+    if (
+      Object.hasOwn(payload, 'config_id') &&
+      p.string(payload.config_id, ['config_id'], { min: 1 }) &&
+      !UUID.test(payload.config_id)
+    ) {
       p.add(['config_id'], `'${payload.config_id}' is not a software config id; expected a UUID.`)
     }
-    for (const field of ['action', 'status_reason']) if (Object.hasOwn(payload, field)) p.string(payload[field], [field])
-    for (const field of ['input_values', 'output_values']) if (Object.hasOwn(payload, field)) p.object(payload[field], [field], 'an object of name → value')
+    for (const field of ['action', 'status_reason'])
+      if (Object.hasOwn(payload, field)) p.string(payload[field], [field])
+    for (const field of ['input_values', 'output_values'])
+      if (Object.hasOwn(payload, field)) p.object(payload[field], [field], 'an object of name → value')
     // Heat writes only present, truthy fields: an empty value would silently change nothing.
     for (const field of FIELDS) {
       const value = payload[field]
       const empty = value === '' || value === null || (isPlainObject(value) && Object.keys(value).length === 0)
-      if (Object.hasOwn(payload, field) && empty) p.add([field], `RTS ignores an empty ${field} (it cannot be cleared this way), so sending it would change nothing; remove it.`)
+      if (Object.hasOwn(payload, field) && empty)
+        p.add(
+          [field],
+          `RTS ignores an empty ${field} (it cannot be cleared this way), so sending it would change nothing; remove it.`,
+        )
     }
     return p.list
   },
@@ -94,14 +138,20 @@ export const huaweicloudRts: Provider = {
   advise(error: ApiError, target: string, settings: Settings) {
     const { accessKey, token } = settings.credentials
     if (error.httpStatus === 401 || /^APIG(W)?\.0301$/.test(error.errorType)) {
-      if (/reach the limit/i.test(error.providerMessage)) return 'The AK/SK is locked for 5 minutes after repeated failures: check access-key and secret-key, then run again after the lock ends.'
-      if (accessKey) return "Huawei refused the AK/SK signature: check 'access-key' and 'secret-key' (and 'security-token' for temporary keys). It was not retried: Huawei locks an AK/SK for 5 minutes after more than 5 failures."
-      if (token) return "Huawei refused the IAM token in 'token': tokens expire after 24 hours, and earlier when the user's password, keys or permissions change. Get a new one."
+      if (/reach the limit/i.test(error.providerMessage))
+        return 'The AK/SK is locked for 5 minutes after repeated failures: check access-key and secret-key, then run again after the lock ends.'
+      if (accessKey)
+        return "Huawei refused the AK/SK signature: check 'access-key' and 'secret-key' (and 'security-token' for temporary keys). It was not retried: Huawei locks an AK/SK for 5 minutes after more than 5 failures."
+      if (token)
+        return "Huawei refused the IAM token in 'token': tokens expire after 24 hours, and earlier when the user's password, keys or permissions change. Get a new one."
       return 'Huawei refused the token that IAM issued for the password login: check that the user may use RTS in this project.'
     }
-    if (error.httpStatus === 403) return `The credentials may not change deployments in project ${settings.projectId}: check 'project-id' and the user's RTS permissions.`
-    if (error.httpStatus === 404) return `No software deployment ${target} in project ${settings.projectId}: check 'target', 'project-id' and 'region'.`
-    if (error.httpStatus === 409) return 'RTS is busy with this deployment (an action in progress): run again when it has finished.'
+    if (error.httpStatus === 403)
+      return `The credentials may not change deployments in project ${settings.projectId}: check 'project-id' and the user's RTS permissions.`
+    if (error.httpStatus === 404)
+      return `No software deployment ${target} in project ${settings.projectId}: check 'target', 'project-id' and 'region'.`
+    if (error.httpStatus === 409)
+      return 'RTS is busy with this deployment (an action in progress): run again when it has finished.'
     if (error.httpStatus === 400) return 'RTS refused the payload: fix what it names and run again.'
     return undefined
   },
@@ -114,16 +164,31 @@ export const huaweicloudRts: Provider = {
     // A PUT with status IN_PROGRESS starts the server's agent again: never send it twice blindly.
     const sent = await writeOnce(
       ctx,
-      () => ctx.client.request({ method: 'PUT', path: deploymentPath(target), body: payload, replay: 'unsafe', what: 'update the software deployment', expect: (json) => notDeployment(json, target) }),
+      () =>
+        ctx.client.request({
+          method: 'PUT',
+          path: deploymentPath(target),
+          body: payload,
+          replay: 'unsafe',
+          what: 'update the software deployment',
+          expect: (json) => notDeployment(json, target),
+        }),
       async () => appliedState(await getDeployment(ctx, target), isPlainObject(before) ? before : {}, payload, target),
       {
-        applied: (now) => `The update had been applied (${typeof now.updated_time === 'string' && now.updated_time !== (before as Deployment).updated_time ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
-        notApplied: 'The update had not been applied (the deployment does not have the fields sent): sending it once more.',
+        applied: (now) =>
+          `The update had been applied (${typeof now.updated_time === 'string' && now.updated_time !== (before as Deployment).updated_time ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
+        notApplied:
+          'The update had not been applied (the deployment does not have the fields sent): sending it once more.',
       },
     )
     if ('state' in sent) return { ...resultOf(sent.state), notes: droppedKeys(before, payload) }
     const response = sent.response
-    return { ...resultOf(unwrap(response.json)), httpStatus: response.status, requestId: response.requestId, notes: droppedKeys(before, payload) }
+    return {
+      ...resultOf(unwrap(response.json)),
+      httpStatus: response.status,
+      requestId: response.requestId,
+      notes: droppedKeys(before, payload),
+    }
   },
 
   async poll(ctx, target) {
@@ -133,19 +198,27 @@ export const huaweicloudRts: Provider = {
     if (status === 'FAILED') throw new DeployFailedError(failureMessage(deployment), status, deployment)
     if (status === 'COMPLETE') return { state: 'done', providerStatus: status, value: deployment }
     // Only COMPLETE is a success: a missing or undocumented status must not read as one.
-    throw new DeployPatchError(`RTS answered the software deployment with status ${ctx.redact(JSON.stringify(status ?? null)).slice(0, 40)}, not IN_PROGRESS, COMPLETE or FAILED; check deployment ${target} in the RTS console.`, 'invalid-response')
+    throw new DeployPatchError(
+      `RTS answered the software deployment with status ${ctx.redact(JSON.stringify(status ?? null)).slice(0, 40)}, not IN_PROGRESS, COMPLETE or FAILED; check deployment ${target} in the RTS console.`,
+      'invalid-response',
+    )
   },
 
   preview(before, payload) {
     const after: Deployment = { ...(isPlainObject(before) ? before : {}) }
-    for (const [key, value] of Object.entries(payload)) if (value) Object.defineProperty(after, key, { value, writable: true, enumerable: true, configurable: true }) // Heat writes truthy fields only
+    for (const [key, value] of Object.entries(payload))
+      if (value) Object.defineProperty(after, key, { value, writable: true, enumerable: true, configurable: true }) // Heat writes truthy fields only
     return after
   },
 
   describeRequest(ctx, target, payload) {
     const { accessKey } = ctx.settings.credentials
     const headers: Record<string, string> = accessKey
-      ? { authorization: 'SDK-HMAC-SHA256 Access=***, SignedHeaders=…, Signature=(per request)', 'x-sdk-date': '(per request)', 'content-type': 'application/json' }
+      ? {
+          authorization: 'SDK-HMAC-SHA256 Access=***, SignedHeaders=…, Signature=(per request)',
+          'x-sdk-date': '(per request)',
+          'content-type': 'application/json',
+        }
       : { 'x-auth-token': '***', 'content-type': 'application/json' }
     return { method: 'PUT', url: ctx.client.url(deploymentPath(target)).href, headers, body: payload }
   },
@@ -164,7 +237,13 @@ export const huaweicloudRts: Provider = {
         // A multi-line output (deploy_stdout, deploy_stderr) keeps its line breaks and its last lines, where the error is.
         const all = text.split(/\r\n?|\n/)
         if (all.length === 1) lines.push(`Output ${name}: ${shorten(text, 200)}`)
-        else lines.push(`Output ${name}${all.length > STDERR_LINES ? ` (last ${STDERR_LINES} of ${all.length} lines)` : ''}: ${all.slice(-STDERR_LINES).map((line) => shorten(line, 200)).join('\n')}`)
+        else
+          lines.push(
+            `Output ${name}${all.length > STDERR_LINES ? ` (last ${STDERR_LINES} of ${all.length} lines)` : ''}: ${all
+              .slice(-STDERR_LINES)
+              .map((line) => shorten(line, 200))
+              .join('\n')}`,
+          )
       }
     }
     return lines
@@ -179,7 +258,10 @@ function droppedKeys(before: unknown, payload: PayloadObject): string[] {
     const sent = payload[field]
     if (!isPlainObject(sent)) continue
     const dropped = Object.keys(old).filter((key) => !Object.hasOwn(sent, key))
-    if (dropped.length > 0) notes.push(`RTS replaces ${field} whole: this update dropped ${dropped.join(', ')}. Include them in the payload to keep them.`)
+    if (dropped.length > 0)
+      notes.push(
+        `RTS replaces ${field} whole: this update dropped ${dropped.join(', ')}. Include them in the payload to keep them.`,
+      )
   }
   return notes
 }
@@ -193,7 +275,12 @@ function deploymentPath(target: string): string {
  * did not, and an error when that cannot be told. Decided from the fields that were sent (Heat
  * writes exactly those), not only from updated_time, which may be missing or have whole seconds.
  */
-function appliedState(now: Deployment, before: Deployment, payload: PayloadObject, target: string): Deployment | undefined {
+function appliedState(
+  now: Deployment,
+  before: Deployment,
+  payload: PayloadObject,
+  target: string,
+): Deployment | undefined {
   const sent = FIELDS.filter((field) => field !== 'status' && Object.hasOwn(payload, field))
   if (!sent.every((field) => isEqual(own(now, field), payload[field]))) return undefined // a field sent is not there: not applied
   if (typeof now.updated_time === 'string' && now.updated_time !== before.updated_time) return now
@@ -210,7 +297,8 @@ function appliedState(now: Deployment, before: Deployment, payload: PayloadObjec
 function notDeployment(json: unknown, target: string): string | undefined {
   if (!isPlainObject(json) || !isPlainObject(json.software_deployment)) return 'without a software_deployment object'
   const id = json.software_deployment.id
-  if (typeof id === 'string' && id.toLowerCase() !== target.toLowerCase()) return 'with another software deployment, not the one asked for'
+  if (typeof id === 'string' && id.toLowerCase() !== target.toLowerCase())
+    return 'with another software deployment, not the one asked for'
   return undefined
 }
 
@@ -220,7 +308,13 @@ function unwrap(body: unknown): Deployment {
 }
 
 async function getDeployment(ctx: ProviderContext, target: string): Promise<Deployment> {
-  const response = await ctx.client.request({ method: 'GET', path: deploymentPath(target), replay: 'safe', what: 'read the software deployment', expect: (json) => notDeployment(json, target) })
+  const response = await ctx.client.request({
+    method: 'GET',
+    path: deploymentPath(target),
+    replay: 'safe',
+    what: 'read the software deployment',
+    expect: (json) => notDeployment(json, target),
+  })
   return unwrap(response.json)
 }
 
@@ -233,20 +327,32 @@ function resultOf(deployment: Deployment): UpdateResult {
 /** FAILED, with the reason, the exit code and the tail of the agent's stderr. */
 function failureMessage(deployment: Deployment): string {
   const outputs = isPlainObject(deployment.output_values) ? deployment.output_values : {}
-  const code = outputs.deploy_status_code !== undefined ? ` (deploy_status_code ${String(outputs.deploy_status_code)})` : ''
+  const code =
+    outputs.deploy_status_code !== undefined ? ` (deploy_status_code ${String(outputs.deploy_status_code)})` : ''
   const reason = deployment.status_reason ? `: ${String(deployment.status_reason)}` : ''
-  const stderr = typeof outputs.deploy_stderr === 'string' ? outputs.deploy_stderr.trimEnd().split('\n').slice(-STDERR_LINES).join('\n') : ''
+  const stderr =
+    typeof outputs.deploy_stderr === 'string'
+      ? outputs.deploy_stderr.trimEnd().split('\n').slice(-STDERR_LINES).join('\n')
+      : ''
   return `The software deployment ended FAILED${reason}${code}. Fix the software config or the server, then run again.${stderr ? `\nLast lines of deploy_stderr:\n${stderr}` : ''}`
 }
 
 /** Add X-Sdk-Date, host and the project id, then the SDK-HMAC-SHA256 Authorization; every attempt is signed afresh. */
-function signRequest(request: OutgoingRequest, settings: Settings, accessKey: string, secretKey: string, securityToken?: string): void {
+function signRequest(
+  request: OutgoingRequest,
+  settings: Settings,
+  accessKey: string,
+  secretKey: string,
+  securityToken?: string,
+): void {
   const headers = request.headers
   headers.host = request.url.host
   headers['x-sdk-date'] = sdkDate(new Date())
   if (settings.projectId) headers['x-project-id'] = settings.projectId
   if (securityToken) headers['x-security-token'] = securityToken
-  const signed = ['host', 'x-sdk-date', 'x-project-id', 'x-security-token', 'content-type'].filter((name) => headers[name] !== undefined)
+  const signed = ['host', 'x-sdk-date', 'x-project-id', 'x-security-token', 'content-type'].filter(
+    (name) => headers[name] !== undefined,
+  )
   headers.authorization = authorization(request, accessKey, secretKey, signed)
 }
 
@@ -271,7 +377,10 @@ async function passwordLogin(ctx: Omit<ProviderContext, 'client'>): Promise<stri
         path: '/v3/auth/tokens',
         body: {
           auth: {
-            identity: { methods: ['password'], password: { user: { name: username, password, domain: { name: domain } } } },
+            identity: {
+              methods: ['password'],
+              password: { user: { name: username, password, domain: { name: domain } } },
+            },
             scope: { project: settings.projectId ? { id: settings.projectId } : { name: settings.region } },
           },
         },
@@ -280,7 +389,8 @@ async function passwordLogin(ctx: Omit<ProviderContext, 'client'>): Promise<stri
       }),
     )
     const token = response.headers['x-subject-token']
-    if (typeof token !== 'string' || token === '') throw new DeployPatchError('IAM answered the login without an X-Subject-Token header.', 'invalid-response')
+    if (typeof token !== 'string' || token === '')
+      throw new DeployPatchError('IAM answered the login without an X-Subject-Token header.', 'invalid-response')
     return token
   } catch (error) {
     if (error instanceof ApiError && (error.httpStatus === 401 || error.httpStatus === 400)) {
@@ -296,7 +406,11 @@ async function passwordLogin(ctx: Omit<ProviderContext, 'client'>): Promise<stri
 function parseHuaweiError(status: number, body: unknown): ErrorDetails {
   if (!isPlainObject(body)) return { type: '', message: '' }
   if (typeof body.error_code === 'string') {
-    return { type: body.error_code, message: `${body.error_code}: ${String(body.error_msg ?? '')}`, requestId: typeof body.request_id === 'string' ? body.request_id : undefined }
+    return {
+      type: body.error_code,
+      message: `${body.error_code}: ${String(body.error_msg ?? '')}`,
+      requestId: typeof body.request_id === 'string' ? body.request_id : undefined,
+    }
   }
   if (isPlainObject(body.error)) {
     const type = String(body.error.type ?? body.error.title ?? body.title ?? `http-${status}`)

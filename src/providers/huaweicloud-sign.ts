@@ -18,7 +18,10 @@ export interface SignableRequest {
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, the form of `X-Sdk-Date`. */
 export function sdkDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '')
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '')
 }
 
 /** RFC 3986 percent-encoding: everything but `A-Z a-z 0-9 - _ . ~`, with upper-case hex. */
@@ -74,9 +77,16 @@ export function stringToSign(canonical: string, date: string): string {
  * The Authorization header value for `request`, signing every header in `signedHeaders`.
  * `X-Sdk-Date` and `host` must be among them and present on the request.
  */
-export function authorization(request: SignableRequest, accessKey: string, secretKey: string, signedHeaders: string[]): string {
+export function authorization(
+  request: SignableRequest,
+  accessKey: string,
+  secretKey: string,
+  signedHeaders: string[],
+): string {
   const names = [...new Set(signedHeaders.map((n) => n.toLowerCase()))].sort()
   const canonical = canonicalRequest(request, names)
-  const signature = createHmac('sha256', secretKey).update(stringToSign(canonical, headerValue(request.headers, 'x-sdk-date'))).digest('hex')
+  const signature = createHmac('sha256', secretKey)
+    .update(stringToSign(canonical, headerValue(request.headers, 'x-sdk-date')))
+    .digest('hex')
   return `${ALGORITHM} Access=${accessKey}, SignedHeaders=${names.join(';')}, Signature=${signature}`
 }

@@ -45,28 +45,58 @@ export const kintone: Provider = {
     const problems: Problem[] = []
     const add = (input: string, message: string) => problems.push({ path: [], input, message })
     const base = settings.baseUrl
-    if (!base) add('base-url', "Input 'base-url' is required for kintone: your site's address, such as https://example.cybozu.com (or .kintone.com, .cybozu.cn).")
+    if (!base)
+      add(
+        'base-url',
+        "Input 'base-url' is required for kintone: your site's address, such as https://example.cybozu.com (or .kintone.com, .cybozu.cn).",
+      )
     else if (!isLoopbackHost(base.hostname) && !DOMAINS.some((d) => base.hostname.endsWith(`.${d}`))) {
-      add('base-url', `Invalid input 'base-url': '${base.origin}' is not a kintone site; expected https://{subdomain}.cybozu.com, .kintone.com or .cybozu.cn, so credentials only go to kintone.`)
+      add(
+        'base-url',
+        `Invalid input 'base-url': '${base.origin}' is not a kintone site; expected https://{subdomain}.cybozu.com, .kintone.com or .cybozu.cn, so credentials only go to kintone.`,
+      )
     }
     const { token, username, password, oauthToken, basicAuth } = settings.credentials
-    const methods = [token && 'token', (username || password) && 'username/password', oauthToken && 'oauth-token'].filter(Boolean)
-    if (methods.length === 0) add('token', "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.")
-    if (methods.length > 1) add('token', `Set one kintone credential, not ${methods.join(' and ')}: kintone would use only one of them.`)
-    if ((username && !password) || (password && !username)) add(username ? 'password' : 'username', "Inputs 'username' and 'password' go together for kintone password authentication.")
+    const methods = [
+      token && 'token',
+      (username || password) && 'username/password',
+      oauthToken && 'oauth-token',
+    ].filter(Boolean)
+    if (methods.length === 0)
+      add(
+        'token',
+        "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.",
+      )
+    if (methods.length > 1)
+      add('token', `Set one kintone credential, not ${methods.join(' and ')}: kintone would use only one of them.`)
+    if ((username && !password) || (password && !username))
+      add(
+        username ? 'password' : 'username',
+        "Inputs 'username' and 'password' go together for kintone password authentication.",
+      )
     if (token) {
       const tokens = splitTokens(token)
-      if (tokens.length > MAX_API_TOKENS) add('token', `Input 'token' has ${tokens.length} API tokens; kintone accepts at most ${MAX_API_TOKENS} in one request.`)
-      if (tokens.some((t) => !/^[A-Za-z0-9]+$/.test(t))) add('token', "Input 'token' must be kintone API tokens (letters and digits) separated by commas.")
+      if (tokens.length > MAX_API_TOKENS)
+        add(
+          'token',
+          `Input 'token' has ${tokens.length} API tokens; kintone accepts at most ${MAX_API_TOKENS} in one request.`,
+        )
+      if (tokens.some((t) => !/^[A-Za-z0-9]+$/.test(t)))
+        add('token', "Input 'token' must be kintone API tokens (letters and digits) separated by commas.")
     }
     if (basicAuth && oauthToken) {
-      add('basic-auth', "Inputs 'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header. Use an API token or username/password on a site behind Basic authentication.")
+      add(
+        'basic-auth',
+        "Inputs 'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header. Use an API token or username/password on a site behind Basic authentication.",
+      )
     }
     return problems
   },
 
   checkTarget(target) {
-    return appId(target) === undefined ? `'${target}' is not a kintone app id; expected a positive whole number such as 12.` : undefined
+    return appId(target) === undefined
+      ? `'${target}' is not a kintone app id; expected a positive whole number such as 12.`
+      : undefined
   },
 
   units(targets, payload) {
@@ -76,10 +106,16 @@ export const kintone: Provider = {
 
   validate(payload, settings) {
     const p = new Problems()
-    p.knownKeys(payload, [], PAYLOAD_FIELDS, { app: "a single app goes in 'apps' as [{app: 12}], or in the 'target' input." })
+    p.knownKeys(payload, [], PAYLOAD_FIELDS, {
+      app: "a single app goes in 'apps' as [{app: 12}], or in the 'target' input.",
+    })
     if (Object.hasOwn(payload, 'revert')) p.boolean(payload.revert, ['revert'])
     if (Object.hasOwn(payload, 'apps')) {
-      if (settings.targets.length > 0) p.add(['apps'], "the payload lists 'apps' and the 'target' input lists app ids too; list the apps in one place.")
+      if (settings.targets.length > 0)
+        p.add(
+          ['apps'],
+          "the payload lists 'apps' and the 'target' input lists app ids too; list the apps in one place.",
+        )
       const apps = p.array(payload.apps, ['apps'], { min: 1, max: MAX_APPS })
       const seen = new Map<number, number>()
       apps?.forEach((entry, i) => {
@@ -88,15 +124,23 @@ export const kintone: Provider = {
         p.knownKeys(object, ['apps', i], ['app', 'revision'])
         const id = p.integer(object.app, ['apps', i, 'app'], { min: 1, numericString: true })
         if (id !== undefined) {
-          if (seen.has(id)) p.add(['apps', i, 'app'], `app ${id} is listed twice (also at $.apps[${seen.get(id)}]); list each app once.`)
+          if (seen.has(id))
+            p.add(
+              ['apps', i, 'app'],
+              `app ${id} is listed twice (also at $.apps[${seen.get(id)}]); list each app once.`,
+            )
           seen.set(id, i)
         }
-        if (Object.hasOwn(object, 'revision')) p.integer(object.revision, ['apps', i, 'revision'], { min: -1, numericString: true })
+        if (Object.hasOwn(object, 'revision'))
+          p.integer(object.revision, ['apps', i, 'revision'], { min: -1, numericString: true })
       })
     } else if (settings.targets.length === 0) {
       p.add([], "no apps to deploy: list them in the payload as apps: [{app: 12}], or as ids in the 'target' input.")
     } else if (settings.targets.length > MAX_APPS) {
-      p.add([], `'target' lists ${settings.targets.length} apps; one kintone deploy takes at most ${MAX_APPS}, and deploy-patch never splits it (a deploy is all-or-nothing). Use several steps.`)
+      p.add(
+        [],
+        `'target' lists ${settings.targets.length} apps; one kintone deploy takes at most ${MAX_APPS}, and deploy-patch never splits it (a deploy is all-or-nothing). Use several steps.`,
+      )
     }
     return p.list
   },
@@ -105,7 +149,8 @@ export const kintone: Provider = {
     const { token, username, password, oauthToken, basicAuth } = ctx.settings.credentials
     const headers: Record<string, string> = {}
     if (token) headers['x-cybozu-api-token'] = ctx.secret(splitTokens(token).join(','))
-    if (username && password) headers['x-cybozu-authorization'] = ctx.secret(Buffer.from(`${username}:${password}`).toString('base64'))
+    if (username && password)
+      headers['x-cybozu-authorization'] = ctx.secret(Buffer.from(`${username}:${password}`).toString('base64'))
     if (oauthToken) headers.authorization = ctx.secret(`Bearer ${oauthToken}`)
     // Sent in addition to the kintone credential on sites behind Basic authentication.
     if (basicAuth) headers.authorization = ctx.secret(`Basic ${Buffer.from(basicAuth).toString('base64')}`)
@@ -118,7 +163,10 @@ export const kintone: Provider = {
     if (!isPlainObject(body) || typeof body.message !== 'string') return { type: '', message: '' }
     const fields = isPlainObject(body.errors)
       ? Object.entries(body.errors)
-          .map(([field, detail]) => `${field}: ${isPlainObject(detail) && Array.isArray(detail.messages) ? detail.messages.join(' ') : JSON.stringify(detail)}`)
+          .map(
+            ([field, detail]) =>
+              `${field}: ${isPlainObject(detail) && Array.isArray(detail.messages) ? detail.messages.join(' ') : JSON.stringify(detail)}`,
+          )
           .join('; ')
       : ''
     return {
@@ -136,15 +184,23 @@ export const kintone: Provider = {
     if (code === 'GAIA_NO01' || code === 'CB_NO02' || error.httpStatus === 403) {
       return `The credential may not deploy apps ${target}: an API token needs the App Management permission and must be generated for each app (pass one token per app, comma-separated), or use a user with App Management rights.`
     }
-    if (code === 'GAIA_IA02' || code === 'GAIA_DA03' || code === 'CB_AU01' || code === 'CB_WA01' || code === 'CB_OA01') {
+    if (
+      code === 'GAIA_IA02' ||
+      code === 'GAIA_DA03' ||
+      code === 'CB_AU01' ||
+      code === 'CB_WA01' ||
+      code === 'CB_OA01'
+    ) {
       return "kintone refused the credentials: check that each API token still exists (regenerating a token invalidates the old one) and that 'token' has one per app, or check 'username' and 'password', or the OAuth token."
     }
     if (code === 'GAIA_IL23') return "These apps live in a guest space: set 'guest-space-id' to the space's id."
     if (code === 'GAIA_AP01' || error.httpStatus === 404) {
       return `Check the app ids ${target}${settings.guestSpaceId ? ` and that they live in guest space ${settings.guestSpaceId}` : " (apps in a guest space need 'guest-space-id')"}.`
     }
-    if (error.httpStatus === 409) return 'Another deploy of these apps is in progress: wait for it to finish, then run again.'
-    if (error.httpStatus === 401) return "The site refused the request before kintone saw it: check 'basic-auth' (user:password) for sites behind Basic authentication."
+    if (error.httpStatus === 409)
+      return 'Another deploy of these apps is in progress: wait for it to finish, then run again.'
+    if (error.httpStatus === 401)
+      return "The site refused the request before kintone saw it: check 'basic-auth' (user:password) for sites behind Basic authentication."
     if (error.httpStatus === 400) return 'kintone refused the request: fix what it names and run again.'
     return undefined
   },
@@ -159,10 +215,20 @@ export const kintone: Provider = {
     let prior = overall(before as StatusResource)
     if (prior === 'PROCESSING') {
       ctx.log.info(`A deploy of apps ${target} is already in progress; waiting for it to finish before deploying.`)
-      const waited = await waitFor(async () => {
-        const status = await readStatus(ctx, apps)
-        return overall(status) === 'PROCESSING' ? { state: 'pending', providerStatus: 'PROCESSING' } : { state: 'done', providerStatus: overall(status), value: status }
-      }, { firstDelayMs: ctx.settings.pollIntervalMs, deadline: ctx.deadline, signal: ctx.signal, what: `waiting for the deploy already in progress for apps ${target}` })
+      const waited = await waitFor(
+        async () => {
+          const status = await readStatus(ctx, apps)
+          return overall(status) === 'PROCESSING'
+            ? { state: 'pending', providerStatus: 'PROCESSING' }
+            : { state: 'done', providerStatus: overall(status), value: status }
+        },
+        {
+          firstDelayMs: ctx.settings.pollIntervalMs,
+          deadline: ctx.deadline,
+          signal: ctx.signal,
+          what: `waiting for the deploy already in progress for apps ${target}`,
+        },
+      )
       prior = overall(waited.value)
     }
     const body = deployBody(payload, apps)
@@ -177,11 +243,21 @@ export const kintone: Provider = {
         // second deploy of the same preview settings changes nothing.
         return overall(status) === 'PROCESSING' || overall(status) !== prior ? status : undefined
       },
-      { applied: 'The deploy had started: waiting for it, without sending it again.', notApplied: 'The deploy had not started: sending it once more (deploying unchanged preview settings again is harmless).' },
+      {
+        applied: 'The deploy had started: waiting for it, without sending it again.',
+        notApplied:
+          'The deploy had not started: sending it once more (deploying unchanged preview settings again is harmless).',
+      },
     )
     if ('state' in sent) return { resource: sent.state, providerStatus: 'PROCESSING', pending: true }
     const response = sent.response
-    return { resource: { apps: apps.map((app) => ({ app, status: 'PROCESSING' })) }, providerStatus: 'PROCESSING', httpStatus: response.status, requestId: response.requestId, pending: true }
+    return {
+      resource: { apps: apps.map((app) => ({ app, status: 'PROCESSING' })) },
+      providerStatus: 'PROCESSING',
+      httpStatus: response.status,
+      requestId: response.requestId,
+      pending: true,
+    }
   },
 
   async poll(ctx, target) {
@@ -191,8 +267,14 @@ export const kintone: Provider = {
     if (state === 'SUCCESS') return { state: 'done', providerStatus: state, value: status }
     const failed = status.apps.filter((a) => a.status === 'FAIL').map((a) => a.app)
     const cancelled = status.apps.filter((a) => a.status === 'CANCEL').map((a) => a.app)
-    const what = failed.length > 0 ? `app${failed.length > 1 ? 's' : ''} ${failed.join(', ')} failed to deploy` : 'the deploy was cancelled'
-    const alsoCancelled = cancelled.length > 0 ? `; app${cancelled.length > 1 ? 's' : ''} ${cancelled.join(', ')} ${cancelled.length > 1 ? 'were' : 'was'} cancelled with ${failed.length > 0 ? 'it' : 'them'}` : ''
+    const what =
+      failed.length > 0
+        ? `app${failed.length > 1 ? 's' : ''} ${failed.join(', ')} failed to deploy`
+        : 'the deploy was cancelled'
+    const alsoCancelled =
+      cancelled.length > 0
+        ? `; app${cancelled.length > 1 ? 's' : ''} ${cancelled.join(', ')} ${cancelled.length > 1 ? 'were' : 'was'} cancelled with ${failed.length > 0 ? 'it' : 'them'}`
+        : ''
     throw new DeployFailedError(
       `The deploy failed: ${what}${alsoCancelled}. kintone reverted every app in the deploy, so production is unchanged; open the app's settings in kintone to see why, fix the preview settings, and run again.`,
       state,
@@ -210,12 +292,19 @@ export const kintone: Provider = {
     const previous = new Map((before as StatusResource | undefined)?.apps?.map((a) => [a.app, a.status]))
     return ((after as StatusResource).apps ?? [])
       .filter((a) => a.status === 'SUCCESS')
-      .map((a) => ({ path: `apps.${a.app}`, segments: ['apps', a.app], before: previous.get(a.app) ?? null, after: 'deployed' }))
+      .map((a) => ({
+        path: `apps.${a.app}`,
+        segments: ['apps', a.app],
+        before: previous.get(a.app) ?? null,
+        after: 'deployed',
+      }))
   },
 
   items(resource, payload): OutcomeItem[] {
     const revisions = new Map<string, string>()
-    if (Array.isArray(payload.apps)) for (const a of payload.apps) if (isPlainObject(a) && a.revision !== undefined) revisions.set(String(a.app), String(a.revision))
+    if (Array.isArray(payload.apps))
+      for (const a of payload.apps)
+        if (isPlainObject(a) && a.revision !== undefined) revisions.set(String(a.app), String(a.revision))
     return ((resource as StatusResource).apps ?? []).map((a) => ({
       id: a.app,
       providerStatus: a.status,
@@ -231,7 +320,12 @@ export const kintone: Provider = {
     if (credentials.username) headers['x-cybozu-authorization'] = '***'
     if (credentials.oauthToken) headers.authorization = 'Bearer ***'
     if (credentials.basicAuth) headers.authorization = 'Basic ***'
-    return { method: 'POST', url: ctx.client.url('/preview/app/deploy.json').href, headers, body: deployBody(payload, appsOfUnit(target)) }
+    return {
+      method: 'POST',
+      url: ctx.client.url('/preview/app/deploy.json').href,
+      headers,
+      body: deployBody(payload, appsOfUnit(target)),
+    }
   },
 
   consoleLink(target, settings) {
@@ -244,12 +338,17 @@ export const kintone: Provider = {
   },
 
   statusOf(resource) {
-    return isPlainObject(resource) && Array.isArray(resource.apps) ? overall(resource as unknown as StatusResource) : undefined
+    return isPlainObject(resource) && Array.isArray(resource.apps)
+      ? overall(resource as unknown as StatusResource)
+      : undefined
   },
 }
 
 function splitTokens(token: string): string[] {
-  return token.split(',').map((t) => t.trim()).filter((t) => t !== '')
+  return token
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
 }
 
 /** A positive app id from a number or a numeric string. */
@@ -262,7 +361,10 @@ function appsOfUnit(unit: string): string[] {
   return unit.split(',').filter((a) => a !== '')
 }
 
-function deployBody(payload: PayloadObject, apps: string[]): { apps: { app: number; revision?: number }[]; revert?: boolean } {
+function deployBody(
+  payload: PayloadObject,
+  apps: string[],
+): { apps: { app: number; revision?: number }[]; revert?: boolean } {
   const entries = Array.isArray(payload.apps)
     ? payload.apps.map((a) => {
         const entry = a as { app: unknown; revision?: unknown }
@@ -281,7 +383,10 @@ function sendDeploy(ctx: ProviderContext, body: object): Promise<ApiResponse> {
     what: 'start the deploy',
     // kintone answers `{}`; nothing else (no body, null, an error body in a 200) says the deploy
     // started. Anything else is read before it is resent, and resending the same deploy is harmless.
-    expect: (json) => (isPlainObject(json) && Object.keys(json).length === 0 ? undefined : 'with something other than the empty object kintone answers a deploy with'),
+    expect: (json) =>
+      isPlainObject(json) && Object.keys(json).length === 0
+        ? undefined
+        : 'with something other than the empty object kintone answers a deploy with',
   })
 }
 
@@ -292,23 +397,43 @@ async function readStatus(ctx: ProviderContext, apps: string[]): Promise<StatusR
   const long = ctx.client.url(path, query).href.length > MAX_URL_LENGTH
   const response = await ctx.client.request(
     long
-      ? { method: 'POST', path, headers: { 'x-http-method-override': 'GET' }, body: { apps: apps.map(Number) }, replay: 'safe', what: 'read the deploy status' }
+      ? {
+          method: 'POST',
+          path,
+          headers: { 'x-http-method-override': 'GET' },
+          body: { apps: apps.map(Number) },
+          replay: 'safe',
+          what: 'read the deploy status',
+        }
       : { method: 'GET', path, query, replay: 'safe', what: 'read the deploy status' },
   )
   const body = response.json
-  if (!isPlainObject(body) || !Array.isArray(body.apps)) throw new DeployPatchError(`kintone answered the deploy status read (HTTP ${response.status}) without an 'apps' list: ${ctx.redact(response.text).slice(0, 200)}`, 'invalid-response')
+  if (!isPlainObject(body) || !Array.isArray(body.apps))
+    throw new DeployPatchError(
+      `kintone answered the deploy status read (HTTP ${response.status}) without an 'apps' list: ${ctx.redact(response.text).slice(0, 200)}`,
+      'invalid-response',
+    )
   // kintone returns app ids as strings; normalise in case a proxy or a future version does not.
-  const status = { apps: body.apps.map((a) => ({ app: String((a as AppStatus).app), status: String((a as AppStatus).status) })) }
+  const status = {
+    apps: body.apps.map((a) => ({ app: String((a as AppStatus).app), status: String((a as AppStatus).status) })),
+  }
   // Success is only ever every requested app reported SUCCESS: an app left out, or a status this
   // client does not know, must not read as a finished deploy.
   const reported = new Set(status.apps.map((a) => a.app))
   const missing = apps.filter((app) => !reported.has(app))
   if (missing.length > 0) {
     const them = missing.length > 1 ? `apps ${missing.join(', ')}` : `app ${missing[0]}`
-    throw new DeployPatchError(`kintone's deploy status left out ${them}, so whether the deploy reached ${missing.length > 1 ? 'them' : 'it'} is unknown; check ${them} in kintone.`, 'invalid-response')
+    throw new DeployPatchError(
+      `kintone's deploy status left out ${them}, so whether the deploy reached ${missing.length > 1 ? 'them' : 'it'} is unknown; check ${them} in kintone.`,
+      'invalid-response',
+    )
   }
   const strange = status.apps.find((a) => !DEPLOY_STATUSES.includes(a.status))
-  if (strange) throw new DeployPatchError(`kintone answered the deploy status '${ctx.redact(strange.status).slice(0, 40)}' for app ${strange.app}, not one of ${DEPLOY_STATUSES.join(', ')}; check the app in kintone.`, 'invalid-response')
+  if (strange)
+    throw new DeployPatchError(
+      `kintone answered the deploy status '${ctx.redact(strange.status).slice(0, 40)}' for app ${strange.app}, not one of ${DEPLOY_STATUSES.join(', ')}; check the app in kintone.`,
+      'invalid-response',
+    )
   return status
 }
 

@@ -4,7 +4,13 @@
  * Providers never import @actions/core, main or report: they get everything through the
  * context, and so run the same in tests, in the demo and on a runner.
  */
-import { RETRYABLE_STATUSES, type ApiClient, type ErrorDetails, type Logger, type OutgoingRequest } from '../http/client.js'
+import {
+  RETRYABLE_STATUSES,
+  type ApiClient,
+  type ErrorDetails,
+  type Logger,
+  type OutgoingRequest,
+} from '../http/client.js'
 import type { Deadline } from '../deadline.js'
 import { ApiError, mayHaveApplied, type Problem } from '../errors.js'
 import { sleep } from '../deadline.js'
@@ -173,16 +179,20 @@ export async function writeOnce<W, S>(
       if (error instanceof ApiError && !RETRYABLE_STATUSES.has(error.httpStatus)) throw error
       const maxRetries = ctx.settings.maxRetries
       if (round >= maxRetries) {
-        ;(error as Error).message = `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
+        ;(error as Error).message =
+          `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
         throw error
       }
       const retryAfterMs = error instanceof ApiError ? error.retryAfterMs : undefined
       const waitMs = retryAfterMs ?? ctx.client.backoffMs(round)
       if (waitMs >= ctx.deadline.remainingMs()) {
-        ;(error as Error).message = `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; no retry: the step's timeout leaves ${formatMs(ctx.deadline.remainingMs())}).`
+        ;(error as Error).message =
+          `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; no retry: the step's timeout leaves ${formatMs(ctx.deadline.remainingMs())}).`
         throw error
       }
-      ctx.log.info(`${words.notApplied}${waitMs > 0 ? ` Waiting ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''} first.` : ''}`)
+      ctx.log.info(
+        `${words.notApplied}${waitMs > 0 ? ` Waiting ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''} first.` : ''}`,
+      )
       await sleep(waitMs, ctx.signal)
     }
   }

@@ -18,11 +18,21 @@ const ORIGINS = { global: 'https://api.qoder.com', cn: 'https://api.qoder.com.cn
 const API_PREFIX = '/api/v1/cloud'
 /** Request body limits: 32 MB globally; the cn region truncates at 4 MB (and then reports invalid JSON). */
 const BODY_LIMIT_BYTES = { global: 32 * 1024 * 1024, cn: 4 * 1024 * 1024 } as const
-const FIELDS = ['name', 'description', 'agent', 'environment_id', 'schedule', 'initial_events', 'resources', 'vault_ids', 'metadata'] as const
+const FIELDS = [
+  'name',
+  'description',
+  'agent',
+  'environment_id',
+  'schedule',
+  'initial_events',
+  'resources',
+  'vault_ids',
+  'metadata',
+] as const
 const READ_ONLY_HINTS: Record<string, string> = {
   id: "the id is the 'target' input, not a payload field.",
   type: 'read-only; remove it.',
-  status: "read-only; pausing and unpausing are separate API calls that deploy-patch does not make.",
+  status: 'read-only; pausing and unpausing are separate API calls that deploy-patch does not make.',
   paused_reason: 'read-only; remove it.',
   archived_at: 'read-only; archiving is a separate, irreversible API call.',
   created_at: 'read-only; remove it.',
@@ -41,19 +51,34 @@ export const qoder: Provider = {
 
   checkInputs(settings) {
     const problems: Problem[] = []
-    if (!settings.credentials.token) problems.push({ path: [], input: 'token', message: "Input 'token' is required for qoder: a personal access token (pt-…) created under Settings → API Tokens, passed from a secret." })
-    if (settings.targets.length === 0) problems.push({ path: [], input: 'target', message: "Input 'target' is required for qoder: the deployment id, such as dep_019ec556114c78f8b60ee34fcb98bf59." })
+    if (!settings.credentials.token)
+      problems.push({
+        path: [],
+        input: 'token',
+        message:
+          "Input 'token' is required for qoder: a personal access token (pt-…) created under Settings → API Tokens, passed from a secret.",
+      })
+    if (settings.targets.length === 0)
+      problems.push({
+        path: [],
+        input: 'target',
+        message:
+          "Input 'target' is required for qoder: the deployment id, such as dep_019ec556114c78f8b60ee34fcb98bf59.",
+      })
     return problems
   },
 
   checkTarget(target) {
-    return /^dep_[0-9a-f]{32}$/.test(target) ? undefined : `'${target}' is not a Qoder deployment id; expected 'dep_' followed by 32 lowercase hex characters, such as dep_019ec556114c78f8b60ee34fcb98bf59.`
+    return /^dep_[0-9a-f]{32}$/.test(target)
+      ? undefined
+      : `'${target}' is not a Qoder deployment id; expected 'dep_' followed by 32 lowercase hex characters, such as dep_019ec556114c78f8b60ee34fcb98bf59.`
   },
 
   validate(payload, settings) {
     const p = new Problems()
     p.knownKeys(payload, [], FIELDS, READ_ONLY_HINTS)
-    if (Object.keys(payload).length === 0) p.add([], `the payload has no fields; set at least one of ${FIELDS.join(', ')}.`)
+    if (Object.keys(payload).length === 0)
+      p.add([], `the payload has no fields; set at least one of ${FIELDS.join(', ')}.`)
     const has = (key: string) => Object.hasOwn(payload, key)
     if (has('name')) p.string(payload.name, ['name'], { min: 1, max: 256 })
     if (has('description') && payload.description !== null) p.string(payload.description, ['description'])
@@ -62,16 +87,27 @@ export const qoder: Provider = {
     if (has('schedule') && payload.schedule !== null) checkSchedule(p, payload.schedule)
     if (has('initial_events')) {
       p.array(payload.initial_events, ['initial_events'], { min: 1, max: 50 })?.forEach((event, i) => {
-        const object = p.object(event, ['initial_events', i], 'an event object such as {type: user.message, content: …}')
+        const object = p.object(
+          event,
+          ['initial_events', i],
+          'an event object such as {type: user.message, content: …}',
+        )
         if (object) p.oneOf(object.type, ['initial_events', i, 'type'], EVENT_TYPES)
       })
     }
     if (has('resources')) p.array(payload.resources, ['resources'])
-    if (has('vault_ids')) p.array(payload.vault_ids, ['vault_ids'], { max: 50 })?.forEach((id, i) => p.string(id, ['vault_ids', i], { min: 1 }))
+    if (has('vault_ids'))
+      p.array(payload.vault_ids, ['vault_ids'], { max: 50 })?.forEach((id, i) =>
+        p.string(id, ['vault_ids', i], { min: 1 }),
+      )
     if (has('metadata')) checkMetadata(p, payload.metadata)
     const bytes = Buffer.byteLength(JSON.stringify(payload))
     const limit = BODY_LIMIT_BYTES[region(settings)]
-    if (bytes > limit) p.add([], `the request body would be ${(bytes / 1048576).toFixed(1)} MB; Qoder's ${region(settings)} region accepts at most ${limit / 1048576} MB.`)
+    if (bytes > limit)
+      p.add(
+        [],
+        `the request body would be ${(bytes / 1048576).toFixed(1)} MB; Qoder's ${region(settings)} region accepts at most ${limit / 1048576} MB.`,
+      )
     return p.list
   },
 
@@ -81,7 +117,10 @@ export const qoder: Provider = {
     const error = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined
     if (!error) return { type: '', message: '' }
     const param = typeof error.param === 'string' && error.param ? ` (field: ${error.param})` : ''
-    return { type: String(error.type ?? ''), message: `${String(error.type ?? 'error')}: ${String(error.message ?? '')}${param}` }
+    return {
+      type: String(error.type ?? ''),
+      message: `${String(error.type ?? 'error')}: ${String(error.message ?? '')}${param}`,
+    }
   },
 
   advise(error: ApiError, target: string, settings: Settings) {
@@ -104,7 +143,13 @@ export const qoder: Provider = {
   },
 
   async read(ctx, target) {
-    const response = await ctx.client.request({ method: 'GET', path: deploymentPath(target), replay: 'safe', what: 'read the deployment', expect: (json) => notDeployment(json, target) })
+    const response = await ctx.client.request({
+      method: 'GET',
+      path: deploymentPath(target),
+      replay: 'safe',
+      what: 'read the deployment',
+      expect: (json) => notDeployment(json, target),
+    })
     return response.json
   },
 
@@ -121,7 +166,13 @@ export const qoder: Provider = {
       // Success is the deployment that was asked for, never an empty answer or an error envelope.
       expect: (json) => notDeployment(json, target),
     })
-    return { resource: response.json, providerStatus: statusOf(response.json) ?? 'unknown', httpStatus: response.status, requestId: response.requestId, pending: false }
+    return {
+      resource: response.json,
+      providerStatus: statusOf(response.json) ?? 'unknown',
+      httpStatus: response.status,
+      requestId: response.requestId,
+      pending: false,
+    }
   },
 
   preview(before, payload) {
@@ -130,7 +181,8 @@ export const qoder: Provider = {
     const after = { ...(isPlainObject(before) ? before : {}) } as Record<string, unknown>
     for (const [key, value] of Object.entries(payload)) {
       if (key === 'metadata') after.metadata = mergePatch(after.metadata, value)
-      else if (key === 'agent' && typeof value === 'string') after.agent = { id: value, type: 'agent', version: '(latest)' }
+      else if (key === 'agent' && typeof value === 'string')
+        after.agent = { id: value, type: 'agent', version: '(latest)' }
       else after[key] = structuredClone(value)
     }
     return after
@@ -140,7 +192,11 @@ export const qoder: Provider = {
     return {
       method: 'POST',
       url: ctx.client.url(deploymentPath(target)).href,
-      headers: { authorization: 'Bearer ***', 'content-type': 'application/json', 'idempotency-key': '(a new UUID per run)' },
+      headers: {
+        authorization: 'Bearer ***',
+        'content-type': 'application/json',
+        'idempotency-key': '(a new UUID per run)',
+      },
       body: payload,
     }
   },
@@ -150,9 +206,15 @@ export const qoder: Provider = {
   notes(resource) {
     if (!isPlainObject(resource)) return []
     const notes: string[] = []
-    if (resource.archived_at) notes.push(`This deployment is archived (since ${String(resource.archived_at)}): it will not run again, and archiving cannot be undone.`)
+    if (resource.archived_at)
+      notes.push(
+        `This deployment is archived (since ${String(resource.archived_at)}): it will not run again, and archiving cannot be undone.`,
+      )
     else if (resource.status === 'paused') {
-      const reason = isPlainObject(resource.paused_reason) && resource.paused_reason.type ? ` (${String(resource.paused_reason.type)})` : ''
+      const reason =
+        isPlainObject(resource.paused_reason) && resource.paused_reason.type
+          ? ` (${String(resource.paused_reason.type)})`
+          : ''
       notes.push(`This deployment is paused${reason}: its schedule will not run until it is unpaused.`)
     }
     return notes
@@ -170,9 +232,11 @@ function deploymentPath(target: string): string {
 /** Why an answer is not the Deployment `target` (empty, another shape, an error envelope, another id), or undefined. */
 function notDeployment(json: unknown, target: string): string | undefined {
   if (json === undefined) return 'with no body, not the deployment'
-  if (!isPlainObject(json)) return `with ${json === null ? 'null' : Array.isArray(json) ? 'a list' : `a ${typeof json}`}, not the deployment`
+  if (!isPlainObject(json))
+    return `with ${json === null ? 'null' : Array.isArray(json) ? 'a list' : `a ${typeof json}`}, not the deployment`
   if (json.type === 'error' || isPlainObject(json.error)) return 'with an error, not the deployment'
-  if (json.id !== target) return typeof json.id === 'string' ? 'with another deployment, not the one asked for' : 'without the deployment id'
+  if (json.id !== target)
+    return typeof json.id === 'string' ? 'with another deployment, not the one asked for' : 'without the deployment id'
   return undefined
 }
 
@@ -187,7 +251,7 @@ function checkAgent(p: Problems, agent: unknown): void {
     p.string(agent, ['agent'], { min: 1 })
     return
   }
-  const object = p.object(agent, ['agent'], "an agent id string or an object {id, type: agent, version}")
+  const object = p.object(agent, ['agent'], 'an agent id string or an object {id, type: agent, version}')
   if (!object) return
   p.knownKeys(object, ['agent'], ['id', 'type', 'version'])
   p.string(object.id, ['agent', 'id'], { min: 1 })
@@ -198,13 +262,18 @@ function checkAgent(p: Problems, agent: unknown): void {
 function checkSchedule(p: Problems, schedule: unknown): void {
   const object = p.object(schedule, ['schedule'], 'an object with type, expression and timezone (or null)')
   if (!object) return
-  p.knownKeys(object, ['schedule'], ['type', 'expression', 'timezone'], { upcoming_runs_at: 'read-only; remove it.', last_run_at: 'read-only; remove it.' })
+  p.knownKeys(object, ['schedule'], ['type', 'expression', 'timezone'], {
+    upcoming_runs_at: 'read-only; remove it.',
+    last_run_at: 'read-only; remove it.',
+  })
   for (const key of ['type', 'expression', 'timezone']) {
-    if (!Object.hasOwn(object, key)) p.add(['schedule'], `missing '${key}': Qoder needs all of type, expression and timezone in a schedule update.`)
+    if (!Object.hasOwn(object, key))
+      p.add(['schedule'], `missing '${key}': Qoder needs all of type, expression and timezone in a schedule update.`)
   }
   if (Object.hasOwn(object, 'type')) p.oneOf(object.type, ['schedule', 'type'], ['cron'])
   const timezoneOk = Object.hasOwn(object, 'timezone') && checkTimezone(p, object.timezone, ['schedule', 'timezone'])
-  if (Object.hasOwn(object, 'expression')) checkCron(p, object.expression, ['schedule', 'expression'], timezoneOk ? (object.timezone as string) : 'UTC')
+  if (Object.hasOwn(object, 'expression'))
+    checkCron(p, object.expression, ['schedule', 'expression'], timezoneOk ? (object.timezone as string) : 'UTC')
 }
 
 /** A 5-field cron expression (minute hour day-of-month month day-of-week), checked by croner. */
@@ -213,17 +282,27 @@ function checkCron(p: Problems, expression: unknown, path: Path, timezone: strin
   const fields = expression.trim().split(/\s+/)
   const example = "such as '30 9 * * 1-5' (minute hour day-of-month month day-of-week)"
   if (fields.length !== 5) {
-    p.add(path, `'${expression}' has ${fields.length} field${fields.length === 1 ? '' : 's'}; Qoder expects a 5-field cron expression ${example}.`)
+    p.add(
+      path,
+      `'${expression}' has ${fields.length} field${fields.length === 1 ? '' : 's'}; Qoder expects a 5-field cron expression ${example}.`,
+    )
     return
   }
   const bad = fields.find((field) => !field.split(',').every((part) => CRON_FIELD.test(part)))
   if (bad !== undefined) {
-    p.add(path, `'${expression}' is not a standard cron expression: '${bad}' is not a value, range, list or step; write one ${example}.`)
+    p.add(
+      path,
+      `'${expression}' is not a standard cron expression: '${bad}' is not a value, range, list or step; write one ${example}.`,
+    )
     return
   }
   try {
     const cron = new Cron(expression, { timezone, paused: true })
-    if (!cron.nextRun()) p.add(path, `'${expression}' never matches a date (for example the 31st of a short month); the deployment would never run.`)
+    if (!cron.nextRun())
+      p.add(
+        path,
+        `'${expression}' never matches a date (for example the 31st of a short month); the deployment would never run.`,
+      )
   } catch (error) {
     const reason = (error as Error).message.replace(/^CronPattern: /, '').split('.')[0]
     p.add(path, `'${expression}' is not a valid cron expression (${reason}); write one ${example}.`)
@@ -234,7 +313,10 @@ function checkTimezone(p: Problems, timezone: unknown, path: Path): boolean {
   if (!p.string(timezone, path, { min: 1 })) return false
   // Intl also accepts offsets such as +08:00, which are not IANA names and do not follow daylight saving.
   if (/^[+-]\d/.test(timezone)) {
-    p.add(path, `'${timezone}' is an offset, not an IANA time zone; use a name such as 'Asia/Shanghai' (or 'Etc/GMT-8' for a fixed offset).`)
+    p.add(
+      path,
+      `'${timezone}' is an offset, not an IANA time zone; use a name such as 'Asia/Shanghai' (or 'Etc/GMT-8' for a fixed offset).`,
+    )
     return false
   }
   try {
@@ -252,9 +334,11 @@ function checkMetadata(p: Problems, metadata: unknown): void {
   const keys = Object.keys(object).filter((key) => key !== 'cas_config') // the reserved key is exempt from the limits
   if (keys.length > 16) p.add(['metadata'], `expected at most 16 keys, got ${keys.length}.`)
   for (const key of keys) {
-    if ([...key].length > 64) p.add(['metadata', key], `the key is ${[...key].length} characters; at most 64 are allowed.`)
+    if ([...key].length > 64)
+      p.add(['metadata', key], `the key is ${[...key].length} characters; at most 64 are allowed.`)
     const value = object[key]
     if (value !== null) p.string(value, ['metadata', key], { max: 512 })
   }
-  if (Object.hasOwn(object, 'cas_config') && object.cas_config !== null) p.object(object.cas_config, ['metadata', 'cas_config'])
+  if (Object.hasOwn(object, 'cas_config') && object.cas_config !== null)
+    p.object(object.cas_config, ['metadata', 'cas_config'])
 }
