@@ -3,7 +3,8 @@
  * but leaves the lazily loaded chunks (a provider, the YAML parser, Octokit) as they are; terser
  * minifies those too, so every run parses less. dist/ is emptied first so no stale chunk survives.
  * licenses.txt carries the license of every production dependency that can end up in the bundle
- * (ncc's own --license option found only three of them).
+ * (ncc's own --license option found only three of them). dist/sources.sha256 records what it was
+ * built from (script/dist-sources.ts), for the test suite's staleness check.
  */
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -11,6 +12,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { minify } from 'terser'
 import { productionPackages } from './packages.ts'
+import { RECORD, sourcesHash } from './dist-sources.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
 const DIST = path.join(ROOT, 'dist')
@@ -63,3 +65,4 @@ for (const { name, dir } of productionPackages(ROOT)) {
   notices.push(`${key}\n${manifest.license ?? ''}\n${text}`)
 }
 writeFileSync(path.join(DIST, 'licenses.txt'), notices.join('\n\n' + '-'.repeat(72) + '\n\n') + '\n')
+writeFileSync(path.join(ROOT, RECORD), sourcesHash(ROOT) + '\n')
