@@ -8,7 +8,8 @@ import path from 'node:path'
 import type { Change } from './diff.js'
 import { formatProblem, problemsHeadline, type LocatedProblem, type RunStatus } from './errors.js'
 import type { OutcomeItem, RequestPreview } from './providers/provider.js'
-import { formatMs, type ProviderName } from './settings.js'
+import { formatMs } from './format.js'
+import type { ProviderName } from './settings.js'
 
 /** One target's result. */
 export interface Outcome {

@@ -12,7 +12,8 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
 import { cancelled, sleep, type Deadline } from '../deadline.js'
-import { formatMs, isLoopbackHost } from '../settings.js'
+import { formatMs } from '../format.js'
+import { isHttpsOrLoopback } from '../url.js'
 import { redactValue } from '../secrets.js'
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -139,10 +140,7 @@ export class ApiClient {
   private http: HttpClient
 
   constructor(options: ClientOptions) {
-    if (
-      options.baseUrl.protocol !== 'https:' &&
-      !(options.baseUrl.protocol === 'http:' && isLoopbackHost(options.baseUrl.hostname))
-    ) {
+    if (!isHttpsOrLoopback(options.baseUrl)) {
       throw new DeployPatchError(
         `Refusing to send credentials to ${options.baseUrl.origin}: only https is allowed (http only for loopback hosts).`,
         'input',
