@@ -34,6 +34,7 @@ export interface Outcome {
   durationMs: number
 }
 
+/** The whole run: its outcomes, the problems found before sending, and a failure that reached no target. */
 export interface RunReport {
   /** Unset when the inputs could not be read. */
   provider?: ProviderName
