@@ -4,7 +4,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises'
 import { CancelledError, TimeoutError } from './errors.js'
-import { formatMs } from './settings.js'
+import { formatMs } from './format.js'
 
 export class Deadline {
   readonly at: number

@@ -166,21 +166,26 @@ export class ResponseError extends DeployPatchError {
   }
 }
 
-/** The step's deadline (`timeout`) passed. */
-export class TimeoutError extends DeployPatchError {
+/** The work was stopped before it ended, with the provider's last status when a wait had read one. */
+abstract class StoppedError extends DeployPatchError {
   readonly providerStatus?: string
-  constructor(message: string, providerStatus?: string) {
-    super(message, 'timeout', 'timed-out')
+  constructor(message: string, errorType: string, status: RunStatus, providerStatus?: string) {
+    super(message, errorType, status)
     this.providerStatus = providerStatus
   }
 }
 
-/** The runner cancelled the job (SIGINT/SIGTERM). */
-export class CancelledError extends DeployPatchError {
-  readonly providerStatus?: string
+/** The step's deadline (`timeout`) passed. */
+export class TimeoutError extends StoppedError {
   constructor(message: string, providerStatus?: string) {
-    super(message, 'cancelled', 'cancelled')
-    this.providerStatus = providerStatus
+    super(message, 'timeout', 'timed-out', providerStatus)
+  }
+}
+
+/** The runner cancelled the job (SIGINT/SIGTERM). */
+export class CancelledError extends StoppedError {
+  constructor(message: string, providerStatus?: string) {
+    super(message, 'cancelled', 'cancelled', providerStatus)
   }
 }
 

@@ -10,17 +10,11 @@
 import type { GitHub } from '@actions/github/lib/utils'
 import type { Deadline } from './deadline.js'
 import { messageOf, type RunStatus } from './errors.js'
-import { isLoopbackHost } from './settings.js'
+import type { Logger } from './http/client.js'
+import { isHttpsOrLoopback } from './url.js'
 import { loadUndici } from './undici-on-demand.js'
 
 type Octokit = InstanceType<typeof GitHub>
-
-/** Where the record's log lines go (already redacted by the caller). */
-export interface DeploymentLog {
-  info(message: string): void
-  warning(message: string): void
-  debug(message: string): void
-}
 
 export interface DeploymentRecordOptions {
   /** The GitHub environment (`github-environment`). */
@@ -32,7 +26,8 @@ export interface DeploymentRecordOptions {
   targets: readonly string[]
   /** A dry run records nothing (see `startDeploymentRecord`). */
   dryRun?: boolean
-  log: DeploymentLog
+  /** Where the record's log lines go (already redacted by the caller). */
+  log: Logger
   /** The runner's environment: GITHUB_SHA, GITHUB_REPOSITORY, GITHUB_API_URL, … Default `process.env`. */
   env?: NodeJS.ProcessEnv
   /** The step's deadline: a call made before the provider's work never eats into it by more than it has left. */
@@ -214,7 +209,7 @@ function apiBaseUrl(value: string | undefined): string | { problem: string } {
   } catch {
     return { problem: `GITHUB_API_URL is not a URL.` }
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     return { problem: `GITHUB_API_URL (${url.origin}) is not https; the token is not sent over plain http.` }
   }
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`

@@ -19,7 +19,7 @@ import {
 import { locateProblem, type Payload } from './payload.js'
 import type { RequestSpec } from './http/client.js'
 import type { Provider, ProviderContext } from './providers/provider.js'
-import type { Outcome } from './report.js'
+import type { Outcome } from './outcome.js'
 import type { Settings } from './settings.js'
 import { redactValue } from './secrets.js'
 import { waitFor } from './wait.js'

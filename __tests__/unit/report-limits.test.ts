@@ -7,7 +7,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeReport, type Outcome, type ReportSink, type RunReport } from '../../src/report.js'
+import type { Outcome, RunReport } from '../../src/outcome.js'
+import { writeReport, type ReportSink } from '../../src/report.js'
 
 const SECRET = 'pt-very-secret-token-0123456789'
 

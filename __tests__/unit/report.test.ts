@@ -3,16 +3,9 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { RunStatus } from '../../src/errors.js'
-import {
-  MAX_RESOURCE_OUTPUT_BYTES,
-  overallStatus,
-  renderSummary,
-  truncateUtf8,
-  writeReport,
-  type Outcome,
-  type ReportSink,
-  type RunReport,
-} from '../../src/report.js'
+import { overallStatus, type Outcome, type RunReport } from '../../src/outcome.js'
+import { MAX_RESOURCE_OUTPUT_BYTES, truncateUtf8, writeReport, type ReportSink } from '../../src/report.js'
+import { renderSummary } from '../../src/summary.js'
 
 const SECRET = 'pt-very-secret-token'
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { InputError, visible } from '../../src/errors.js'
-import { formatMs, isLoopbackHost, parseSettings, type Settings } from '../../src/settings.js'
+import { formatMs } from '../../src/format.js'
+import { parseSettings, type Settings } from '../../src/settings.js'
+import { isLoopbackHost } from '../../src/url.js'
 
 /** The least a run needs: a provider and a payload. */
 const BASE: Record<string, string> = { provider: 'qoder', 'payload-file': 'deploy/payload.json' }

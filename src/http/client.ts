@@ -5,6 +5,7 @@
  * full jitter, Retry-After is honoured, nothing waits past the step's deadline, and a write
  * whose outcome is unknown is only resent when the caller says a replay is safe.
  * It knows no provider: auth headers, error parsing and request ids come from its options.
+ * What a failed attempt means (sent or not, retried or not, which sentence) is decided in failures.ts.
  */
 import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
@@ -12,8 +13,20 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
 import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
 import { cancelled, sleep, type Deadline } from '../deadline.js'
-import { formatMs, isLoopbackHost } from '../settings.js'
-import { redactValue } from '../secrets.js'
+import { formatMs } from '../format.js'
+import { isHttpsOrLoopback } from '../url.js'
+import {
+  apiError,
+  isRetryable,
+  networkError,
+  parseRetryAfter,
+  requestIdOf,
+  RETRYABLE_STATUSES,
+  type ErrorDetails,
+} from './failures.js'
+
+// Part of the client's options and retry policy, so importers of the client see them here too.
+export { RETRYABLE_STATUSES, type ErrorDetails }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
@@ -65,13 +78,6 @@ export interface ApiResponse {
   requestId?: string
 }
 
-/** Provider-specific reading of an error response. */
-export interface ErrorDetails {
-  type: string
-  message: string
-  requestId?: string
-}
-
 export interface ClientOptions {
   /** Base URL: origin plus an optional path prefix. Credentials go to this origin only. */
   baseUrl: URL
@@ -104,34 +110,11 @@ export interface CredentialState {
   probe?: Promise<void>
 }
 
-/** Statuses worth another try: the server or a gateway said "not now". */
-export const RETRYABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504])
 const BACKOFF_BASE_MS = 1_000
 const BACKOFF_CAP_MS = 30_000
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 const MAX_READ_REDIRECTS = 3
-/** Connection errors where the request never reached the server, so resending any request is safe. */
-const NOT_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH'])
-/**
- * The server's certificate failed verification: the TLS handshake ended before anything was sent,
- * and trying again meets the same certificate, so these are neither retried nor "maybe applied".
- */
-const CERTIFICATE_CODES = new Set([
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'CERT_REVOKED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-])
-/** How the `tunnel` package (HTTPS through HTTPS_PROXY) reports a CONNECT that did not open: before anything was sent. */
-const TUNNEL_FAILURE = /^tunneling socket could not be established, (?:statusCode=(\d+)|cause=(.*))$/s
 
 export class ApiClient {
   private readonly options: ClientOptions
@@ -139,10 +122,7 @@ export class ApiClient {
   private http: HttpClient
 
   constructor(options: ClientOptions) {
-    if (
-      options.baseUrl.protocol !== 'https:' &&
-      !(options.baseUrl.protocol === 'http:' && isLoopbackHost(options.baseUrl.hostname))
-    ) {
+    if (!isHttpsOrLoopback(options.baseUrl)) {
       throw new DeployPatchError(
         `Refusing to send credentials to ${options.baseUrl.origin}: only https is allowed (http only for loopback hosts).`,
         'input',
@@ -208,7 +188,7 @@ export class ApiClient {
           attempt--
           continue
         }
-        failure = this.apiError(spec, response)
+        failure = apiError(spec, response, this.options)
         if (!RETRYABLE_STATUSES.has(response.status)) {
           // Any 5xx after a write without a key may come after it was acted on: the caller reads.
           if (spec.replay === 'unsafe' && response.status >= 500) (failure as ApiError).maybeApplied = true
@@ -358,7 +338,7 @@ export class ApiClient {
     try {
       response = await this.http.request(request.method, request.url.href, request.body || null, request.headers)
     } catch (error) {
-      throw this.networkError(spec, error)
+      throw networkError(spec, error, new URL(this.origin).host)
     }
     const status = response.message.statusCode ?? 0
     const text = await this.readBody(spec, response)
@@ -446,50 +426,6 @@ export class ApiClient {
     return error
   }
 
-  private networkError(spec: RequestSpec, error: unknown): NetworkError {
-    const code = (error as NodeJS.ErrnoException).code
-    const text = (error as Error).message ?? ''
-    const tunnel = TUNNEL_FAILURE.exec(text)
-    if (tunnel) {
-      // tunnel calls these ECONNRESET, which would read as "the write may have gone through".
-      const status = tunnel[1] === undefined ? undefined : Number(tunnel[1])
-      const host = new URL(this.origin).host
-      if (status === undefined)
-        return new NetworkError(
-          `Could not ${spec.what}: the proxy (HTTPS_PROXY) could not be reached (${tunnel[2]}).`,
-          { maybeApplied: false, code: 'EPROXY' },
-        )
-      if (status === 407)
-        return new NetworkError(
-          `Could not ${spec.what}: the proxy (HTTPS_PROXY) asks for credentials (HTTP 407); put them in the proxy URL, as http://user:password@proxy:port.`,
-          { maybeApplied: false, code: 'EPROXY', permanent: true },
-        )
-      // A 5xx from the proxy may pass (its own upstream trouble); a 4xx is its policy.
-      return new NetworkError(
-        `Could not ${spec.what}: the proxy (HTTPS_PROXY) refused to open a tunnel to ${host} (HTTP ${status}); allow ${host} at the proxy, or list it in NO_PROXY.`,
-        { maybeApplied: false, code: 'EPROXY', permanent: status < 500 },
-      )
-    }
-    if (code !== undefined && CERTIFICATE_CODES.has(code)) {
-      // Node adds a hint about --use-system-ca, a flag an action cannot pass: the advice below replaces it.
-      return new NetworkError(
-        `Could not ${spec.what}: the server's TLS certificate is not trusted (${code}: ${text.split(';')[0]}). Check 'base-url'; if the API uses a private certificate authority, give the runner its certificate with NODE_EXTRA_CA_CERTS.`,
-        { maybeApplied: false, code, permanent: true },
-      )
-    }
-    const notSent = code !== undefined && NOT_SENT_CODES.has(code)
-    const reason =
-      code === 'ECONNREFUSED'
-        ? 'the connection was refused'
-        : code === 'ECONNRESET'
-          ? 'the connection was reset'
-          : (error as Error).message || String(code)
-    return new NetworkError(`Could not ${spec.what}: ${reason}${code && !reason.includes(code) ? ` (${code})` : ''}.`, {
-      maybeApplied: !notSent && spec.method !== 'GET',
-      code,
-    })
-  }
-
   /** Reads follow a redirect on the same origin; writes never follow, and credentials never leave the origin. */
   private redirectTarget(spec: RequestSpec, from: URL, response: ApiResponse): URL {
     const location = response.headers.location
@@ -509,21 +445,6 @@ export class ApiClient {
       )
     }
     return target
-  }
-
-  private apiError(spec: RequestSpec, response: ApiResponse): ApiError {
-    // Redact first, then cut: an excerpt cut inside a credential would show its first characters.
-    const redact = this.options.redact ?? ((text: string) => text)
-    const text = redact(response.text)
-    const parsed = this.options.parseError?.(response.status, redactValue(response.json, redact), text)
-    const fallback = text.trim().slice(0, 300) || 'no details in the answer'
-    return new ApiError({
-      httpStatus: response.status,
-      errorType: parsed?.type || `http-${response.status}`,
-      message: `Could not ${spec.what}: HTTP ${response.status}: ${parsed?.message || fallback}.`.replace(/\.\.$/, '.'),
-      requestId: parsed?.requestId ?? response.requestId,
-      body: response.text,
-    })
   }
 
   private newHttp(): HttpClient {
@@ -555,26 +476,6 @@ const BARE_IPV6_HOST: RequestHandler = {
   handleAuthentication: () => Promise.reject(new Error('not an authentication handler')),
 }
 
-/** Whether a failed attempt may be tried again without risking a second application of a write. */
-function isRetryable(error: unknown, spec: RequestSpec): error is DeployPatchError {
-  if (error instanceof NetworkError) return !error.permanent && !(error.maybeApplied && spec.replay === 'unsafe')
-  // A garbled 2xx body: the request went through, so only a replay-safe request may be repeated.
-  if (error instanceof ResponseError) return error.errorType === 'invalid-response' && spec.replay === 'safe'
-  return false // ApiError (non-retryable status), timeout, cancellation
-}
-
-/** `Retry-After` as milliseconds: delta-seconds or an HTTP date (past dates mean now). */
-export function parseRetryAfter(value: string | string[] | undefined, now: number = Date.now()): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value
-  if (!text) return undefined
-  if (/^\s*\d+\s*$/.test(text)) return Number(text) * 1_000
-  // Every HTTP date form starts with a day name; anything else ('1.5', '-1') is malformed, not a date.
-  if (!/^\s*[A-Za-z]/.test(text)) return undefined
-  const date = Date.parse(text)
-  if (Number.isNaN(date)) return undefined
-  return Math.max(0, date - now)
-}
-
 /**
  * The body as sent before any Content-Encoding (gzip, deflate, br; a server may use one that was
  * not asked for), capped on the DECODED size so a small bomb cannot fill the memory;
@@ -602,22 +503,6 @@ function decode(raw: Buffer, header: string | string[] | undefined, cap: number)
     return (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE' ? 'too-large' : undefined
   }
   return body
-}
-
-const REQUEST_ID_HEADERS = [
-  'x-request-id',
-  'request-id',
-  'x-openstack-request-id',
-  'x-compute-request-id',
-  'x-amzn-requestid',
-]
-
-function requestIdOf(headers: IncomingHttpHeaders): string | undefined {
-  for (const name of REQUEST_ID_HEADERS) {
-    const value = headers[name]
-    if (typeof value === 'string' && value) return value
-  }
-  return undefined
 }
 
 function capitalize(text: string): string {
