@@ -8,11 +8,13 @@
 import { DeployFailedError, DeployPatchError, type ApiError, type Problem } from '../errors.js'
 import type { ApiResponse, ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
-import { isLoopbackHost, type Settings } from '../settings.js'
+import { isLoopbackHost } from '../settings.js'
+import type { Settings } from '../settings.js'
 import { isPlainObject, type Change } from '../diff.js'
 import { Problems } from '../validate.js'
 import { waitFor } from '../wait.js'
-import { writeOnce, type OutcomeItem, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
+import type { OutcomeItem, Provider, ProviderContext, UpdateResult } from './provider.js'
+import { writeOnce } from './shared.js'
 
 type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
 const DEPLOY_STATUSES: readonly string[] = ['PROCESSING', 'SUCCESS', 'FAIL', 'CANCEL']
