@@ -6,9 +6,9 @@
 import { InputError } from './errors.js'
 import { formatMs } from './format.js'
 import { isHttpsOrLoopback } from './url.js'
+import { providerEntry, providerNames, type ProviderEntry, type ProviderName } from './providers/registry.js'
 
-export const PROVIDERS = ['qoder', 'kintone', 'huaweicloud-rts', 'aieev'] as const
-export type ProviderName = (typeof PROVIDERS)[number]
+export type { ProviderName } from './providers/registry.js'
 
 /** Credentials as given; each non-empty one is registered as a secret while it is read. */
 export interface Credentials {
@@ -99,9 +99,10 @@ export function parseSettings(
   }
 
   const provider = parseProvider(read('provider'))
+  const entry = providerEntry(provider)!
   const payloadFile = optional(read('payload-file'))
-  // kintone needs nothing but app ids to deploy: `target` alone is a complete request.
-  const payloadInline = optional(read('payload')) ?? (provider === 'kintone' && !payloadFile ? '{}' : undefined)
+  // A provider that needs no payload (kintone deploys app ids alone) gives one: `target` alone is a complete request.
+  const payloadInline = optional(read('payload')) ?? (payloadFile ? undefined : entry.defaultPayload)
   if (payloadFile && payloadInline) {
     throw new InputError(
       'payload',
@@ -125,7 +126,7 @@ export function parseSettings(
     targets: parseTargets(read('target')),
     credentials,
     authUrl: parseUrl('auth-url', read('auth-url')),
-    region: parseRegion(provider, read('region')),
+    region: parseRegion(provider, entry, read('region')),
     projectId: parseId(
       'project-id',
       read('project-id'),
@@ -159,13 +160,16 @@ function optional(value: string): string | undefined {
   return value === '' ? undefined : value
 }
 
+/** A registered provider's name, whatever its case. */
 function parseProvider(value: string): ProviderName {
+  const names = providerNames()
   if (value === '')
-    throw new InputError('provider', `Input 'provider' is required. Expected one of: ${PROVIDERS.join(', ')}.`)
-  const found = PROVIDERS.find((p) => p === value.toLowerCase())
+    throw new InputError('provider', `Input 'provider' is required. Expected one of: ${names.join(', ')}.`)
+  const found = names.find((p) => p === value.toLowerCase())
   if (!found)
-    throw new InputError('provider', `Invalid input 'provider': '${value}'. Expected one of: ${PROVIDERS.join(', ')}.`)
-  return found
+    throw new InputError('provider', `Invalid input 'provider': '${value}'. Expected one of: ${names.join(', ')}.`)
+  // A name registered by a test (registerProvider) is outside the type; every other is a built-in one.
+  return found as ProviderName
 }
 
 /** YAML 1.2 core-schema booleans, as `core.getBooleanInput` accepts; anything else is an error, never a silent default. */
@@ -264,14 +268,18 @@ export function parseUrl(name: string, value: string): URL | undefined {
   return url
 }
 
-function parseRegion(provider: ProviderName, value: string): string | undefined {
-  if (provider === 'qoder') {
-    const region = value === '' ? 'global' : value.toLowerCase()
-    if (region !== 'global' && region !== 'cn')
+/** One of the provider's own regions (the first by default), or else an optional region name such as cn-north-4. */
+function parseRegion(provider: string, { regions }: ProviderEntry, value: string): string | undefined {
+  if (regions) {
+    const names = Object.keys(regions)
+    const region = value === '' ? names[0] : value.toLowerCase()
+    if (region === undefined || !names.includes(region)) {
+      const expected = Object.entries(regions).map(([name, host]) => `'${name}' (${host})`)
       throw new InputError(
         'region',
-        `Invalid input 'region': '${value}'. For qoder, expected 'global' (api.qoder.com) or 'cn' (api.qoder.com.cn).`,
+        `Invalid input 'region': '${value}'. For ${provider}, expected ${expected.join(' or ')}.`,
       )
+    }
     return region
   }
   if (value === '') return undefined

@@ -14,7 +14,8 @@ import type { Settings } from '../settings.js'
 import { isEqual, isPlainObject, own } from '../diff.js'
 import { Problems } from '../validate.js'
 import { authorization, sdkDate } from './huaweicloud-sign.js'
-import { apiBase, writeOnce, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
+import type { Provider, ProviderContext, UpdateResult } from './provider.js'
+import { apiBase, writeOnce } from './shared.js'
 
 const FIELDS = ['action', 'config_id', 'input_values', 'output_values', 'status', 'status_reason'] as const
 const STATUSES = ['COMPLETE', 'IN_PROGRESS', 'FAILED'] as const

@@ -13,7 +13,8 @@ import { isLoopbackHost } from '../url.js'
 import { isPlainObject, type Change } from '../diff.js'
 import { Problems } from '../validate.js'
 import { waitFor } from '../wait.js'
-import { writeOnce, type OutcomeItem, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
+import type { OutcomeItem, Provider, ProviderContext, UpdateResult } from './provider.js'
+import { writeOnce } from './shared.js'
 
 type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
 const DEPLOY_STATUSES: readonly string[] = ['PROCESSING', 'SUCCESS', 'FAIL', 'CANCEL']

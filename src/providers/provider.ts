@@ -1,22 +1,14 @@
 /**
- * The one interface every provider implements, and the registry that loads a provider only
- * when it is chosen (so no provider's code or dependencies load for another).
+ * The one interface every provider implements, and the types it speaks. Types only: the helpers
+ * providers share are in shared.ts and the registry in registry.ts, so nothing imports in a circle.
  * Providers never import @actions/core, main or report: they get everything through the
  * context, and so run the same in tests, in the demo and on a runner.
  */
-import {
-  RETRYABLE_STATUSES,
-  type ApiClient,
-  type ErrorDetails,
-  type Logger,
-  type OutgoingRequest,
-} from '../http/client.js'
+import type { ApiClient, ErrorDetails, Logger, OutgoingRequest } from '../http/client.js'
 import type { Deadline } from '../deadline.js'
-import { ApiError, mayHaveApplied, type Problem } from '../errors.js'
-import { sleep } from '../deadline.js'
+import type { ApiError, Problem } from '../errors.js'
 import type { PayloadObject } from '../payload.js'
-import { formatMs } from '../format.js'
-import type { ProviderName, Settings } from '../settings.js'
+import type { Settings } from '../settings.js'
 import type { PollResult } from '../wait.js'
 import type { Change } from '../diff.js'
 
@@ -58,7 +50,8 @@ export interface RequestPreview {
 }
 
 export interface Provider {
-  readonly name: ProviderName
+  /** The name the registry knows it by (the 'provider' input). */
+  readonly name: string
   /** Paths that change by themselves and never count as a change (`[*]` matches any index). */
   readonly volatile: readonly string[]
   /** The API's base URL for these settings (origin plus path prefix). */
@@ -136,80 +129,4 @@ export interface OutcomeItem {
   unread?: 'not deployed' | 'unknown'
   /** Extra column for the summary (kintone: the revision asked). */
   detail?: string
-}
-
-/** `base` (an origin, maybe with a path) joined with the API's path prefix, unless it already ends with it. */
-export function apiBase(base: URL, prefix: string): URL {
-  const path = base.pathname.replace(/\/+$/, '')
-  return new URL(base.origin + (path.endsWith(prefix) ? path : path + prefix))
-}
-
-/** The authorize hook of APIs that take `Authorization: Bearer <token input>`; the header value is a secret. */
-export async function bearerAuth(ctx: Omit<ProviderContext, 'client'>): Promise<(request: OutgoingRequest) => void> {
-  const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`)
-  return (request) => {
-    request.headers.authorization = header
-  }
-}
-
-/**
- * Send a write that has no idempotency key, and never twice blindly: when its outcome is unknown
- * (a lost answer, a 408/429/5xx after sending, an unreadable 2xx), `applied()` reads the resource
- * and returns what it found if the write took effect (or throws when that cannot be told); only
- * when it did not is the write sent again, after the wait the server asked for (or a backoff),
- * at most `max-retries` times and never past the step's deadline.
- */
-export async function writeOnce<W, S>(
-  ctx: ProviderContext,
-  write: () => Promise<W>,
-  applied: () => Promise<S | undefined>,
-  words: { applied: string | ((state: S) => string); notApplied: string },
-): Promise<{ response: W } | { state: S }> {
-  for (let round = 0; ; round++) {
-    try {
-      return { response: await write() }
-    } catch (error) {
-      if (!mayHaveApplied(error)) throw error
-      ctx.log.warning(`${(error as Error).message} Reading the state before sending it again.`)
-      const state = await applied()
-      if (state !== undefined) {
-        ctx.log.info(typeof words.applied === 'string' ? words.applied : words.applied(state))
-        return { state }
-      }
-      // A status that is never retried (501, 505 …): it was not applied, and sending it again gets the same answer.
-      if (error instanceof ApiError && !RETRYABLE_STATUSES.has(error.httpStatus)) throw error
-      const maxRetries = ctx.settings.maxRetries
-      if (round >= maxRetries) {
-        ;(error as Error).message =
-          `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
-        throw error
-      }
-      const retryAfterMs = error instanceof ApiError ? error.retryAfterMs : undefined
-      const waitMs = retryAfterMs ?? ctx.client.backoffMs(round)
-      if (waitMs >= ctx.deadline.remainingMs()) {
-        ;(error as Error).message =
-          `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; no retry: the step's timeout leaves ${formatMs(ctx.deadline.remainingMs())}).`
-        throw error
-      }
-      ctx.log.info(
-        `${words.notApplied}${waitMs > 0 ? ` Waiting ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''} first.` : ''}`,
-      )
-      await sleep(waitMs, ctx.signal)
-    }
-  }
-}
-
-type Loader = () => Promise<Provider>
-
-/** name → loader: every provider name must have one (the type says so), and only the chosen one loads. */
-const REGISTRY: Record<ProviderName, Loader> = {
-  qoder: async () => (await import('./qoder.js')).qoder,
-  kintone: async () => (await import('./kintone.js')).kintone,
-  aieev: async () => (await import('./aieev.js')).aieev,
-  'huaweicloud-rts': async () => (await import('./huaweicloud-rts.js')).huaweicloudRts,
-}
-
-/** Load the chosen provider's module. */
-export function loadProvider(name: ProviderName): Promise<Provider> {
-  return REGISTRY[name]()
 }

@@ -12,7 +12,8 @@ import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isPlainObject, mergePatch } from '../diff.js'
 import { Problems, type Path } from '../validate.js'
-import { apiBase, bearerAuth, type Provider, type ProviderContext, type UpdateResult } from './provider.js'
+import type { Provider, ProviderContext, UpdateResult } from './provider.js'
+import { apiBase, bearerAuth } from './shared.js'
 
 const ORIGINS = { global: 'https://api.qoder.com', cn: 'https://api.qoder.com.cn' } as const
 const API_PREFIX = '/api/v1/cloud'
