@@ -9,7 +9,7 @@ import type { Failure } from './failure.js'
 import type { ReportSink } from './report.js'
 import type { Secrets } from './secrets.js'
 
-/** The runner's log, every line redacted and inert; collapsible groups only for one target, as groups cannot interleave. */
+/** The runner's log: every line redacted and inert; groups only for one target, as groups cannot interleave. */
 export function runnerLog(secrets: Secrets, grouped: boolean): RunLog {
   const text = (message: string) => inert(secrets.redact(message))
   return {
