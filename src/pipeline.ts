@@ -5,17 +5,14 @@
 import { diff, valueAt } from './diff.js'
 import {
   ApiError,
-  DeployPatchError,
-  messageOf,
+  CancelledError,
+  DeployFailedError,
   mayHaveApplied,
-  NetworkError,
-  ResponseError,
+  TimeoutError,
   type LocatedProblem,
   type Problem,
-  CancelledError,
-  TimeoutError,
-  DeployFailedError,
 } from './errors.js'
+import { describeFailure, type Phase } from './failure.js'
 import { locateProblem, type Payload } from './payload.js'
 import type { RequestSpec } from './http/client.js'
 import type { Provider, ProviderContext } from './providers/provider.js'
@@ -56,7 +53,6 @@ export function checkInputs(provider: Provider, settings: Settings): LocatedProb
   return problems
 }
 
-/** Run one target through the provider; never throws, every failure becomes the Outcome's error. */
 /** The units of work: one per target, unless the provider groups them (kintone deploys all its apps in one call). */
 export function unitsOf(provider: Provider, targets: readonly string[], payload: Payload): string[] {
   // Each target in the provider's canonical spelling (RTS: a lower-case UUID), as the API names it.
@@ -65,6 +61,7 @@ export function unitsOf(provider: Provider, targets: readonly string[], payload:
   )
 }
 
+/** Run one target through the provider; never throws, every failure becomes the Outcome's error. */
 export async function runTarget(
   provider: Provider,
   ctx: ProviderContext,
@@ -223,12 +220,10 @@ function watchWrites(ctx: ProviderContext, writes: { sent: boolean; last: boolea
   return { ...ctx, client }
 }
 
-/** Where a target's run was: reading before the write, in the update (the write may be on its way), or waiting after it. */
-type Phase = 'read' | 'update' | 'wait'
-
 /**
- * Fill an outcome from a failure: status, error type, the provider's advice, and the last status
- * seen after the write (a status from before it, or from waiting on another deploy, is not this run's).
+ * Fill an outcome from a failure: the HTTP status and request id of an API error, the last status
+ * seen after the write (a status from before it, or from waiting on another deploy, is not this
+ * run's), then the status, error type and sentence as failure.ts words them.
  */
 function fail(
   outcome: Outcome,
@@ -240,15 +235,6 @@ function fail(
   phase: Phase,
   writeSent: boolean,
 ): void {
-  if (!(error instanceof DeployPatchError)) {
-    outcome.status = 'failed'
-    outcome.error = {
-      type: 'internal',
-      message: `${provider.name} ${target}: unexpected error: ${messageOf(error)}. Please report this.`,
-    }
-    return
-  }
-  outcome.status = error.status
   if (error instanceof ApiError) {
     outcome.httpStatus = error.httpStatus
     outcome.requestId = error.requestId
@@ -260,34 +246,17 @@ function fail(
   ) {
     outcome.providerStatus = error.providerStatus
   }
-  let message = error.message
-  if (error instanceof CancelledError) {
-    if (outcome.providerStatus)
-      message += ` The last status of ${target} was ${outcome.providerStatus}; the change may still be going on at the provider.`
-    else if (writeSent)
-      message += ` It stopped during the update of ${target}, which may have reached ${provider.name}; the change may still be going on at the provider.`
-    else if (phase === 'update') message += ` It stopped before the update of ${target} was sent.`
-  }
-  const advice =
-    error instanceof ApiError ? provider.advise(error, target, settings) : adviseTransport(error, target, origin)
-  outcome.error = {
-    type: error.errorType,
-    message: `${provider.name} ${target}: ${message}${advice ? ` ${advice}` : ''}`,
-  }
-}
-
-/** What to do about a failure below the API: the network, or an answer that could not be used. */
-function adviseTransport(error: DeployPatchError, target: string, origin: string): string | undefined {
-  if (mayHaveApplied(error))
-    return `The update may have been applied: check ${target} at the provider before running again.`
-  if (error instanceof NetworkError && error.permanent) return undefined // its message says what to do
-  if (error instanceof NetworkError && error.code === 'ETIMEDOUT')
-    return `${origin} did not answer in time: run again later, or raise 'timeout' if it is always slow.`
-  if (error instanceof NetworkError)
-    return `Check 'base-url' (${origin}) and that the runner can reach it (HTTPS_PROXY, NO_PROXY), then run again.`
-  if (error instanceof ResponseError && error.errorType !== 'redirect')
-    return `The provider's answer could not be read: run again, and check that 'base-url' (${origin}) is the provider's API.`
-  return undefined
+  const { type, message, status } = describeFailure(error, {
+    provider: provider.name,
+    target,
+    origin,
+    phase,
+    writeSent,
+    providerStatus: outcome.providerStatus,
+    advise: (apiError) => provider.advise(apiError, target, settings),
+  })
+  outcome.status = status
+  outcome.error = { type, message }
 }
 
 /** Run `work` over `items`, at most `limit` at a time, keeping the input order in the result. */

@@ -10,9 +10,6 @@ import { formatProblem, type RunStatus } from './errors.js'
 import { overallStatus, type Outcome, type RunReport } from './outcome.js'
 import { renderSummary } from './summary.js'
 
-// The report's input types and status, for the callers of writeReport.
-export { overallStatus, type Outcome, type RunReport }
-
 /** Where the report goes: `@actions/core` on a runner. */
 export interface ReportSink {
   setOutput(name: string, value: string): void

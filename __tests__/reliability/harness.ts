@@ -1,7 +1,7 @@
 /**
- * Fault-matrix harness: one provider × one fault, driven IN-PROCESS through the real pipeline
- * (parseSettings → loadProvider → parsePayload → checkBeforeSending → runTarget) over real HTTP
- * against a fresh loopback emulator, exactly as src/main.ts wires it, but with small clocks:
+ * Fault-matrix harness: one provider × one fault, driven IN-PROCESS through `deploy()` (src/deploy.ts,
+ * the run src/main.ts runs: settings → provider → payload → checks → runTarget) over real HTTP
+ * against a fresh loopback emulator, but with small clocks:
  * zero backoff (`random: () => 0`), a 50 ms poll interval, short emulator async times, and a
  * 300 ms per-request timeout for the hang cases. Each case gets its own emulator (and catcher),
  * so cases run concurrently without sharing state.
@@ -11,15 +11,10 @@
  */
 import { createServer } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { Deadline } from '../../src/deadline.js'
-import { ApiClient } from '../../src/http/client.js'
-import { parsePayload } from '../../src/payload.js'
-import { checkBeforeSending, runTarget, unitsOf } from '../../src/pipeline.js'
-import type { ProviderContext } from '../../src/providers/provider.js'
-import { loadProvider } from '../../src/providers/registry.js'
+import { deploy, type RunLog } from '../../src/deploy.js'
 import type { Outcome } from '../../src/outcome.js'
 import { Secrets } from '../../src/secrets.js'
-import { parseSettings, type ProviderName } from '../../src/settings.js'
+import type { ProviderName } from '../../src/settings.js'
 import { startCatcher, type Emulator, type Fault, type FaultRule, type RecordedRequest } from '../emulators/base.ts'
 import { QoderEmulator } from '../emulators/qoder.ts'
 import { KintoneEmulator } from '../emulators/kintone.ts'
@@ -423,7 +418,6 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
     leaks: [],
   }
   let arrangement: Arrangement | undefined
-  let client: ApiClient | undefined
   const controller = new AbortController()
   try {
     arrangement = await arrange(fault, setup)
@@ -433,8 +427,6 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
     for (const rule of arrangement.rules) setup.emu.inject(rule)
     const baseUrl = arrangement.refused ? await deadOrigin() : setup.emu.origin
 
-    // As src/main.ts: every credential registered before anything logs; the log redacts.
-    const secrets = new Secrets(() => {})
     const inputs: Record<string, string> = {
       ...setup.inputs,
       target: setup.target,
@@ -443,21 +435,8 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
       timeout: `${arrangement.timeoutMs}ms`,
       'poll-interval': '100ms',
     }
-    const settings = parseSettings(
-      (name) => inputs[name] ?? '',
-      (value) => void secrets.add(value),
-      { GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: process.cwd() },
-    )
-    settings.pollIntervalMs = POLL_INTERVAL_MS
-    const provider = await loadProvider(settings.provider)
-    const payload = await parsePayload(inputs.payload!)
-    for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
-    const problems = checkBeforeSending(provider, settings, payload)
-    if (problems.length > 0)
-      throw new Error(`the case's own inputs are invalid: ${problems.map((p) => p.message).join('; ')}`)
-
     const lines = result.logLines
-    const log: ProviderContext['log'] = {
+    const log: RunLog = {
       info: (message) => void lines.push(`info: ${message}`),
       warning: (message) => void lines.push(`warning: ${message}`),
       debug: (message) => void lines.push(`debug: ${message}`),
@@ -466,42 +445,33 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
         return work()
       },
     }
-    const deadline = new Deadline(settings.timeoutMs)
-    const base = {
-      settings,
-      deadline,
+    // The run src/main.ts runs (src/deploy.ts), with the case's inputs, a log kept unredacted (so a
+    // credential that reaches it counts as a leak) and the small clocks above.
+    const running = deploy({
+      readInput: (name) => inputs[name] ?? '',
+      env: { GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: process.cwd() },
+      secrets: new Secrets(() => {}),
       signal: controller.signal,
-      log,
-      secret: (value: string) => secrets.add(value) ?? value,
-      redact: (text: string) => secrets.redact(text),
-    }
-    const authorize = await provider.authorize(base)
-    client = new ApiClient({
-      baseUrl: provider.baseUrl(settings),
-      deadline,
-      signal: controller.signal,
-      maxRetries: settings.maxRetries,
-      log,
-      authorize,
-      parseError: provider.parseError.bind(provider),
-      requestTimeoutMs: arrangement.requestTimeoutMs,
-      maxBodyBytes: BODY_CAP_BYTES,
-      random: () => 0,
+      log: () => log,
+      settings: { pollIntervalMs: POLL_INTERVAL_MS },
+      client: { requestTimeoutMs: arrangement.requestTimeoutMs, maxBodyBytes: BODY_CAP_BYTES, random: () => 0 },
     })
-    const [unit] = unitsOf(provider, settings.targets, payload)
-    const ctx: ProviderContext = { ...base, client }
 
     let guard: NodeJS.Timeout | undefined
     const guarded = new Promise<'hung'>((resolve) => {
       guard = setTimeout(() => resolve('hung'), arrangement!.timeoutMs + GUARD_SLACK_MS)
     })
     try {
-      const settled = await Promise.race([runTarget(provider, ctx, unit!, payload), guarded])
+      const settled = await Promise.race([running, guarded])
       if (settled === 'hung') {
         result.hung = true
         controller.abort() // let the run end, so nothing outlives the case
       } else {
-        result.outcome = settled
+        const { problems, error, outcomes } = settled.report
+        if (problems.length > 0)
+          throw new Error(`the case's own inputs are invalid: ${problems.map((p) => p.message).join('; ')}`)
+        if (outcomes.length !== 1) throw new Error(`the case ran ${outcomes.length} targets: ${error?.message}`)
+        result.outcome = outcomes[0]
       }
     } finally {
       clearTimeout(guard)
@@ -510,7 +480,6 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
     result.harnessError = error instanceof Error ? (error.stack ?? error.message) : String(error)
   } finally {
     result.durationMs = Date.now() - started
-    client?.dispose()
     result.applied = setup.applied()
     result.writes = setup.writes()
     result.requests = [...setup.emu.requests]

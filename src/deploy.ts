@@ -1,0 +1,180 @@
+/**
+ * The flow, one way through: settings → provider → payload → every check before sending → the
+ * GitHub record (with `github-environment`) → for each unit, read → update → wait → diff, on an
+ * ApiClient of its own. One deadline and the caller's cancellation bound all of it. It never throws
+ * and never talks to the runner: every failure lands in the report it returns, and the log, the
+ * secret masking and the signal come from the caller. main.ts runs it on a runner (and so the
+ * demo and the end-to-end tests, through dist/), the reliability harness runs it in-process.
+ */
+import { ApiClient, type ClientOptions, type CredentialState } from './http/client.js'
+import { Deadline } from './deadline.js'
+import { InputError, PayloadError, type LocatedProblem } from './errors.js'
+import { describeFailure, type Failure } from './failure.js'
+import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
+import { loadPayload, type Payload } from './payload.js'
+import { checkBeforeSending, checkInputs, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
+import type { Provider, ProviderContext } from './providers/provider.js'
+import { loadProvider } from './providers/registry.js'
+import { overallStatus, type Outcome, type RunReport } from './outcome.js'
+import type { Secrets } from './secrets.js'
+import { parseSettings, type InputReader, type Settings } from './settings.js'
+
+/** The run's log: every line goes through it, redacted (and made inert) by the caller on a runner. */
+export type RunLog = ProviderContext['log']
+
+/** What a run takes from where it runs: the runner in main.ts, the reliability harness in tests. */
+export interface DeployOptions {
+  /** The action's inputs by name, as `core.getInput` reads them. */
+  readInput: InputReader
+  /** The environment: RUNNER_TEMP, GITHUB_WORKSPACE, GITHUB_REPOSITORY, and what `substitute-env` reads. */
+  env: NodeJS.ProcessEnv
+  /** Every credential is registered here before anything is logged. */
+  secrets: Secrets
+  /** The runner's cancellation. */
+  signal: AbortSignal
+  /** The log, given once the units are known: `grouped` when one unit runs, as collapsible groups cannot interleave. */
+  log(grouped: boolean): RunLog
+  /** Settings no input can give (the harness's poll interval below the inputs' minimum); none on a runner. */
+  settings?: Partial<Settings>
+  /** Client clocks and caps for tests (per-request timeout, body cap, jitter); the client's defaults on a runner. */
+  client?: Pick<ClientOptions, 'requestTimeoutMs' | 'maxBodyBytes' | 'random'>
+}
+
+/** A finished run: its report, and the GitHub record's final status, on its way while the report is written. */
+export interface Deployment {
+  /** Unset when the inputs could not be read. */
+  settings?: Settings
+  report: RunReport
+  recorded?: Promise<void>
+}
+
+/** Run the action's work from its inputs to a report; never throws. */
+export async function deploy(options: DeployOptions): Promise<Deployment> {
+  const started = Date.now()
+  const clients: ApiClient[] = []
+  let settings: Settings | undefined
+  let record: DeploymentRecord | undefined
+  let outcomes: Outcome[] = []
+  let problems: LocatedProblem[] = []
+  let error: Failure | undefined
+  try {
+    settings = {
+      ...parseSettings(options.readInput, (value) => void options.secrets.add(value), options.env),
+      ...options.settings,
+    }
+    // The deadline starts before the payload is read: a large payload counts against `timeout`.
+    const deadline = new Deadline(settings.timeoutMs)
+    const { provider, payload, units } = await prepare(settings, deadline, options)
+    const log = options.log(units.length <= 1)
+    if (settings.githubEnvironment) {
+      const { githubEnvironment: environment, githubToken: token, dryRun } = settings
+      record = await startDeploymentRecord({
+        environment,
+        token,
+        provider: provider.name,
+        targets: units,
+        dryRun,
+        log,
+        deadline,
+        signal: options.signal,
+      })
+    }
+    const contextFor = await connect(provider, { settings, deadline, log, clients }, options)
+    outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
+      runTarget(provider, contextFor(), unit, payload),
+    )
+  } catch (caught) {
+    error = describeFailure(caught)
+    if (caught instanceof PayloadError) problems = caught.problems
+  } finally {
+    for (const client of clients) client.dispose()
+  }
+  const report: RunReport = {
+    provider: settings?.provider,
+    outcomes,
+    problems,
+    error,
+    dryRun: settings?.dryRun ?? false,
+    durationMs: Date.now() - started,
+    githubDeployment: record,
+  }
+  // The final GitHub status goes out while the report is written, so a slow GitHub API never delays the outputs.
+  const recorded = record?.finish(overallStatus(report), outcomes.find((o) => o.consoleUrl)?.consoleUrl)
+  return { settings, report, recorded }
+}
+
+/**
+ * The provider, the payload and the units of work, once every check before sending has passed;
+ * else a PayloadError listing every problem found. Registers the payload's own secrets.
+ */
+async function prepare(
+  settings: Settings,
+  deadline: Deadline,
+  { env, signal, secrets }: DeployOptions,
+): Promise<{ provider: Provider; payload: Payload; units: string[] }> {
+  const provider = await loadProvider(settings.provider)
+  // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
+  // A payload that cannot be read or parsed is reported together with every input problem (inputs first),
+  // not instead of them.
+  const payload = await loadPayload({ ...settings, runnerTemp: env.RUNNER_TEMP || undefined }, env, {
+    deadline,
+    signal,
+  }).catch((loadError: unknown) => {
+    throw withInputProblems(checkInputs(provider, settings), loadError)
+  })
+  for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
+  const problems = checkBeforeSending(provider, settings, payload)
+  if (problems.length > 0) throw new PayloadError(problems, payload.file)
+  return { provider, payload, units: unitsOf(provider, settings.targets, payload) }
+}
+
+/**
+ * A payload that could not be loaded, with the input problems found without it: one PayloadError
+ * listing them all (or the error as it was).
+ */
+function withInputProblems(inputProblems: LocatedProblem[], error: unknown): unknown {
+  if (inputProblems.length === 0) return error
+  if (error instanceof PayloadError) return new PayloadError([...inputProblems, ...error.problems], error.file)
+  if (error instanceof InputError)
+    return new PayloadError([...inputProblems, { path: [], input: error.input, message: error.message }])
+  return error
+}
+
+/**
+ * Log in once (`authorize`), then give each unit a context with an ApiClient of its own (kept in
+ * `clients`, to be disposed when the run ends), every client sharing the login and the credential
+ * state, so a refused credential is sent no more.
+ */
+async function connect(
+  provider: Provider,
+  { settings, deadline, log, clients }: { settings: Settings; deadline: Deadline; log: RunLog; clients: ApiClient[] },
+  { signal, secrets, env, client: clientOptions }: DeployOptions,
+): Promise<() => ProviderContext> {
+  const base = {
+    settings,
+    deadline,
+    signal,
+    log,
+    secret: (value: string) => secrets.add(value) ?? value,
+    redact: (text: string) => secrets.redact(text),
+  }
+  const authorize = await provider.authorize(base)
+  const credential: CredentialState = {}
+  return () => {
+    const client = new ApiClient({
+      baseUrl: provider.baseUrl(settings),
+      deadline,
+      signal,
+      maxRetries: settings.maxRetries,
+      log,
+      authorize,
+      parseError: provider.parseError.bind(provider),
+      redact: base.redact,
+      credential,
+      userAgent: `deploy-patch (${env.GITHUB_REPOSITORY ?? 'local'})`,
+      ...clientOptions,
+    })
+    clients.push(client)
+    return { ...base, client }
+  }
+}
