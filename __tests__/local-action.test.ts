@@ -68,7 +68,7 @@ describe('.env.example', () => {
     expect(example.get('INPUT_TARGET')).toBe(SEEDED.qoder)
     expect(new URL(example.get('INPUT_BASE-URL')!).port).toBe('8787')
     expect(exampleText).toContain('npm run emulator -- qoder --port 8787')
-    expect(() => JSON.parse(example.get('INPUT_PAYLOAD')!)).not.toThrow()
+    expect(() => void JSON.parse(example.get('INPUT_PAYLOAD')!)).not.toThrow()
   })
 
   it.skipIf(!existsSync(path.join(root, 'script', 'emulator.ts')))(

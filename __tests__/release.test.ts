@@ -240,7 +240,7 @@ describe('script/release', () => {
     expect(tagInfo(repo, 'v1.2.0')).toEqual({
       commit: first,
       annotated: true,
-      message: expect.stringContaining('### Added\n\n- Feature of 1.2.0.'),
+      message: expect.stringContaining('### Added\n\n- Feature of 1.2.0.') as unknown,
     })
     expect(tagInfo(repo, 'v1')).toMatchObject({ commit: first, annotated: true })
     expect(result.stdout).toContain('Created v1 ')

@@ -48,8 +48,8 @@ function timed(args: string[], env: NodeJS.ProcessEnv): Promise<Timed> {
     const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk))
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     child.on('error', reject)
     child.on('close', (code) => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6
@@ -299,7 +299,10 @@ async function scaleKintone() {
       ),
       pass:
         deploys.length === 1 &&
-        polls.every((r) => JSON.parse(r.body || '{"apps":[]}').apps.length === 300 || r.url.search.length > 0),
+        polls.every(
+          (r) =>
+            (JSON.parse(r.body || '{"apps":[]}') as { apps: unknown[] }).apps.length === 300 || r.url.search.length > 0,
+        ),
     }
   } finally {
     await emulator.close()
@@ -362,7 +365,7 @@ async function largeYaml() {
       return nextResolve(specifier, context)
     },
   })
-  const { parsePayload } = (await import('../src/payload.ts')) as typeof import('../src/payload.ts')
+  const { parsePayload } = await import('../src/payload.ts')
   const signal = new AbortController().signal
   await parsePayload(bigYaml(5_000, 1), 'warm-up.yaml', { signal })
   const results = []

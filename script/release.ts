@@ -22,6 +22,7 @@
 import { spawnSync, type SpawnSyncOptions } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
+import { textOf } from '../src/text.ts'
 
 const USAGE = `Usage: script/release VERSION [--dry-run] [--push]
 
@@ -260,13 +261,13 @@ function checkPackageVersion(root: string, version: string): void {
   const bump = `Run "npm version ${version} --no-git-tag-version" and commit package.json and package-lock.json.`
   const manifest = read('package.json')
   if (manifest.version !== version)
-    throw new ReleaseError(`package.json's version is ${String(manifest.version)}, not ${version}. ${bump}`)
+    throw new ReleaseError(`package.json's version is ${textOf(manifest.version)}, not ${version}. ${bump}`)
   if (existsSync(path.join(root, 'package-lock.json'))) {
     const lock = read('package-lock.json')
     const versions = [lock.version, lock.packages?.['']?.version].filter((v) => v !== undefined)
     if (versions.some((v) => v !== version))
       throw new ReleaseError(
-        `package-lock.json's version is ${String(versions.find((v) => v !== version))}, not ${version}. ${bump}`,
+        `package-lock.json's version is ${textOf(versions.find((v) => v !== version))}, not ${version}. ${bump}`,
       )
   }
   step(

@@ -100,12 +100,13 @@ export class Problems {
       this.add(path, `expected a list, got ${describe(value)}.`)
       return undefined
     }
+    const items: unknown[] = value // Array.isArray says any[]; its items are as unknown as the value was
     const { min = 0, max = Infinity } = limits
-    if (value.length < min || value.length > max) {
-      this.add(path, `expected ${rangeText(min, max)} items, got ${value.length}.`)
+    if (items.length < min || items.length > max) {
+      this.add(path, `expected ${rangeText(min, max)} items, got ${items.length}.`)
       return undefined
     }
-    return value
+    return items
   }
 
   /** One of a fixed set of values. */

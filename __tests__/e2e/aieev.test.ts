@@ -69,7 +69,7 @@ describe('aieev end to end', () => {
     expect(o.status).toBe('succeeded')
     expect(o['provider-status']).toBe('RUNNING')
     expect(o.changed).toBe('true')
-    const resource = JSON.parse(o.resource!)
+    const resource = JSON.parse(o.resource!) as Endpoint
     expect(resource).toMatchObject({
       endpoint_id: endpoint.endpoint_id,
       is_active: true,
@@ -80,7 +80,10 @@ describe('aieev end to end', () => {
       { key: 'DB_PASSWORD', value: '***' },
       { key: 'API_SECRET', value: '***' },
     ])
-    expect(JSON.parse(result.resourceFile!).container_env_vars[1]).toEqual({ key: 'API_SECRET', value: '***' })
+    expect((JSON.parse(result.resourceFile!) as Endpoint).container_env_vars?.[1]).toEqual({
+      key: 'API_SECRET',
+      value: '***',
+    })
     // The GET before has no settings: only the settings sent count, not the others the PATCH answer carries.
     expect(JSON.parse(o.changes!)).toEqual(['container_env_vars', 'container_health_check_path', 'container_port'])
     expect(result.summary).toContain('deploy-patch · aieev · succeeded')
@@ -112,7 +115,7 @@ describe('aieev end to end', () => {
     expect(result.code).toBe(0)
     expect(starts()).toHaveLength(0)
     expect(result.outputs['provider-status']).toBe('STOPPED')
-    expect(JSON.parse(result.outputs.resource!).is_active).toBe(false)
+    expect((JSON.parse(result.outputs.resource!) as Endpoint).is_active).toBe(false)
     expect(result.summary).toContain("The endpoint is inactive: saving settings stops it, and 'restart' is false")
   })
 
@@ -125,7 +128,7 @@ describe('aieev end to end', () => {
     expect(result.outputs['error-message']).toContain(
       'The endpoint did not come up: its status is DEPLOY_FAILED. The settings were saved',
     )
-    expect(JSON.parse(result.outputs.resource!).container_env_vars[0].value).toBe('***')
+    expect((JSON.parse(result.outputs.resource!) as Endpoint).container_env_vars?.[0]?.value).toBe('***')
   })
 
   it('UNHEALTHY is a failure too', async () => {

@@ -8,7 +8,7 @@
  */
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { formsOf } from '../../src/secrets.ts'
-import { AieevEmulator } from '../emulators/aieev.ts'
+import { AieevEmulator, type Endpoint } from '../emulators/aieev.ts'
 import { cleanupRuns, findLeaks, runAction, type ActionRun } from '../helpers/run-action.ts'
 
 const KEY = 'aieev-masking-key-0123456789'
@@ -61,16 +61,19 @@ describe('aieev env var values: masked on the runner only when they could be a c
     expect(masked(result).filter((m) => prodForms.includes(m))).toEqual([])
 
     // deploy-patch's own outputs: every env value redacted, as a whole value.
-    const resource = JSON.parse(result.outputs.resource!)
+    const resource = JSON.parse(result.outputs.resource!) as Endpoint
     expect(resource.container_env_vars).toEqual([
       { key: 'STAGE', value: '***' },
       { key: 'API_TOKEN', value: '***' },
     ])
-    expect(JSON.parse(result.resourceFile!).container_env_vars[0]).toEqual({ key: 'STAGE', value: '***' })
+    expect((JSON.parse(result.resourceFile!) as Endpoint).container_env_vars?.[0]).toEqual({
+      key: 'STAGE',
+      value: '***',
+    })
 
     // …and no word or id that merely contains 'prod' is garbled in what deploy-patch writes.
     expect(result.outputs['resource-id']).toBe(TARGET)
-    expect(JSON.parse(result.outputs.results!)[0].target).toBe(TARGET)
+    expect((JSON.parse(result.outputs.results!) as { target: string }[])[0]?.target).toBe(TARGET)
     expect(result.summary).toContain(TARGET)
     expect(result.summary).not.toContain('***uction')
     expect(result.stdout).toContain(`aieev ${TARGET}`)
@@ -109,7 +112,7 @@ describe('aieev env var values: masked on the runner only when they could be a c
     expect(masked(result)).toEqual(expect.arrayContaining(['hunter2', 'a1b2c3d4e5f6a7b8c9d0']))
     expect(masked(result)).not.toContain('3600')
     expect(masked(result)).not.toContain('debug')
-    expect(JSON.parse(result.outputs.resource!).container_env_vars.map((v: { value: string }) => v.value)).toEqual([
+    expect((JSON.parse(result.outputs.resource!) as Endpoint).container_env_vars?.map((v) => v.value)).toEqual([
       '***',
       '***',
       '***',

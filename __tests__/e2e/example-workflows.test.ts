@@ -17,6 +17,7 @@ import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
+import { textOf } from '../../src/text.ts'
 import { AieevEmulator } from '../emulators/aieev.ts'
 import { GitHubEmulator } from '../emulators/github.ts'
 import { RtsEmulator } from '../emulators/huaweicloud-rts.ts'
@@ -165,18 +166,18 @@ function evaluate(expression: string, ctx: Context): Json {
     const left = lookup(comparison[1]!, ctx)
     const right = literal(comparison[2]!)
     // GitHub compares strings case-insensitively and coerces booleans to numbers; the examples compare like with like.
-    return typeof left === typeof right ? left === right : String(left) === String(right)
+    return typeof left === typeof right ? left === right : textOf(left) === textOf(right)
   }
   throw new Error(`cannot evaluate \${{ ${text} }}: extend example-workflows.test.ts`)
 }
 
 /** A `with:`/`env:` value as the runner passes it: every `${{ … }}` replaced by its value as a string. */
 function interpolate(value: Json, ctx: Context, where: string): string {
-  const text = typeof value === 'string' ? value : String(value)
+  const text = textOf(value)
   try {
     return text.replace(/\$\{\{(.*?)\}\}/g, (_whole, expression: string) => {
       const result = evaluate(expression, ctx)
-      return result === null ? '' : typeof result === 'object' ? JSON.stringify(result) : String(result)
+      return result === null ? '' : textOf(result)
     })
   } catch (error) {
     throw new Error(`${where}: ${(error as Error).message}`, { cause: error })
@@ -249,7 +250,7 @@ function jqFieldProblems(
   for (const step of later) {
     if (typeof step.run !== 'string') continue
     for (const [variable, value] of Object.entries(step.env ?? {})) {
-      const output = new RegExp(`steps\\.${id}\\.outputs\\.([\\w-]+)`).exec(String(value))?.[1]
+      const output = new RegExp(`steps\\.${id}\\.outputs\\.([\\w-]+)`).exec(textOf(value))?.[1]
       if (!output || !step.run.includes(`$${variable}`)) continue
       const text = output === 'resource-file' ? resourceFile : outputs[output]
       let data: unknown
@@ -493,7 +494,7 @@ describe('the README example workflows, run against the emulators', () => {
       const step = job.steps[stepIndex]!
       const where = `${file}: jobs.${jobName}.steps[${stepIndex}]`
       const raw = step.with ?? {}
-      const provider = String(raw.provider)
+      const provider = textOf(raw.provider)
       const start = WORLDS[provider]
       if (!start) throw new Error(`${where}: no emulator for provider '${provider}'`)
       const world = await start(raw)

@@ -90,7 +90,7 @@ describe('huaweicloud-rts end to end', () => {
     expect(o.status).toBe('succeeded')
     expect(o['provider-status']).toBe('COMPLETE')
     expect(o['request-id']).toMatch(/^(req-)?[0-9a-f-]{32,36}$/)
-    const resource = JSON.parse(o.resource!)
+    const resource = JSON.parse(o.resource!) as SoftwareDeployment
     expect(resource).toMatchObject({
       id: dep.id,
       config_id: NEW_CONFIG,
@@ -171,7 +171,9 @@ describe('huaweicloud-rts end to end', () => {
     expect(result.code).toBe(0)
     const logins = emu.requestsTo('POST', '/v3/auth/tokens')
     expect(logins).toHaveLength(1)
-    expect(JSON.parse(logins[0]!.body).auth.scope).toEqual({ project: { id: PROJECT } })
+    expect((JSON.parse(logins[0]!.body) as { auth: { scope: unknown } }).auth.scope).toEqual({
+      project: { id: PROJECT },
+    })
     expect(emu.issuedTokens).toHaveLength(1)
     expect(puts()[0]!.headers['x-auth-token']).toBe(emu.issuedTokens[0])
     expect(result.commands.some((c) => c.command === 'add-mask' && c.message === emu.issuedTokens[0])).toBe(true)

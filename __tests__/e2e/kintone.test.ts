@@ -166,7 +166,7 @@ describe('kintone end to end', () => {
       ['2', 'FAIL', 'failed'],
       ['3', 'CANCEL', 'failed'],
     ])
-    expect(JSON.parse(result.outputs.resource!).apps).toHaveLength(3)
+    expect((JSON.parse(result.outputs.resource!) as { apps: unknown[] }).apps).toHaveLength(3)
     expect(result.summary).toContain('| 2 | ❌ FAIL | latest |')
     expect(emu.deployedRevision(1)).toBeUndefined()
   })
@@ -308,13 +308,13 @@ describe('kintone end to end', () => {
     const result = await run({ target: ids.join('\n') })
     expect(result.code).toBe(0)
     expect(deploys()).toHaveLength(1)
-    expect(JSON.parse(deploys()[0]!.body).apps).toHaveLength(300)
+    expect((JSON.parse(deploys()[0]!.body) as { apps: unknown[] }).apps).toHaveLength(300)
     const reads = statusReads()
     expect(reads.length).toBeGreaterThanOrEqual(2)
     for (const read of reads) {
       expect(read.method).toBe('POST')
       expect(read.headers['x-http-method-override']).toBe('GET')
-      expect(JSON.parse(read.body).apps).toHaveLength(300)
+      expect((JSON.parse(read.body) as { apps: unknown[] }).apps).toHaveLength(300)
     }
     expect(JSON.parse(result.outputs.results!)).toHaveLength(300)
   })

@@ -125,7 +125,7 @@ interface Started {
 interface Scenario {
   name: string
   chunks: Kind[]
-  start(): Promise<Started>
+  start: () => Promise<Started>
 }
 
 const QODER_TOKEN = 'pt-e2e-0123456789abcdef'

@@ -74,7 +74,7 @@ describe('a refused write shows no status from before it', () => {
       expect(result.outputs['error-type']).toBe('GAIA_CO02')
       expect(result.outputs['provider-status']).toBeUndefined()
       expect(JSON.parse(result.outputs.results!) as Results).toEqual(
-        ['11', '12', '13'].map((target) =>
+        ['11', '12', '13'].map((target): unknown =>
           expect.objectContaining({ target, status: 'failed', 'provider-status': null }),
         ),
       )
@@ -104,7 +104,7 @@ describe('a refused write shows no status from before it', () => {
       expect(emu.deploysApplied()).toBe(1)
       expect(result.outputs['provider-status']).toBeUndefined()
       expect(JSON.parse(result.outputs.results!) as Results).toEqual(
-        ['11', '12', '13'].map((target) =>
+        ['11', '12', '13'].map((target): unknown =>
           expect.objectContaining({ target, status: 'failed', 'provider-status': null }),
         ),
       )

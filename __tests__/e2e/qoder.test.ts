@@ -89,7 +89,7 @@ describe('qoder end to end', () => {
       { target: dep.id, status: 'succeeded', 'provider-status': 'active', changed: true },
     ])
     expect(o['resource-id']).toBe(dep.id)
-    const resource = JSON.parse(o.resource!)
+    const resource = JSON.parse(o.resource!) as Deployment
     expect(resource).toMatchObject({ id: dep.id, name: 'nightly-report-v2', metadata: { owner: 'platform' } })
     expect(resource.metadata).not.toHaveProperty('legacy')
     expect(JSON.parse(result.resourceFile!)).toEqual(resource)
@@ -151,7 +151,7 @@ metadata:
     const annotations = result.commands.filter(
       (c) => c.command === 'error' && c.properties.file === 'deploy/qoder.yaml',
     )
-    const byLine = Object.fromEntries(annotations.map((a) => [a.properties.line, a.message]))
+    const byLine = Object.fromEntries(annotations.map((a) => [a.properties.line ?? '', a.message]))
     expect(byLine['4']).toMatch(/\$\.schedule\.expression: '61 \* \* \* \*' is not a valid cron expression/)
     expect(byLine['5']).toMatch(/\$\.schedule\.timezone: 'Mars\/Olympus' is not an IANA time zone/)
     expect(byLine['6']).toMatch(/\$\.initial_events: expected 1 to 50 items, got 0/)
@@ -238,6 +238,26 @@ metadata:
     expect(updates()).toHaveLength(1)
     expect(result.outputs['error-type']).toBe('invalid_request_error')
     expect(result.outputs['error-message']).toContain('Referenced agent is archived. (field: agent)')
+  })
+
+  it('an error whose message is an object, not the documented string, is reported as its JSON', async () => {
+    emu.inject({
+      method: 'POST',
+      fault: {
+        kind: 'status',
+        status: 400,
+        body: JSON.stringify({
+          type: 'error',
+          error: { type: 'invalid_request_error', message: { agent: ['is archived'] } },
+        }),
+        contentType: 'application/json',
+      },
+    })
+    const result = await run()
+    expect(result.code).toBe(1)
+    expect(result.outputs['error-type']).toBe('invalid_request_error')
+    expect(result.outputs['error-message']).toContain('invalid_request_error: {"agent":["is archived"]}')
+    expect(result.outputs['error-message']).not.toContain('[object Object]')
   })
 
   it('survives 503s and a 429 with Retry-After, applying the update once with one idempotency key', async () => {

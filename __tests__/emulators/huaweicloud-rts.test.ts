@@ -291,7 +291,7 @@ async function expectGateway401(res: Response, message: string): Promise<void> {
   expect(json).toEqual({
     error_code: 'APIGW.0301',
     error_msg: `Incorrect IAM authentication information: ${message}`,
-    request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    request_id: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
   })
   expect(res.headers.get('x-openstack-request-id')).toMatch(REQUEST_ID)
 }
@@ -516,7 +516,7 @@ describe('token auth and IAM', () => {
     expect(await res.json()).toEqual({
       error_code: 'IAM.0001',
       error_msg: 'The username or password is wrong.',
-      request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+      request_id: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
     })
     expect(emu.issuedTokens).toEqual([])
   })
@@ -633,8 +633,8 @@ describe('PUT semantics (Heat update_software_deployment)', () => {
     expect(done.status_reason).toBe('Outputs received')
     expect(done.output_values).toMatchObject({
       deploy_status_code: 0,
-      deploy_stdout: expect.stringContaining(config),
-      deploy_stderr: expect.any(String),
+      deploy_stdout: expect.stringContaining(config) as unknown,
+      deploy_stderr: expect.any(String) as unknown,
     })
     expect(done.output_values).toHaveProperty('result') // earlier outputs are kept, standard ones overwritten
     expect(emu.appliedUpdates(dep.id)).toBe(1)
@@ -713,7 +713,7 @@ describe('errors, request ids and faults', () => {
       expect(json).toEqual({
         error_code: 'RTS.404',
         error_msg: 'Deployment with id nope not found',
-        request_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+        request_id: expect.stringMatching(/^[0-9a-f]{32}$/) as unknown,
       })
       expect(res.headers.get('x-openstack-request-id')).toBe(
         `req-${json.request_id!.replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5')}`,

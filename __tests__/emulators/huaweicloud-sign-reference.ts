@@ -142,7 +142,7 @@ export function canonicalQueryString(query: string | URLSearchParams | undefined
   const entries = [...byName.values()].sort((a, b) => Buffer.compare(a.name, b.name))
   const out: string[] = []
   for (const { name, values } of entries) {
-    values.sort(Buffer.compare)
+    values.sort((a, b) => Buffer.compare(a, b))
     for (const value of values) out.push(`${encodeBytes(name)}=${encodeBytes(value)}`)
   }
   return out.join('&')

@@ -147,7 +147,11 @@ describe('GET /deployments/{id}', () => {
     expect(res.headers.get('content-type')).toBe('application/json')
     const got = (await res.json()) as Deployment
     expect(got.id).toMatch(/^dep_[0-9a-f]{32}$/)
-    expect(got.agent).toEqual({ id: expect.stringMatching(/^agent_[0-9a-f]{32}$/), type: 'agent', version: 1 })
+    expect(got.agent).toEqual({
+      id: expect.stringMatching(/^agent_[0-9a-f]{32}$/) as unknown,
+      type: 'agent',
+      version: 1,
+    })
     expect(got.environment_id).toMatch(/^env_[0-9a-f]{32}$/)
     expect(got.type).toBe('deployment')
     expect(got.status).toBe('active')
@@ -528,7 +532,7 @@ describe('faults', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toBe('application/json')
     const text = await res.text()
-    expect(() => JSON.parse(text)).toThrow()
+    expect(() => void JSON.parse(text)).toThrow()
     expect(emu.appliedUpdates()).toBe(0)
   })
 
@@ -547,7 +551,7 @@ describe('faults', () => {
     expect(res.headers.get('content-type')).toBe('application/json')
     const text = await res.text()
     expect(Buffer.byteLength(text)).toBe(200_000)
-    expect(() => JSON.parse(text)).not.toThrow()
+    expect(() => void JSON.parse(text)).not.toThrow()
     expect(emu.appliedUpdates()).toBe(0)
   })
 

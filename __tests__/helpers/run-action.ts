@@ -14,6 +14,7 @@ import path from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
 import { fileURLToPath } from 'node:url'
 import { parse as parseYaml } from 'yaml'
+import { textOf } from '../../src/text.ts'
 
 /** Root of the repository (this file lives in `__tests__/helpers/`). */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -98,9 +99,9 @@ function manifest(): ActionManifest {
   const inputs = new Map<string, { default?: string }>()
   for (const [name, spec] of Object.entries(doc.inputs ?? {})) {
     const raw = spec?.default
-    inputs.set(name, raw === undefined || raw === null ? {} : { default: evaluateDefault(name, String(raw)) })
+    inputs.set(name, raw === undefined || raw === null ? {} : { default: evaluateDefault(name, textOf(raw)) })
   }
-  const using = String(doc.runs?.using ?? '')
+  const using = textOf(doc.runs?.using ?? '')
   const match = /^node(\d+)$/.exec(using)
   if (!match) throw new Error(`action.yml: runs.using is '${using}', expected nodeNN`)
   manifestCache = { inputs, nodeMajor: Number(match[1]) }

@@ -580,7 +580,7 @@ export function summaryLine(counts: MatrixCounts = matrixCounts): string {
 
 /** Run `work` over `items`, at most `limit` at a time. */
 export async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length)
+  const results = new Array<R>(items.length)
   let next = 0
   const worker = async (): Promise<void> => {
     while (next < items.length) {

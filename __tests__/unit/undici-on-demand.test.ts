@@ -66,7 +66,7 @@ function undiciUse(file: string, code: string): Use {
   const problems: string[] = []
   const covered: [number, number][] = []
   const add = (name: string) => names.push({ name, where })
-  const forms: { pattern: RegExp; take(match: RegExpMatchArray): void }[] = [
+  const forms: { pattern: RegExp; take: (match: RegExpMatchArray) => void }[] = [
     // import { A, B as C } from 'undici'; import D, { … } from 'undici'; export { A } from 'undici'
     {
       pattern: new RegExp(String.raw`\b(?:import|export)\s*(?:(\w+)\s*,\s*)?\{([^}]*)\}\s*from\s*${UNDICI}`, 'g'),

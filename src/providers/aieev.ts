@@ -13,6 +13,7 @@ import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isLoopbackHost } from '../url.js'
 import { diff, isEqual, isPlainObject, type Change } from '../diff.js'
+import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
 import type { Provider, ProviderContext, UpdateResult } from './provider.js'
 import { apiBase, bearerAuth, writeOnce } from './shared.js'
@@ -114,15 +115,14 @@ export const aieev: Provider = {
 
   secretsIn(payload) {
     const vars = Array.isArray(payload.container_env_vars) ? payload.container_env_vars : []
-    const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value))
     // Values with their keys, and whole entries that are not objects ("KEY=secret", also its value under its key), wherever they stand.
     return vars.flatMap((entry) => {
       if (isPlainObject(entry))
         return entry.value !== undefined && entry.value !== null
-          ? [{ key: typeof entry.key === 'string' ? entry.key : undefined, value: text(entry.value) }]
+          ? [{ key: typeof entry.key === 'string' ? entry.key : undefined, value: textOf(entry.value) }]
           : []
       const pair = typeof entry === 'string' ? /^([^=]+)=(.+)$/s.exec(entry) : null
-      return [{ key: pair?.[1], value: text(entry) }, ...(pair ? [{ key: pair[1], value: pair[2]! }] : [])]
+      return [{ key: pair?.[1], value: textOf(entry) }, ...(pair ? [{ key: pair[1], value: pair[2]! }] : [])]
     })
   },
 
@@ -130,7 +130,7 @@ export const aieev: Provider = {
     if (!isPlainObject(value) || !Array.isArray(value.container_env_vars)) return value
     return {
       ...value,
-      container_env_vars: value.container_env_vars.map((entry) =>
+      container_env_vars: value.container_env_vars.map((entry: unknown) =>
         isPlainObject(entry) ? { ...entry, value: '***' } : entry,
       ),
     }
@@ -144,9 +144,9 @@ export const aieev: Provider = {
       const parts = body.detail.map((item) => {
         if (!isPlainObject(item)) return JSON.stringify(item)
         const where = Array.isArray(item.loc) ? item.loc.filter((part) => part !== 'body').join('.') : ''
-        return `${where ? `${where}: ` : ''}${String(item.msg ?? '')}`
+        return `${where ? `${where}: ` : ''}${textOf(item.msg ?? '')}`
       })
-      const first = body.detail[0]
+      const first: unknown = body.detail[0]
       return {
         type: isPlainObject(first) && typeof first.type === 'string' ? first.type : 'validation_error',
         message: parts.join('; '),
@@ -293,7 +293,7 @@ export const aieev: Provider = {
       resource.is_active === false &&
       resource.status !== undefined &&
       resource.status !== 'STOPPED'
-      ? [`The endpoint is inactive (status ${String(resource.status)}).`]
+      ? [`The endpoint is inactive (status ${textOf(resource.status)}).`]
       : []
   },
 }
@@ -382,7 +382,7 @@ function savedState(now: Endpoint, before: Endpoint, payload: PayloadObject, tar
 
 /** The keys of a container_env_vars list (values may be hidden in a read). */
 function envKeys(value: unknown): unknown {
-  return Array.isArray(value) ? value.map((entry) => (isPlainObject(entry) ? entry.key : entry)) : value
+  return Array.isArray(value) ? value.map((entry: unknown) => (isPlainObject(entry) ? entry.key : entry)) : value
 }
 
 /**

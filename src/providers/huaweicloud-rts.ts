@@ -12,6 +12,7 @@ import { ApiError, DeployFailedError, DeployPatchError, type Problem } from '../
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isEqual, isPlainObject, own } from '../diff.js'
+import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
 import { authorization, sdkDate } from './huaweicloud-sign.js'
 import type { Provider, ProviderContext, UpdateResult } from './provider.js'
@@ -230,8 +231,8 @@ export const huaweicloudRts: Provider = {
 
   details(resource) {
     if (!isPlainObject(resource)) return []
-    const lines = [`Action: ${String(resource.action ?? '—')}`, `Status: ${String(resource.status ?? '—')}`]
-    if (resource.status_reason) lines.push(`Status reason: ${String(resource.status_reason)}`)
+    const lines = [`Action: ${textOf(resource.action ?? '—')}`, `Status: ${textOf(resource.status ?? '—')}`]
+    if (resource.status_reason) lines.push(`Status reason: ${textOf(resource.status_reason)}`)
     if (isPlainObject(resource.output_values)) {
       for (const [name, value] of Object.entries(resource.output_values)) {
         const text = typeof value === 'string' ? value.trimEnd() : JSON.stringify(value)
@@ -321,7 +322,7 @@ async function getDeployment(ctx: ProviderContext, target: string): Promise<Depl
 
 /** The write's answer: done only when it says COMPLETE; anything else is read again (FAILED then fails the step there). */
 function resultOf(deployment: Deployment): UpdateResult {
-  const status = String(deployment.status ?? 'unknown')
+  const status = textOf(deployment.status ?? 'unknown')
   return { resource: deployment, providerStatus: status, pending: status !== 'COMPLETE' }
 }
 
@@ -329,8 +330,8 @@ function resultOf(deployment: Deployment): UpdateResult {
 function failureMessage(deployment: Deployment): string {
   const outputs = isPlainObject(deployment.output_values) ? deployment.output_values : {}
   const code =
-    outputs.deploy_status_code !== undefined ? ` (deploy_status_code ${String(outputs.deploy_status_code)})` : ''
-  const reason = deployment.status_reason ? `: ${String(deployment.status_reason)}` : ''
+    outputs.deploy_status_code !== undefined ? ` (deploy_status_code ${textOf(outputs.deploy_status_code)})` : ''
+  const reason = deployment.status_reason ? `: ${textOf(deployment.status_reason)}` : ''
   const stderr =
     typeof outputs.deploy_stderr === 'string'
       ? outputs.deploy_stderr.trimEnd().split('\n').slice(-STDERR_LINES).join('\n')
@@ -409,13 +410,13 @@ function parseHuaweiError(status: number, body: unknown): ErrorDetails {
   if (typeof body.error_code === 'string') {
     return {
       type: body.error_code,
-      message: `${body.error_code}: ${String(body.error_msg ?? '')}`,
+      message: `${body.error_code}: ${textOf(body.error_msg ?? '')}`,
       requestId: typeof body.request_id === 'string' ? body.request_id : undefined,
     }
   }
   if (isPlainObject(body.error)) {
-    const type = String(body.error.type ?? body.error.title ?? body.title ?? `http-${status}`)
-    const message = String(body.error.message ?? body.explanation ?? '')
+    const type = textOf(body.error.type ?? body.error.title ?? body.title ?? `http-${status}`)
+    const message = textOf(body.error.message ?? body.explanation ?? '')
     return { type, message: `${type}: ${message}` }
   }
   return { type: '', message: typeof body.message === 'string' ? body.message : '' }

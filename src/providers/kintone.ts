@@ -11,6 +11,7 @@ import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isLoopbackHost } from '../url.js'
 import { isPlainObject, type Change } from '../diff.js'
+import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
 import { waitFor } from '../wait.js'
 import type { OutcomeItem, Provider, ProviderContext, UpdateResult } from './provider.js'
@@ -20,7 +21,8 @@ type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
 const DEPLOY_STATUSES: readonly string[] = ['PROCESSING', 'SUCCESS', 'FAIL', 'CANCEL']
 interface AppStatus {
   app: string
-  status: DeployStatus | string
+  /** A DeployStatus, or a status kintone may add later (passed on as it is). */
+  status: string
 }
 interface StatusResource {
   apps: AppStatus[]
@@ -147,7 +149,7 @@ export const kintone: Provider = {
     return p.list
   },
 
-  async authorize(ctx) {
+  authorize(ctx) {
     const { token, username, password, oauthToken, basicAuth } = ctx.settings.credentials
     const headers: Record<string, string> = {}
     if (token) headers['x-cybozu-api-token'] = ctx.secret(splitTokens(token).join(','))
@@ -156,9 +158,10 @@ export const kintone: Provider = {
     if (oauthToken) headers.authorization = ctx.secret(`Bearer ${oauthToken}`)
     // Sent in addition to the kintone credential on sites behind Basic authentication.
     if (basicAuth) headers.authorization = ctx.secret(`Basic ${Buffer.from(basicAuth).toString('base64')}`)
-    return (request) => {
+    // Nothing to fetch first (unlike RTS's IAM login): the hook is ready at once.
+    return Promise.resolve((request) => {
       Object.assign(request.headers, headers)
-    }
+    })
   },
 
   parseError(_status, body): ErrorDetails {
@@ -173,7 +176,7 @@ export const kintone: Provider = {
       : ''
     return {
       type: typeof body.code === 'string' ? body.code : '',
-      message: `${body.code ? `${String(body.code)}: ` : ''}${body.message}${fields ? ` (${fields})` : ''}`,
+      message: `${body.code ? `${textOf(body.code)}: ` : ''}${body.message}${fields ? ` (${fields})` : ''}`,
       requestId: typeof body.id === 'string' ? body.id : undefined,
     }
   },
@@ -306,7 +309,7 @@ export const kintone: Provider = {
     const revisions = new Map<string, string>()
     if (Array.isArray(payload.apps))
       for (const a of payload.apps)
-        if (isPlainObject(a) && a.revision !== undefined) revisions.set(String(a.app), String(a.revision))
+        if (isPlainObject(a) && a.revision !== undefined) revisions.set(textOf(a.app), textOf(a.revision))
     return ((resource as StatusResource).apps ?? []).map((a) => ({
       id: a.app,
       providerStatus: a.status,

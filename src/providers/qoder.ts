@@ -11,6 +11,7 @@ import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isPlainObject, mergePatch } from '../diff.js'
+import { textOf } from '../text.js'
 import { Problems, type Path } from '../validate.js'
 import type { Provider, ProviderContext, UpdateResult } from './provider.js'
 import { apiBase, bearerAuth } from './shared.js'
@@ -119,8 +120,8 @@ export const qoder: Provider = {
     if (!error) return { type: '', message: '' }
     const param = typeof error.param === 'string' && error.param ? ` (field: ${error.param})` : ''
     return {
-      type: String(error.type ?? ''),
-      message: `${String(error.type ?? 'error')}: ${String(error.message ?? '')}${param}`,
+      type: textOf(error.type ?? ''),
+      message: `${textOf(error.type ?? 'error')}: ${textOf(error.message ?? '')}${param}`,
     }
   },
 
@@ -209,12 +210,12 @@ export const qoder: Provider = {
     const notes: string[] = []
     if (resource.archived_at)
       notes.push(
-        `This deployment is archived (since ${String(resource.archived_at)}): it will not run again, and archiving cannot be undone.`,
+        `This deployment is archived (since ${textOf(resource.archived_at)}): it will not run again, and archiving cannot be undone.`,
       )
     else if (resource.status === 'paused') {
       const reason =
         isPlainObject(resource.paused_reason) && resource.paused_reason.type
-          ? ` (${String(resource.paused_reason.type)})`
+          ? ` (${textOf(resource.paused_reason.type)})`
           : ''
       notes.push(`This deployment is paused${reason}: its schedule will not run until it is unpaused.`)
     }
