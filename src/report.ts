@@ -16,7 +16,7 @@ export interface ReportSink {
   warning(message: string): void
   error(message: string, annotation?: { title?: string; file?: string; startLine?: number; startColumn?: number }): void
   writeSummary(markdown: string): Promise<void>
-  redact(text: string): string
+  redact: (text: string) => string
 }
 
 /** Outputs larger than this are cut (with a warning); the resource file always has everything. */

@@ -88,7 +88,7 @@ export function findNonJson(
     return undefined
   }
   if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
-    for (const [key, item] of Object.entries(value as object)) {
+    for (const [key, item] of Object.entries(value)) {
       const found = findNonJson(item, [...at, key])
       if (found) return found
     }

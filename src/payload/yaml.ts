@@ -210,7 +210,7 @@ export async function parseYaml(text: string, file: string | undefined, checkpoi
           // For a mapping entry, point at its key: that is the line a person looks for.
           const parent = n > 0 ? (n === 1 ? doc.contents : doc.getIn(prefix.slice(0, n - 1), true)) : undefined
           const pair =
-            parent && 'items' in (parent as object)
+            typeof parent === 'object' && parent !== null && 'items' in parent
               ? ((parent as { items: unknown[] }).items.find((item) => isPair(item) && item.value === node) as
                   { key?: { range?: number[] } } | undefined)
               : undefined
@@ -245,8 +245,7 @@ function yamlPath(ancestors: readonly unknown[], node: unknown): (string | numbe
     const child = chain[i + 1]
     if (!Array.isArray(parent.items)) continue
     const item = parent.items.find((entry) => entry === child) as { key?: { value?: unknown } } | undefined
-    if (item && 'key' in item && item.key && typeof item.key === 'object')
-      where.push(String((item.key as { value?: unknown }).value))
+    if (item && 'key' in item && item.key && typeof item.key === 'object') where.push(String(item.key.value))
     else if (item !== undefined) where.push(parent.items.indexOf(item))
   }
   return where

@@ -22,7 +22,7 @@ export interface ProviderContext {
   /** Register a value derived from a credential (a header value, a token) as a secret; returns it. */
   secret(value: string): string
   /** Hide every registered secret in server text; use it before cutting an excerpt, so a cut never leaves part of one. */
-  redact(text: string): string
+  redact: (text: string) => string
 }
 
 /** The single write's result. */

@@ -15,11 +15,11 @@ export function apiBase(base: URL, prefix: string): URL {
 }
 
 /** The authorize hook of APIs that take `Authorization: Bearer <token input>`; the header value is a secret. */
-export async function bearerAuth(ctx: Omit<ProviderContext, 'client'>): Promise<(request: OutgoingRequest) => void> {
+export function bearerAuth(ctx: Omit<ProviderContext, 'client'>): Promise<(request: OutgoingRequest) => void> {
   const header = ctx.secret(`Bearer ${ctx.settings.credentials.token}`)
-  return (request) => {
+  return Promise.resolve((request) => {
     request.headers.authorization = header
-  }
+  })
 }
 
 /**
