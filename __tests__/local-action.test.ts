@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
-import { SEEDED } from '../script/emulator.ts'
 import { QoderEmulator } from './emulators/qoder.ts'
+import { SEEDED } from './emulators/seeded.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const action = parse(readFileSync(path.join(root, 'action.yml'), 'utf8')) as {

@@ -16,14 +16,11 @@
  * as step outputs. Then a one-line command that runs the bundled action (dist/index.js) against the
  * emulator with examples/deploy/<provider>.yaml, and a line starting with `emulator ready`: wait for
  * it before using the outputs. On SIGTERM/SIGINT the emulator prints what it applied
- * (`… applied N update(s) …`) and exits 0. Every credential here is a fixed fake that only this
- * emulator accepts.
+ * (`… applied N update(s) …`) and exits 0. The ids and the fixed fake credentials live in
+ * __tests__/emulators/seeded.ts.
  */
 import { appendFileSync } from 'node:fs'
-import { AieevEmulator } from '../__tests__/emulators/aieev.ts'
-import { RtsEmulator } from '../__tests__/emulators/huaweicloud-rts.ts'
-import { KintoneEmulator } from '../__tests__/emulators/kintone.ts'
-import { QoderEmulator } from '../__tests__/emulators/qoder.ts'
+import { SEEDERS } from '../__tests__/emulators/seeded.ts'
 
 interface Started {
   /** Step outputs, named as the action's inputs they feed. */
@@ -35,106 +32,35 @@ interface Started {
   close(): Promise<void>
 }
 
-/** The ids the README's example workflows name (and .env.example, for Qoder): the same on every start. */
-export const SEEDED = {
-  qoder: 'dep_019ec556114c78f8b60ee34fcb98bf59',
-  /** examples/deploy/kintone.yaml deploys these apps at these preview revisions (kintone's own docs example). */
-  kintone: { 8: 13, 9: 5, 10: 11 } as Record<number, number>,
-  'huaweicloud-rts': '06e87bcc-33a2-4bce-aebd-533e698282d3',
-  aieev: '3f9a1c2e-7b4d-4e8a-9c61-2d5b8e0f4a17',
-} as const
-
 /** What `${RELEASE}` (and Aieev's `${HF_TOKEN}`) in the example payloads become in the printed run. */
 const RELEASE = 'v1.0.0'
 
-const STARTERS: Record<string, (port: number) => Promise<Started>> = {
-  async qoder(port) {
-    const token = 'pt-emulator-token'
-    const emulator = new QoderEmulator({ tokens: [token] })
-    const origin = await emulator.start(undefined, port)
-    const deployment = emulator.seed({
-      id: SEEDED.qoder,
-      name: 'nightly-report',
-      metadata: { legacy_ticket: 'OPS-1234' },
-    })
-    return {
-      outputs: { origin, target: deployment.id, token },
-      run: {
-        'base-url': origin,
-        target: deployment.id,
-        token,
-        'payload-file': 'deploy/qoder.yaml',
-        'substitute-env': 'true',
-        RELEASE,
-      },
-      facts: () => `qoder emulator: applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}`,
-      close: () => emulator.close(),
-    }
+/**
+ * Per provider (in the order the usage line names them): the printed run's inputs besides those that
+ * reach the emulator, and whether the target comes from the payload file instead (kintone's apps and
+ * their revisions).
+ */
+const EXAMPLES: Record<keyof typeof SEEDERS, { run: Record<string, string>; targetInPayload?: boolean }> = {
+  qoder: { run: { 'payload-file': 'deploy/qoder.yaml', 'substitute-env': 'true', RELEASE } },
+  kintone: { run: { 'payload-file': 'deploy/kintone.yaml' }, targetInPayload: true },
+  aieev: {
+    run: { 'payload-file': 'deploy/aieev.yaml', 'substitute-env': 'true', RELEASE, HF_TOKEN: 'hf_fake_local_token' },
   },
-  async kintone(port) {
-    const token = 'EmulatorKintoneApiToken0123456789'
-    const apps = Object.keys(SEEDED.kintone).map(Number)
-    const emulator = new KintoneEmulator({ apiTokens: { [token]: { apps, appManagement: true } }, deployMs: 1_000 })
-    const origin = await emulator.start(undefined, port)
-    for (const app of apps) emulator.addApp(app, { revision: SEEDED.kintone[app] })
-    return {
-      outputs: { origin, target: apps.join(','), token },
-      // The apps and their revisions come from the payload file.
-      run: { 'base-url': origin, token, 'payload-file': 'deploy/kintone.yaml' },
-      facts: () => `kintone emulator: applied ${emulator.deploysApplied()} deploy(s) of apps ${apps.join(', ')}`,
-      close: () => emulator.close(),
-    }
-  },
-  async aieev(port) {
-    const token = 'aieev-emulator-api-key'
-    const emulator = new AieevEmulator({ keys: [token], startMs: 1_000 })
-    const origin = await emulator.start(undefined, port)
-    const endpoint = emulator.seed({ endpoint_id: SEEDED.aieev, name: 'llm-chat-api' })
-    return {
-      outputs: { origin, target: endpoint.endpoint_id, token },
-      run: {
-        'base-url': origin,
-        target: endpoint.endpoint_id,
-        token,
-        'payload-file': 'deploy/aieev.yaml',
-        'substitute-env': 'true',
-        RELEASE,
-        HF_TOKEN: 'hf_fake_local_token',
-      },
-      facts: () =>
-        `aieev emulator: applied ${emulator.appliedPatches(endpoint.endpoint_id)} update(s) and ${emulator.starts(endpoint.endpoint_id)} start(s) to ${endpoint.endpoint_id}`,
-      close: () => emulator.close(),
-    }
-  },
-  async 'huaweicloud-rts'(port) {
-    const accessKey = 'HPUAEMULATORACCESSKEY1'
-    const secretKey = 'emulator/secret+key'
-    const emulator = new RtsEmulator({ keys: { [accessKey]: { sk: secretKey } }, settleMs: 1_000 })
-    const origin = await emulator.start(undefined, port)
-    const deployment = emulator.seed({ id: SEEDED['huaweicloud-rts'] })
-    const outputs = {
-      origin,
-      target: deployment.id,
-      'access-key': accessKey,
-      'secret-key': secretKey,
-      region: emulator.region,
-      'project-id': emulator.projectId,
-    }
-    const { origin: _origin, ...inputs } = outputs
-    return {
-      outputs,
-      run: {
-        'base-url': origin,
-        ...inputs,
-        'payload-file': 'deploy/huaweicloud-rts.yaml',
-        'substitute-env': 'true',
-        RELEASE,
-      },
-      facts: () =>
-        `huaweicloud-rts emulator: applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}`,
-      close: () => emulator.close(),
-    }
-  },
+  'huaweicloud-rts': { run: { 'payload-file': 'deploy/huaweicloud-rts.yaml', 'substitute-env': 'true', RELEASE } },
+}
+
+/** Starts `provider`'s seeded emulator (__tests__/emulators/seeded.ts) on `port` and names what to print. */
+async function start(provider: keyof typeof SEEDERS, port: number): Promise<Started> {
+  const seeded = await SEEDERS[provider]({ port })
+  const { provider: _provider, 'base-url': _baseUrl, ...reach } = seeded.inputs
+  const { target: _target, ...credentials } = reach
+  const example = EXAMPLES[provider]
+  return {
+    outputs: { origin: seeded.origin, ...reach },
+    run: { 'base-url': seeded.origin, ...(example.targetInPayload ? credentials : reach), ...example.run },
+    facts: seeded.facts,
+    close: seeded.close,
+  }
 }
 
 /** Where the printed run appends its job summary (at the repository root; `*.log` is gitignored). */
@@ -161,8 +87,13 @@ export function oneLiner(provider: string, run: Record<string, string>): string 
   return `touch ${SUMMARY_FILE} && env ${assignments.map(shellWord).join(' ')} node_modules/.bin/node dist/index.js`
 }
 
+/** Whether `name` is a provider this script starts. */
+function isProvider(name: string): name is keyof typeof SEEDERS {
+  return Object.hasOwn(EXAMPLES, name)
+}
+
 /** `[provider] [--port N | --port=N]`, or a usage message. */
-function parseArgs(args: string[]): { provider: string; port: number } | string {
+function parseArgs(args: string[]): { provider: keyof typeof SEEDERS; port: number } | string {
   let provider: string | undefined
   let port = 0
   for (let i = 0; i < args.length; i++) {
@@ -179,20 +110,20 @@ function parseArgs(args: string[]): { provider: string; port: number } | string 
     }
   }
   provider ??= 'qoder'
-  if (!STARTERS[provider]) return `unknown provider "${provider}"`
+  if (!isProvider(provider)) return `unknown provider "${provider}"`
   return { provider, port }
 }
 
 async function main(): Promise<void> {
   const parsed = parseArgs(process.argv.slice(2))
   if (typeof parsed === 'string') {
-    console.error(`${parsed}\nusage: node script/emulator.ts [${Object.keys(STARTERS).join('|')}] [--port N]`)
+    console.error(`${parsed}\nusage: node script/emulator.ts [${Object.keys(EXAMPLES).join('|')}] [--port N]`)
     process.exit(2)
   }
   const { provider, port } = parsed
   let started: Started
   try {
-    started = await STARTERS[provider]!(port)
+    started = await start(provider, port)
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error
     console.error(
@@ -225,5 +156,5 @@ async function main(): Promise<void> {
   )
 }
 
-// Run only as a script (__tests__/local-action.test.ts imports SEEDED).
+// Run only as a script: importing it (for oneLiner) starts nothing.
 if (import.meta.main) await main()
