@@ -3,22 +3,19 @@
  * emulators of the provider APIs on 127.0.0.1, and shows its log, outputs and job summary.
  * Needs nothing but `npm ci` — no account, no network.
  *
- * Each provider is one entry in SCENARIOS: start and seed its emulator, give the inputs and
- * workspace files, and the runner loop below does the rest.
+ * Each provider is one entry in SCENARIOS: start its seeded emulator (__tests__/emulators/seeded.ts),
+ * give the inputs and workspace files, and the runner loop below does the rest.
  */
-import { QoderEmulator } from '../__tests__/emulators/qoder.ts'
-import { KintoneEmulator } from '../__tests__/emulators/kintone.ts'
-import { AieevEmulator } from '../__tests__/emulators/aieev.ts'
-import { RtsEmulator } from '../__tests__/emulators/huaweicloud-rts.ts'
+import { seededAieev, seededKintone, seededQoder, seededRts } from '../__tests__/emulators/seeded.ts'
 import { cleanupRuns, runAction, type ActionRun } from '../__tests__/helpers/run-action.ts'
 
-/** A started, seeded emulator: what the scenario's inputs need, and how to stop it. */
+/** A started, seeded emulator (__tests__/emulators/seeded.ts): what the run needs, and how to stop it. */
 interface Stage {
   origin: string
+  /** The target as the demo names it before the run. */
   target: string
-  token: string
-  /** More inputs the scenario needs (credentials other than `token`, region, …). */
-  extraInputs?: Record<string, string>
+  /** The inputs that reach the emulator: provider, base-url, credentials, and the target unless the payload names it. */
+  inputs: Record<string, string>
   /** Facts read back from the emulator after the run (e.g. how many writes it applied). */
   facts(): string[]
   close(): Promise<void>
@@ -27,7 +24,8 @@ interface Stage {
 interface Scenario {
   name: string
   setup(): Promise<Stage>
-  inputs(stage: Stage): Record<string, string>
+  /** Inputs besides those that reach the emulator. */
+  inputs: Record<string, string>
   /** Workspace files, as they would be committed in the user's repository. */
   files: Record<string, string>
   /** The step's env (e.g. secrets for substitute-env). */
@@ -75,121 +73,75 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'Qoder Cloud: rename a deployment and move its schedule to Berlin mornings',
     async setup() {
-      const token = 'pt-demo-token'
-      const emulator = new QoderEmulator({ tokens: [token] })
-      const origin = await emulator.start()
-      try {
-        const deployment = emulator.seed({ name: 'nightly-report', metadata: { legacy_ticket: 'OPS-1234' } })
-        return {
-          origin,
-          target: deployment.id,
-          token,
-          facts: () => [
-            `The emulator applied ${emulator.appliedUpdates(deployment.id)} update(s) to ${deployment.id}.`,
-          ],
-          close: () => emulator.close(),
-        }
-      } catch (error) {
-        await emulator.close()
-        throw error
+      const { emulator, origin, inputs, close } = await seededQoder()
+      const id = inputs.target!
+      return {
+        origin,
+        target: id,
+        inputs,
+        facts: () => [`The emulator applied ${emulator.appliedUpdates(id)} update(s) to ${id}.`],
+        close,
       }
     },
-    inputs: (stage) => ({
-      provider: 'qoder',
-      'payload-file': 'deploy/qoder.yaml',
-      target: stage.target,
-      token: stage.token,
-      'base-url': stage.origin,
-    }),
+    inputs: { 'payload-file': 'deploy/qoder.yaml' },
     files: { 'deploy/qoder.yaml': QODER_PAYLOAD },
   },
   {
     name: 'kintone: deploy three apps from preview to production and wait until each is live',
     async setup() {
-      const token = 'DemoKintoneApiToken0123456789'
-      const emulator = new KintoneEmulator({
-        apiTokens: { [token]: { apps: [11, 12, 13], appManagement: true } },
-        deployMs: 1_500,
-      })
-      const origin = await emulator.start()
-      for (const app of [11, 12, 13]) emulator.addApp(app, { revision: 4 })
+      const apps = [11, 12, 13]
+      const seeded = await seededKintone({ apps: { 11: 4, 12: 4, 13: 4 }, asyncMs: 1_500 })
+      const { emulator, origin, close } = seeded
+      // The apps (and app 11's revision) come from the payload file.
+      const { target: _apps, ...inputs } = seeded.inputs
       return {
         origin,
-        target: '11, 12, 13',
-        token,
+        target: apps.join(', '),
+        inputs,
         facts: () => [
-          `The emulator accepted ${emulator.deploysApplied()} deploy request(s); revisions live now: ${[11, 12, 13].map((app) => `app ${app} → ${emulator.deployedRevision(app)}`).join(', ')}.`,
+          `The emulator accepted ${emulator.deploysApplied()} deploy request(s); revisions live now: ${apps.map((app) => `app ${app} → ${emulator.deployedRevision(app)}`).join(', ')}.`,
         ],
-        close: () => emulator.close(),
+        close,
       }
     },
-    inputs: (stage) => ({
-      provider: 'kintone',
-      'payload-file': 'deploy/kintone.yaml',
-      token: stage.token,
-      'base-url': stage.origin,
-    }),
+    inputs: { 'payload-file': 'deploy/kintone.yaml' },
     files: { 'deploy/kintone.yaml': KINTONE_PAYLOAD },
   },
   {
     name: "Aieev: change an endpoint's port and secrets, start it and wait until it serves",
     async setup() {
-      const token = 'aieev-demo-api-key'
-      const emulator = new AieevEmulator({ keys: [token], startMs: 2_000 })
-      const origin = await emulator.start()
-      const endpoint = emulator.seed({ name: 'llm-chat-api' })
+      const { emulator, origin, inputs, close } = await seededAieev({ asyncMs: 2_000 })
+      const id = inputs.target!
       return {
         origin,
-        target: endpoint.endpoint_id,
-        token,
+        target: id,
+        inputs,
         facts: () => [
-          `The emulator applied ${emulator.appliedPatches(endpoint.endpoint_id)} PATCH(es) and ${emulator.starts(endpoint.endpoint_id)} start(s); the endpoint is ${emulator.stored(endpoint.endpoint_id)?.status}.`,
+          `The emulator applied ${emulator.appliedPatches(id)} PATCH(es) and ${emulator.starts(id)} start(s); the endpoint is ${emulator.stored(id)?.status}.`,
         ],
-        close: () => emulator.close(),
+        close,
       }
     },
-    inputs: (stage) => ({
-      provider: 'aieev',
-      'payload-file': 'deploy/aieev.yaml',
-      target: stage.target,
-      token: stage.token,
-      'base-url': stage.origin,
-      'substitute-env': 'true',
-    }),
+    inputs: { 'payload-file': 'deploy/aieev.yaml', 'substitute-env': 'true' },
     env: { DB_PASSWORD: 'demo-db-password-never-shown' },
     files: { 'deploy/aieev.yaml': AIEEV_PAYLOAD },
   },
   {
     name: 'Huawei Cloud RTS: roll a new config out to a server (AK/SK signed) and wait for COMPLETE',
     async setup() {
-      const accessKey = 'HPUADEMOACCESSKEY001'
-      const secretKey = 'demo/secret+key=never-shown'
-      const emulator = new RtsEmulator({ keys: { [accessKey]: { sk: secretKey } }, settleMs: 2_000 })
-      const origin = await emulator.start()
-      const deployment = emulator.seed()
+      const { emulator, origin, inputs, close } = await seededRts({ asyncMs: 2_000 })
+      const id = inputs.target!
       return {
         origin,
-        target: deployment.id,
-        token: secretKey,
-        extraInputs: {
-          'access-key': accessKey,
-          'secret-key': secretKey,
-          region: emulator.region,
-          'project-id': emulator.projectId,
-        },
+        target: id,
+        inputs,
         facts: () => [
-          `The emulator verified every signature (${emulator.authFailures.length} refused) and applied ${emulator.appliedUpdates(deployment.id)} update(s).`,
+          `The emulator verified every signature (${emulator.authFailures.length} refused) and applied ${emulator.appliedUpdates(id)} update(s).`,
         ],
-        close: () => emulator.close(),
+        close,
       }
     },
-    inputs: (stage) => ({
-      provider: 'huaweicloud-rts',
-      'payload-file': 'deploy/rts.yaml',
-      target: stage.target,
-      'base-url': stage.origin,
-      ...stage.extraInputs,
-    }),
+    inputs: { 'payload-file': 'deploy/rts.yaml' },
     files: { 'deploy/rts.yaml': RTS_PAYLOAD },
   },
 ]
@@ -200,14 +152,15 @@ async function runScenario(scenario: Scenario): Promise<boolean> {
   let stage: Stage | undefined
   try {
     stage = await scenario.setup()
-    const inputs = scenario.inputs(stage)
+    const inputs = { ...stage.inputs, ...scenario.inputs }
     console.log(`Emulator: ${stage.origin}   target: ${stage.target}`)
     console.log(`Payload file ${Object.keys(scenario.files).join(', ')}:`)
     for (const content of Object.values(scenario.files)) console.log(indent(content.trimEnd()))
 
     const run = await runAction({ inputs, files: scenario.files, env: scenario.env })
-    // What the runner would hide in the web log: registered masks and the token given.
-    const mask = masker([stage.token, ...run.commands.filter((c) => c.command === 'add-mask').map((c) => c.message)])
+    // What the runner would hide in the web log: registered masks and the token or secret key given.
+    const given = [inputs.token, inputs['secret-key']].filter((secret) => secret !== undefined)
+    const mask = masker([...given, ...run.commands.filter((c) => c.command === 'add-mask').map((c) => c.message)])
 
     heading('Action log (stdout)')
     console.log(mask(renderLog(run.stdout)) || '(empty)')
