@@ -14,7 +14,7 @@ interface Stage {
   origin: string
   /** The target as the demo names it before the run. */
   target: string
-  /** The inputs that reach the emulator: provider, base-url, credentials, and the target unless the payload names it. */
+  /** The inputs that reach the emulator: provider, base-url, credentials, the target unless the payload has it. */
   inputs: Record<string, string>
   /** Facts read back from the emulator after the run (e.g. how many writes it applied). */
   facts(): string[]
