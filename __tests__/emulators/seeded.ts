@@ -34,7 +34,7 @@ export const FAKE_CREDENTIALS = {
 export interface SeedOptions {
   /** Port on 127.0.0.1 (default 0: a free one, different each start). */
   port?: number
-  /** How long the emulator's asynchronous step takes: kintone's deploy, RTS's agent run, Aieev's start (default 1 s). */
+  /** How long the emulator's async step takes (kintone's deploy, RTS's agent run, Aieev's start); default 1 s. */
   asyncMs?: number
 }
 
@@ -52,8 +52,9 @@ export interface Seeded<E extends Emulator> {
   /** The action inputs that reach the seeded resource: provider, base-url, target and credentials. */
   inputs: Record<string, string>
   /** What the emulator applied, in one line (what `npm run emulator` prints when it stops). */
-  facts(): string
-  close(): Promise<void>
+  facts: () => string
+  /** Stops the emulator (a function property: callers pass it on as a value). */
+  close: () => Promise<void>
 }
 
 const DEFAULT_ASYNC_MS = 1_000
@@ -106,7 +107,7 @@ export async function seededKintone(options: KintoneSeedOptions = {}): Promise<S
   }
 }
 
-/** Huawei Cloud RTS: software deployment SEEDED['huaweicloud-rts'] in the emulator's project and region, AK/SK signed. */
+/** Huawei Cloud RTS: software deployment SEEDED['huaweicloud-rts'] in the emulator's project and region (AK/SK). */
 export async function seededRts(options: SeedOptions = {}): Promise<Seeded<RtsEmulator>> {
   const accessKey = FAKE_CREDENTIALS.rtsAccessKey
   const secretKey = FAKE_CREDENTIALS.rtsSecretKey
