@@ -16,10 +16,8 @@ import type { Outcome } from '../../src/outcome.js'
 import { Secrets } from '../../src/secrets.js'
 import type { ProviderName } from '../../src/settings.js'
 import { startCatcher, type Emulator, type Fault, type FaultRule, type RecordedRequest } from '../emulators/base.ts'
-import { QoderEmulator } from '../emulators/qoder.ts'
-import { KintoneEmulator } from '../emulators/kintone.ts'
-import { RtsEmulator } from '../emulators/huaweicloud-rts.ts'
 import { AieevEmulator } from '../emulators/aieev.ts'
+import { FAKE_CREDENTIALS, seededAieev, seededKintone, seededQoder, seededRts } from '../emulators/seeded.ts'
 
 // ---------------------------------------------------------------------------------------------
 // Clocks
@@ -50,15 +48,15 @@ export const OVERSIZE_BYTES = 128 * 1024
 // ---------------------------------------------------------------------------------------------
 // Providers: emulator, credentials, payload, and how to count the one write
 
+/** The seeded emulators' fixed fake credentials (__tests__/emulators/seeded.ts), and a secret of Aieev's payload. */
 export const CREDENTIALS = {
-  qoder: 'pt-fault-matrix-0123456789abcdef',
-  kintone: 'kFaultMatrixToken0123456789abcdef',
-  rtsAk: 'HPUAFAULTMATRIXAK001',
-  rtsSk: 'fault/matrix+secret=key0123456789',
-  aieev: 'aieev-fault-matrix-key-0123456789',
+  qoder: FAKE_CREDENTIALS.qoder,
+  kintone: FAKE_CREDENTIALS.kintone,
+  rtsAk: FAKE_CREDENTIALS.rtsAccessKey,
+  rtsSk: FAKE_CREDENTIALS.rtsSecretKey,
+  aieev: FAKE_CREDENTIALS.aieev,
   aieevEnvSecret: 'sk_live_fault_matrix_env_value',
 } as const
-const RTS_PROJECT = '0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e'
 
 export interface ProviderSetup {
   emu: Emulator
@@ -83,18 +81,17 @@ export interface ProviderSetup {
 
 export const PROVIDER_NAMES: readonly ProviderName[] = ['qoder', 'kintone', 'huaweicloud-rts', 'aieev']
 
-/** A fresh emulator with one resource, and the inputs that update it. */
+/** A fresh seeded emulator (__tests__/emulators/seeded.ts) with one resource, and the inputs that update it. */
 export async function setupProvider(name: ProviderName): Promise<ProviderSetup> {
   switch (name) {
     case 'qoder': {
-      const emu = new QoderEmulator({ tokens: [CREDENTIALS.qoder] })
-      await emu.start()
-      const dep = emu.seed({ name: 'nightly-report' })
+      const { emulator: emu, inputs } = await seededQoder()
+      const dep = emu.stored(inputs.target!)!
       const path = new RegExp(`^/api/v1/cloud/deployments/${dep.id}$`)
       return {
         emu,
         target: dep.id,
-        inputs: { provider: 'qoder', token: CREDENTIALS.qoder },
+        inputs,
         payload: { name: 'nightly-report-v2', metadata: { release: 'v2.0.0' } },
         secrets: [CREDENTIALS.qoder],
         write: { method: 'POST', path },
@@ -106,17 +103,12 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
       }
     }
     case 'kintone': {
-      const emu = new KintoneEmulator({
-        apiTokens: { [CREDENTIALS.kintone]: { apps: [1], appManagement: true } },
-        deployMs: KINTONE_DEPLOY_MS,
-      })
-      await emu.start()
-      emu.addApp(1, { revision: 5 })
+      const { emulator: emu, inputs } = await seededKintone({ apps: { 1: 5 }, asyncMs: KINTONE_DEPLOY_MS })
       const path = /^\/k\/v1\/preview\/app\/deploy\.json$/
       return {
         emu,
-        target: '1',
-        inputs: { provider: 'kintone', token: CREDENTIALS.kintone },
+        target: inputs.target!,
+        inputs,
         payload: {},
         secrets: [CREDENTIALS.kintone],
         write: { method: 'POST', path },
@@ -128,24 +120,13 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
       }
     }
     case 'huaweicloud-rts': {
-      const emu = new RtsEmulator({
-        projectId: RTS_PROJECT,
-        keys: { [CREDENTIALS.rtsAk]: { sk: CREDENTIALS.rtsSk } },
-        settleMs: ASYNC_MS,
-      })
-      await emu.start()
-      const dep = emu.seed()
-      const path = new RegExp(`^/v1/${RTS_PROJECT}/software_deployments/${dep.id}$`)
+      const { emulator: emu, inputs } = await seededRts({ asyncMs: ASYNC_MS })
+      const dep = emu.stored(inputs.target!)!
+      const path = new RegExp(`^/v1/${emu.projectId}/software_deployments/${dep.id}$`)
       return {
         emu,
         target: dep.id,
-        inputs: {
-          provider: 'huaweicloud-rts',
-          'access-key': CREDENTIALS.rtsAk,
-          'secret-key': CREDENTIALS.rtsSk,
-          region: 'cn-north-4',
-          'project-id': RTS_PROJECT,
-        },
+        inputs,
         // IN_PROGRESS: the agent runs the new config, so the async wait is exercised too.
         payload: {
           config_id: randomUUID(),
@@ -163,14 +144,13 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
       }
     }
     case 'aieev': {
-      const emu = new AieevEmulator({ keys: [CREDENTIALS.aieev], startMs: ASYNC_MS })
-      await emu.start()
-      const endpoint = emu.seed()
+      const { emulator: emu, inputs } = await seededAieev({ asyncMs: ASYNC_MS })
+      const endpoint = emu.stored(inputs.target!)!
       const path = new RegExp(`^/external/api/v1/endpoints/${endpoint.endpoint_id}$`)
       return {
         emu,
         target: endpoint.endpoint_id,
-        inputs: { provider: 'aieev', token: CREDENTIALS.aieev },
+        inputs,
         payload: {
           container_port: 9090,
           container_env_vars: [{ key: 'API_SECRET', value: CREDENTIALS.aieevEnvSecret }],
