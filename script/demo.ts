@@ -6,7 +6,8 @@
  * Each provider is one entry in SCENARIOS: start its seeded emulator (__tests__/emulators/seeded.ts),
  * give the inputs and workspace files, and the runner loop below does the rest.
  */
-import { seededAieev, seededKintone, seededQoder, seededRts } from '../__tests__/emulators/seeded.ts'
+import type { Emulator } from '../__tests__/emulators/base.ts'
+import { seededAieev, seededKintone, seededQoder, seededRts, type Seeded } from '../__tests__/emulators/seeded.ts'
 import { cleanupRuns, runAction, type ActionRun } from '../__tests__/helpers/run-action.ts'
 
 /** A started, seeded emulator (__tests__/emulators/seeded.ts): what the run needs, and how to stop it. */
@@ -19,6 +20,18 @@ interface Stage {
   /** Facts read back from the emulator after the run (e.g. how many writes it applied). */
   facts(): string[]
   close(): Promise<void>
+}
+
+/** The stage of a seeded emulator whose one target the run names; `fact` reads the emulator back after the run. */
+function staged<E extends Emulator>(seeded: Seeded<E>, fact: (emulator: E, id: string) => string): Stage {
+  const id = seeded.inputs.target!
+  return {
+    origin: seeded.origin,
+    target: id,
+    inputs: seeded.inputs,
+    facts: () => [fact(seeded.emulator, id)],
+    close: seeded.close,
+  }
 }
 
 interface Scenario {
@@ -72,17 +85,11 @@ status_reason: Release v2.4.0
 const SCENARIOS: Scenario[] = [
   {
     name: 'Qoder Cloud: rename a deployment and move its schedule to Berlin mornings',
-    async setup() {
-      const { emulator, origin, inputs, close } = await seededQoder()
-      const id = inputs.target!
-      return {
-        origin,
-        target: id,
-        inputs,
-        facts: () => [`The emulator applied ${emulator.appliedUpdates(id)} update(s) to ${id}.`],
-        close,
-      }
-    },
+    setup: async () =>
+      staged(
+        await seededQoder(),
+        (emulator, id) => `The emulator applied ${emulator.appliedUpdates(id)} update(s) to ${id}.`,
+      ),
     inputs: { 'payload-file': 'deploy/qoder.yaml' },
     files: { 'deploy/qoder.yaml': QODER_PAYLOAD },
   },
@@ -90,57 +97,38 @@ const SCENARIOS: Scenario[] = [
     name: 'kintone: deploy three apps from preview to production and wait until each is live',
     async setup() {
       const apps = [11, 12, 13]
-      const seeded = await seededKintone({ apps: { 11: 4, 12: 4, 13: 4 }, asyncMs: 1_500 })
-      const { emulator, origin, close } = seeded
-      // The apps (and app 11's revision) come from the payload file.
-      const { target: _apps, ...inputs } = seeded.inputs
-      return {
-        origin,
-        target: apps.join(', '),
-        inputs,
-        facts: () => [
+      const stage = staged(
+        await seededKintone({ apps: { 11: 4, 12: 4, 13: 4 }, asyncMs: 1_500 }),
+        (emulator) =>
           `The emulator accepted ${emulator.deploysApplied()} deploy request(s); revisions live now: ${apps.map((app) => `app ${app} → ${emulator.deployedRevision(app)}`).join(', ')}.`,
-        ],
-        close,
-      }
+      )
+      // The apps (and app 11's revision) come from the payload file.
+      const { target: _apps, ...inputs } = stage.inputs
+      return { ...stage, target: apps.join(', '), inputs }
     },
     inputs: { 'payload-file': 'deploy/kintone.yaml' },
     files: { 'deploy/kintone.yaml': KINTONE_PAYLOAD },
   },
   {
     name: "Aieev: change an endpoint's port and secrets, start it and wait until it serves",
-    async setup() {
-      const { emulator, origin, inputs, close } = await seededAieev({ asyncMs: 2_000 })
-      const id = inputs.target!
-      return {
-        origin,
-        target: id,
-        inputs,
-        facts: () => [
+    setup: async () =>
+      staged(
+        await seededAieev({ asyncMs: 2_000 }),
+        (emulator, id) =>
           `The emulator applied ${emulator.appliedPatches(id)} PATCH(es) and ${emulator.starts(id)} start(s); the endpoint is ${emulator.stored(id)?.status}.`,
-        ],
-        close,
-      }
-    },
+      ),
     inputs: { 'payload-file': 'deploy/aieev.yaml', 'substitute-env': 'true' },
     env: { DB_PASSWORD: 'demo-db-password-never-shown' },
     files: { 'deploy/aieev.yaml': AIEEV_PAYLOAD },
   },
   {
     name: 'Huawei Cloud RTS: roll a new config out to a server (AK/SK signed) and wait for COMPLETE',
-    async setup() {
-      const { emulator, origin, inputs, close } = await seededRts({ asyncMs: 2_000 })
-      const id = inputs.target!
-      return {
-        origin,
-        target: id,
-        inputs,
-        facts: () => [
+    setup: async () =>
+      staged(
+        await seededRts({ asyncMs: 2_000 }),
+        (emulator, id) =>
           `The emulator verified every signature (${emulator.authFailures.length} refused) and applied ${emulator.appliedUpdates(id)} update(s).`,
-        ],
-        close,
-      }
-    },
+      ),
     inputs: { 'payload-file': 'deploy/rts.yaml' },
     files: { 'deploy/rts.yaml': RTS_PAYLOAD },
   },
