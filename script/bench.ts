@@ -23,8 +23,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { QoderEmulator } from '../__tests__/emulators/qoder.ts'
-import { KintoneEmulator } from '../__tests__/emulators/kintone.ts'
+import { seededKintone, seededQoder } from '../__tests__/emulators/seeded.ts'
 import { actionDefaults, inputEnvName } from '../__tests__/helpers/run-action.ts'
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url))
@@ -128,19 +127,10 @@ function buildFloor(): string {
 
 async function coldStart() {
   const floor = buildFloor()
-  const token = 'pt-bench-token'
-  const emulator = new QoderEmulator({ tokens: [token] })
-  await emulator.start()
-  const qoderRun = () => {
-    const deployment = emulator.seed()
-    return runnerEnv({
-      provider: 'qoder',
-      payload: '{"name":"bench","metadata":{"run":"1"}}',
-      target: deployment.id,
-      token,
-      'base-url': emulator.origin,
-    })
-  }
+  const { emulator, inputs } = await seededQoder()
+  // A fresh deployment each run, so every run updates one that has not been updated yet.
+  const qoderRun = () =>
+    runnerEnv({ ...inputs, payload: '{"name":"bench","metadata":{"run":"1"}}', target: emulator.seed().id })
   const samples = { ours: [] as number[], floor: [] as number[], bare: [] as number[] }
   const dirs: string[] = []
   try {
@@ -234,13 +224,15 @@ function size() {
   }
 }
 
+/** `apps` at the kintone emulator's default preview revision (2), as seededKintone takes them. */
+function atRevision2(apps: number[]): Record<number, number> {
+  return Object.fromEntries(apps.map((app) => [app, 2]))
+}
+
 /** One kintone deploy that finishes `deployMs` after it is requested: status reads and detection delay. */
 async function waiting(deployMs: number) {
-  const token = 'BenchKintoneToken0123456789'
-  const emulator = new KintoneEmulator({ apiTokens: { [token]: { apps: [1, 2, 3], appManagement: true } }, deployMs })
-  await emulator.start()
-  for (const app of [1, 2, 3]) emulator.addApp(app)
-  const { env, dir } = runnerEnv({ provider: 'kintone', target: '1,2,3', token, 'base-url': emulator.origin })
+  const { emulator, inputs } = await seededKintone({ apps: atRevision2([1, 2, 3]), asyncMs: deployMs })
+  const { env, dir } = runnerEnv(inputs)
   try {
     const started = Date.now()
     const result = await timed([path.join(DIST, 'index.js')], env)
@@ -273,12 +265,9 @@ async function waiting(deployMs: number) {
 }
 
 async function scaleKintone() {
-  const token = 'BenchKintoneToken0123456789'
   const apps = Array.from({ length: 300 }, (_, i) => 1000 + i)
-  const emulator = new KintoneEmulator({ apiTokens: { [token]: { apps, appManagement: true } }, deployMs: 1_500 })
-  await emulator.start()
-  for (const app of apps) emulator.addApp(app)
-  const { env, dir } = runnerEnv({ provider: 'kintone', target: apps.join(','), token, 'base-url': emulator.origin })
+  const { emulator, inputs } = await seededKintone({ apps: atRevision2(apps), asyncMs: 1_500 })
+  const { env, dir } = runnerEnv(inputs)
   try {
     const result = await timed([path.join(DIST, 'index.js')], env)
     if (result.code !== 0) throw new Error(`the 300-app run failed:\n${result.stdout}`)
@@ -311,17 +300,13 @@ async function scaleKintone() {
 }
 
 async function scaleQoder(concurrency: number) {
-  const token = 'pt-bench-token'
-  const emulator = new QoderEmulator({ tokens: [token] })
-  await emulator.start()
+  const { emulator, inputs } = await seededQoder()
   emulator.inject({ times: Infinity, fault: { kind: 'delay', ms: 200 } })
   const targets = Array.from({ length: 50 }, () => emulator.seed().id)
   const { env, dir } = runnerEnv({
-    provider: 'qoder',
+    ...inputs,
     payload: '{"description":"bench"}',
     target: targets.join('\n'),
-    token,
-    'base-url': emulator.origin,
     concurrency: String(concurrency),
   })
   try {
