@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Cron } from 'croner'
-import type { Problem } from '../errors.js'
+import { messageOf, type Problem } from '../errors.js'
 import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
@@ -290,7 +290,12 @@ function checkSchedule(p: Problems, schedule: unknown): void {
   if (Object.hasOwn(object, 'type')) p.oneOf(object.type, ['schedule', 'type'], ['cron'])
   const timezoneOk = Object.hasOwn(object, 'timezone') && checkTimezone(p, object.timezone, ['schedule', 'timezone'])
   if (Object.hasOwn(object, 'expression'))
-    checkCron(p, object.expression, ['schedule', 'expression'], timezoneOk ? (object.timezone as string) : 'UTC')
+    checkCron(
+      p,
+      object.expression,
+      ['schedule', 'expression'],
+      timezoneOk && typeof object.timezone === 'string' ? object.timezone : 'UTC',
+    )
 }
 
 /** A 5-field cron expression (minute hour day-of-month month day-of-week), checked by croner. */
@@ -321,7 +326,9 @@ function checkCron(p: Problems, expression: unknown, path: Path, timezone: strin
         `'${expression}' never matches a date (for example the 31st of a short month); the deployment would never run.`,
       )
   } catch (error) {
-    const reason = (error as Error).message.replace(/^CronPattern: /, '').split('.')[0]
+    const reason = messageOf(error)
+      .replace(/^CronPattern: /, '')
+      .split('.')[0]
     p.add(path, `'${expression}' is not a valid cron expression (${reason}); write one ${example}.`)
   }
 }

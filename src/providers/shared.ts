@@ -4,7 +4,7 @@
  * without an idempotency key and its "did the stamp move" read-back.
  */
 import { RETRYABLE_STATUSES, type OutgoingRequest } from '../http/client.js'
-import { ApiError, DeployPatchError, mayHaveApplied, type Problem } from '../errors.js'
+import { ApiError, DeployPatchError, mayHaveApplied, withEnding, type Problem } from '../errors.js'
 import { sleep } from '../deadline.js'
 import { diff, isPlainObject, valueAt, type Change } from '../diff.js'
 import { formatMs } from '../format.js'
@@ -125,7 +125,7 @@ export async function writeOnce<W, S>(
       return { response: await write() }
     } catch (error) {
       if (!mayHaveApplied(error)) throw error
-      ctx.log.warning(`${(error as Error).message} Reading the state before sending it again.`)
+      ctx.log.warning(`${error.message} Reading the state before sending it again.`)
       const state = await applied()
       if (state !== undefined) {
         ctx.log.info(typeof words.applied === 'string' ? words.applied : words.applied(state))
@@ -134,18 +134,18 @@ export async function writeOnce<W, S>(
       // A status that is never retried (501, 505 …): it was not applied, and sending it again gets the same answer.
       if (error instanceof ApiError && !RETRYABLE_STATUSES.has(error.httpStatus)) throw error
       const maxRetries = ctx.settings.maxRetries
-      if (round >= maxRetries) {
-        ;(error as Error).message =
-          `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
-        throw error
-      }
+      if (round >= maxRetries)
+        throw withEnding(
+          error,
+          `(it had not been applied; gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'})`,
+        )
       const retryAfterMs = error instanceof ApiError ? error.retryAfterMs : undefined
       const waitMs = retryAfterMs ?? ctx.client.backoffMs(round)
-      if (waitMs >= ctx.deadline.remainingMs()) {
-        ;(error as Error).message =
-          `${(error as Error).message.replace(/\.$/, '')} (it had not been applied; no retry: the step's timeout leaves ${formatMs(ctx.deadline.remainingMs())}).`
-        throw error
-      }
+      if (waitMs >= ctx.deadline.remainingMs())
+        throw withEnding(
+          error,
+          `(it had not been applied; no retry: the step's timeout leaves ${formatMs(ctx.deadline.remainingMs())})`,
+        )
       ctx.log.info(
         `${words.notApplied}${waitMs > 0 ? ` Waiting ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''} first.` : ''}`,
       )
