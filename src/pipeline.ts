@@ -67,7 +67,7 @@ export async function runTarget<R>(
       outcome.request = plan.request
       outcome.changes = provider.changes(read, plan.after, payload.value)
       outcome.items = itemsOf(read)
-      outcome.resource = 'shown' in view ? view.shown : read
+      outcome.resource = view.shown ?? read
       outcome.notes = view.notes
       outcome.status = 'dry-run'
       log.info(
@@ -119,7 +119,7 @@ export async function runTarget<R>(
       }
     }
     const view = provider.view(resource, at)
-    outcome.resource = 'shown' in view ? view.shown : resource
+    outcome.resource = view.shown ?? resource
     outcome.consoleUrl = view.link?.url
     outcome.consoleLabel = view.link?.label
     outcome.details = view.details
@@ -137,7 +137,7 @@ export async function runTarget<R>(
       // The resource a poll of this provider failed with: the provider's own R.
       const failed = error.resource as R
       const view = provider.view(failed, at)
-      outcome.resource = 'shown' in view ? view.shown : failed
+      outcome.resource = view.shown ?? failed
       outcome.details = view.details
       outcome.items = itemsOf(failed)
     } else if (latest !== undefined) {
