@@ -57,8 +57,8 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
   let outcomes: Outcome[] = []
   let problems: LocatedProblem[] = []
   let error: Failure | undefined
-  // While connecting (Huawei's IAM login), the provider's advice about an API error.
-  let advise: ((error: ApiError) => string | undefined) | undefined
+  // Set while connecting: an API error then (Huawei's IAM login) gets the provider's advice, as a target's would.
+  let connecting: { advise(error: ApiError): string | undefined } | undefined
   try {
     settings = {
       ...parseSettings(options.readInput, (value) => void options.secrets.add(value), options.env),
@@ -81,15 +81,15 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
         signal: options.signal,
       })
     }
-    const connecting = settings
-    advise = (apiError) => provider.advise(apiError, undefined, connecting)
+    const chosen = settings
+    connecting = { advise: (apiError) => provider.advise(apiError, undefined, chosen) }
     const contextFor = await connect(provider, { settings, deadline, log, clients }, options)
-    advise = undefined
+    connecting = undefined
     outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
       runTarget(provider, contextFor(), unit, payload),
     )
   } catch (caught) {
-    error = describeFailure(caught, advise && { advise })
+    error = describeFailure(caught, connecting)
     if (caught instanceof PayloadError) problems = caught.problems
   } finally {
     for (const client of clients) client.dispose()
