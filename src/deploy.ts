@@ -8,12 +8,12 @@
  */
 import { ApiClient, type ClientOptions, type CredentialState } from './http/client.js'
 import { Deadline } from './deadline.js'
-import { InputError, PayloadError, type LocatedProblem } from './errors.js'
+import { ApiError, InputError, PayloadError, type LocatedProblem } from './errors.js'
 import { describeFailure, type Failure } from './failure.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
 import { loadPayload, type Payload } from './payload.js'
-import { checkBeforeSending, checkInputs, mapConcurrent, runTarget, unitsOf } from './pipeline.js'
-import type { Provider, ProviderContext } from './providers/provider.js'
+import { checkBeforeSending, checkInputs, mapConcurrent, runTarget } from './pipeline.js'
+import type { Connection, Provider, ProviderContext, Unit } from './providers/provider.js'
 import { loadProvider } from './providers/registry.js'
 import { overallStatus, type Outcome, type RunReport } from './outcome.js'
 import type { Secrets } from './secrets.js'
@@ -57,6 +57,8 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
   let outcomes: Outcome[] = []
   let problems: LocatedProblem[] = []
   let error: Failure | undefined
+  // Set while connecting: an API error then (Huawei's IAM login) gets the provider's advice, as a target's would.
+  let connecting: { advise(error: ApiError): string | undefined } | undefined
   try {
     settings = {
       ...parseSettings(options.readInput, (value) => void options.secrets.add(value), options.env),
@@ -72,19 +74,22 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
         environment,
         token,
         provider: provider.name,
-        targets: units,
+        targets: units.map((unit) => unit.id),
         dryRun,
         log,
         deadline,
         signal: options.signal,
       })
     }
+    const chosen = settings
+    connecting = { advise: (apiError) => provider.advise(apiError, undefined, chosen) }
     const contextFor = await connect(provider, { settings, deadline, log, clients }, options)
+    connecting = undefined
     outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
       runTarget(provider, contextFor(), unit, payload),
     )
   } catch (caught) {
-    error = describeFailure(caught)
+    error = describeFailure(caught, connecting)
     if (caught instanceof PayloadError) problems = caught.problems
   } finally {
     for (const client of clients) client.dispose()
@@ -111,7 +116,7 @@ async function prepare(
   settings: Settings,
   deadline: Deadline,
   { env, signal, secrets }: DeployOptions,
-): Promise<{ provider: Provider; payload: Payload; units: string[] }> {
+): Promise<{ provider: Provider; payload: Payload; units: Unit[] }> {
   const provider = await loadProvider(settings.provider)
   // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
   // A payload that cannot be read or parsed is reported together with every input problem (inputs first),
@@ -122,10 +127,10 @@ async function prepare(
   }).catch((loadError: unknown) => {
     throw withInputProblems(checkInputs(provider, settings), loadError)
   })
-  for (const { key, value } of provider.secretsIn?.(payload.value) ?? []) secrets.addSetting(key, value)
+  for (const { key, value } of provider.secrets(payload.value)) secrets.addSetting(key, value)
   const problems = checkBeforeSending(provider, settings, payload)
   if (problems.length > 0) throw new PayloadError(problems, payload.file)
-  return { provider, payload, units: unitsOf(provider, settings.targets, payload) }
+  return { provider, payload, units: provider.units(settings, payload.value) }
 }
 
 /**
@@ -141,9 +146,9 @@ function withInputProblems(inputProblems: LocatedProblem[], error: unknown): unk
 }
 
 /**
- * Log in once (`authorize`), then give each unit a context with an ApiClient of its own (kept in
- * `clients`, to be disposed when the run ends), every client sharing the login and the credential
- * state, so a refused credential is sent no more.
+ * Connect once (Huawei: the IAM login), then give each unit a context with an ApiClient of its own
+ * (kept in `clients`, to be disposed when the run ends), every client sharing the connection and
+ * the credential state, so a refused credential is sent no more.
  */
 async function connect(
   provider: Provider,
@@ -158,22 +163,27 @@ async function connect(
     secret: (value: string) => secrets.add(value) ?? value,
     redact: (text: string) => secrets.redact(text),
   }
-  const authorize = await provider.authorize(base)
-  const credential: CredentialState = {}
-  return () => {
-    const client = new ApiClient({
-      baseUrl: provider.baseUrl(settings),
+  /** A client on the run's path: its deadline, signal, retries, log, redaction, user agent and test clocks. */
+  const clientOf = (baseUrl: URL, parseError: Connection['parseError'], more: Partial<ClientOptions> = {}) =>
+    new ApiClient({
+      baseUrl,
       deadline,
       signal,
       maxRetries: settings.maxRetries,
       log,
-      authorize,
-      parseError: provider.parseError.bind(provider),
+      parseError,
       redact: base.redact,
-      credential,
       userAgent: `deploy-patch (${env.GITHUB_REPOSITORY ?? 'local'})`,
+      ...more,
       ...clientOptions,
     })
+  const connection = await provider.connect({
+    ...base,
+    clientFor: (baseUrl, parseError) => clientOf(baseUrl, parseError),
+  })
+  const credential: CredentialState = {}
+  return () => {
+    const client = clientOf(connection.baseUrl, connection.parseError, { authorize: connection.authorize, credential })
     clients.push(client)
     return { ...base, client }
   }

@@ -202,10 +202,26 @@ export class DeployFailedError extends DeployPatchError {
 }
 
 /** True when a failed write may nevertheless have been applied (lost answer, a 5xx after sending, or an unreadable 2xx). */
-export function mayHaveApplied(error: unknown): boolean {
+export function mayHaveApplied(error: unknown): error is NetworkError | ApiError | ResponseError {
   return (
     (error instanceof NetworkError || error instanceof ApiError || error instanceof ResponseError) && error.maybeApplied
   )
+}
+
+/**
+ * A copy of `error` (same class, same facts) whose sentence ends with `ending` before its final
+ * period: "Could not read item 1: HTTP 503 (gave up after 2 retries)." The layer that knows how
+ * a request ended says so on an error of its own, and never rewrites the one it caught.
+ */
+export function withEnding<E extends DeployPatchError>(error: E, ending: string): E {
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as E, error)
+  Object.defineProperty(copy, 'message', {
+    value: `${error.message.replace(/\.$/, '')} ${ending}.`,
+    writable: true,
+    configurable: true,
+  })
+  Object.defineProperty(copy, 'stack', { value: error.stack, writable: true, configurable: true })
+  return copy
 }
 
 /** A readable message from anything thrown, never "[object Object]". */

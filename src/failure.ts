@@ -44,18 +44,19 @@ export interface FailedTarget {
 }
 
 /**
- * An error as the outputs report it: a failure before any target (bad inputs or payload, the login)
- * when `at` is unset, else one target's, its sentence led by the provider and target.
+ * An error as the outputs report it: one target's when `at` names it, its sentence led by the
+ * provider and target; else a failure before any target (bad inputs or payload, the login), with
+ * the provider's advice when `at` gives it (while connecting).
  */
-export function describeFailure(error: unknown, at?: FailedTarget): Failure {
-  const where = at ? `${at.provider} ${at.target}: ` : ''
+export function describeFailure(error: unknown, at?: FailedTarget | Pick<FailedTarget, 'advise'>): Failure {
+  const where = at && 'target' in at ? `${at.provider} ${at.target}: ` : ''
   if (!(error instanceof DeployPatchError))
     return {
       type: 'internal',
       status: 'failed',
       message: `${where}unexpected error: ${messageOf(error)}. Please report this.`,
     }
-  if (at) return describeTargetFailure(error, at)
+  if (at && 'target' in at) return describeTargetFailure(error, at)
   if (error instanceof PayloadError) {
     const details = error.message.split('\n').join(' ')
     // One input's problem: its message names it ("Input 'token' is required for qoder: …; nothing was sent.").
@@ -68,7 +69,8 @@ export function describeFailure(error: unknown, at?: FailedTarget): Failure {
   if (error instanceof InputError)
     return { type: 'input', status: 'failed', message: `${error.message} Nothing was sent.` }
   // A cancellation or the deadline during the login (before any target) keeps its own status.
-  return { type: error.errorType, status: error.status, message: error.message }
+  const advice = error instanceof ApiError ? at?.advise(error) : undefined
+  return { type: error.errorType, status: error.status, message: `${error.message}${advice ? ` ${advice}` : ''}` }
 }
 
 /** One target's failure: the error's sentence, how far a cancelled run got, and what to do. */

@@ -2,7 +2,6 @@
  * The provider-agnostic steps between a valid payload and an Outcome: check everything before
  * sending, then for each target read → update (or preview, in a dry run) → wait → diff.
  */
-import { diff, valueAt } from './diff.js'
 import {
   ApiError,
   CancelledError,
@@ -10,108 +9,66 @@ import {
   mayHaveApplied,
   TimeoutError,
   type LocatedProblem,
-  type Problem,
 } from './errors.js'
 import { describeFailure, type Phase } from './failure.js'
 import { locateProblem, type Payload } from './payload.js'
 import type { RequestSpec } from './http/client.js'
-import type { Provider, ProviderContext } from './providers/provider.js'
+import type { Provider, ProviderContext, Unit, ViewContext } from './providers/provider.js'
 import type { Outcome } from './outcome.js'
 import type { Settings } from './settings.js'
-import { redactValue } from './secrets.js'
 import { waitFor } from './wait.js'
 
-/** Every problem with the inputs, the targets and the payload, located in the payload file. Pure. */
+/** Every problem with the inputs, the targets and the payload, the payload's located in its file. Pure. */
 export function checkBeforeSending(provider: Provider, settings: Settings, payload: Payload): LocatedProblem[] {
-  return [
-    ...checkInputs(provider, settings),
-    ...provider.validate(payload.value, settings).map((p: Problem) => locateProblem(payload, p)),
-  ]
+  return provider.check(settings, payload.value).map((p) => (p.input === undefined ? locateProblem(payload, p) : p))
 }
 
 /** Every problem with the inputs the provider needs and the targets, each naming its input; needs no payload. Pure. */
 export function checkInputs(provider: Provider, settings: Settings): LocatedProblem[] {
-  const problems: LocatedProblem[] = provider.checkInputs(settings)
-  // Ids are compared as the provider compares them: one resource listed twice would be written twice.
-  const seen = new Map<string, string>()
-  for (const target of settings.targets) {
-    const problem = provider.checkTarget(target)
-    if (problem) {
-      problems.push({ path: [], input: 'target', message: `Invalid input 'target': ${problem}` })
-      continue
-    }
-    const id = provider.canonicalTarget?.(target) ?? target
-    const earlier = seen.get(id)
-    if (earlier === undefined) seen.set(id, target)
-    else
-      problems.push({
-        path: [],
-        input: 'target',
-        message: `Invalid input 'target': '${target}' and '${earlier}' are the same ${provider.name} resource (its ids ignore letter case); list it once.`,
-      })
-  }
-  return problems
+  return provider.check(settings)
 }
 
-/** The units of work: one per target, unless the provider groups them (kintone deploys all its apps in one call). */
-export function unitsOf(provider: Provider, targets: readonly string[], payload: Payload): string[] {
-  // Each target in the provider's canonical spelling (RTS: a lower-case UUID), as the API names it.
-  return (
-    provider.units?.(targets, payload.value) ?? targets.map((target) => provider.canonicalTarget?.(target) ?? target)
-  )
-}
-
-/** Run one target through the provider; never throws, every failure becomes the Outcome's error. */
-export async function runTarget(
-  provider: Provider,
+/** Run one unit through the provider; never throws, every failure becomes the Outcome's error. */
+export async function runTarget<R>(
+  provider: Provider<R>,
   ctx: ProviderContext,
-  target: string,
+  unit: Unit,
   payload: Payload,
 ): Promise<Outcome> {
   const started = Date.now()
   const { settings, log } = ctx
-  const outcome: Outcome = {
-    target,
-    status: 'failed',
-    changed: false,
-    changes: [],
-    notes: [],
-    durationMs: 0,
-    itemLabels: provider.itemLabels,
+  const target = unit.id
+  const outcome: Outcome = { target, status: 'failed', changed: false, changes: [], notes: [], durationMs: 0 }
+  const at: ViewContext = { unit, settings, payload: payload.value, redact: ctx.redact }
+  /** The items of a resource, with the summary's column names. */
+  const itemsOf = (resource: R) => {
+    const items = provider.view(resource, at).items
+    if (items) outcome.itemLabels = items.labels
+    return items?.rows
   }
   // The resource as read before the write: the diff's before side, never this run's outcome.
-  let before: unknown
+  let before: R | undefined
   // The last state seen after the write was sent (its answer, a poll), so a failure can still
   // report each item (kintone: each app) as this run left it.
-  let latest: unknown
+  let latest: R | undefined
   // How far the run got: a status or item seen before the write describes an earlier deploy.
   let phase: Phase = 'read'
   // Whether the update sent a write, and whether its last request was one (a refusal of the write itself).
   const writes = { sent: false, last: false }
   try {
-    before = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, target))
+    const read = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, unit))
+    before = read
 
-    // Changes are found on the real values and shown from redacted copies, so a changed secret counts but never shows.
-    const show = (value: unknown) => (provider.redact ? provider.redact(value) : value)
-    const changesOf = (after: unknown) => {
-      const changes = provider.changes?.(before, after, payload.value) ?? diff(before, after, provider.volatile)
-      if (!provider.redact) return changes
-      const [shownBefore, shownAfter] = [show(before), show(after)]
-      return changes.map((c) => ({
-        ...c,
-        before: valueAt(shownBefore, c.segments),
-        after: valueAt(shownAfter, c.segments),
-      }))
-    }
     if (settings.dryRun) {
       // A dry run's outcome is the live state: what it read is what it reports.
-      outcome.providerStatus = provider.statusOf(before)
-      const request = provider.describeRequest(ctx, target, payload.value)
-      outcome.request = { ...request, body: show(request.body) }
-      outcome.changes = changesOf(provider.preview(before, payload.value))
-      outcome.items = provider.items?.(before, payload.value)
-      outcome.resource = show(before)
-      outcome.notes = provider.notes?.(before) ?? []
+      const view = provider.view(read, at)
+      const plan = provider.plan(ctx, unit, read, payload.value)
+      outcome.providerStatus = view.status
+      outcome.request = plan.request
+      outcome.changes = provider.changes(read, plan.after, payload.value)
+      outcome.items = itemsOf(read)
+      outcome.resource = view.shown ?? read
+      outcome.notes = view.notes
       outcome.status = 'dry-run'
       log.info(
         `Dry run: ${outcome.changes.length === 0 ? 'no field would change' : `would change ${outcome.changes.map((c) => c.path).join(', ')}`}; nothing was sent.`,
@@ -121,7 +78,7 @@ export async function runTarget(
 
     phase = 'update'
     const update = await log.group(`Update ${provider.name} ${target}`, () =>
-      provider.update(watchWrites(ctx, writes), target, payload.value, before),
+      provider.update(watchWrites(ctx, writes), unit, payload.value, read),
     )
     phase = 'wait'
     outcome.httpStatus = update.httpStatus
@@ -136,7 +93,7 @@ export async function runTarget(
         const waited = await log.group(`Wait for ${provider.name} ${target}`, () =>
           waitFor(
             async () => {
-              const read = await poll(ctx, target, update)
+              const read = await poll(ctx, unit, update)
               if (read.value !== undefined) latest = read.value
               return read
             },
@@ -161,27 +118,30 @@ export async function runTarget(
         )
       }
     }
-    outcome.resource = show(resource)
-    const link = provider.consoleLink?.(target, settings, outcome.resource)
-    outcome.consoleUrl = link?.url
-    outcome.consoleLabel = link?.label
-    outcome.details = provider.details?.(redactValue(outcome.resource, ctx.redact))
-    outcome.items = provider.items?.(resource, payload.value)
-    outcome.changes = changesOf(resource)
+    const view = provider.view(resource, at)
+    outcome.resource = view.shown ?? resource
+    outcome.consoleUrl = view.link?.url
+    outcome.consoleLabel = view.link?.label
+    outcome.details = view.details
+    outcome.items = itemsOf(resource)
+    outcome.changes = provider.changes(read, resource, payload.value)
     outcome.changed = outcome.changes.length > 0
-    outcome.notes.push(...(provider.notes?.(resource) ?? []))
+    outcome.notes.push(...view.notes)
     outcome.status = 'succeeded'
     log.info(
       `${provider.name} ${target}: ${outcome.changed ? `changed ${outcome.changes.map((c) => c.path).join(', ')}` : 'no field changed'} (status ${outcome.providerStatus ?? 'unknown'}).`,
     )
   } catch (error) {
-    fail(outcome, provider, target, settings, error, ctx.client.origin, phase, writes.sent)
+    fail(outcome, provider, unit, settings, error, ctx.client.origin, phase, writes.sent)
     if (error instanceof DeployFailedError && error.resource !== undefined && phase === 'wait') {
-      outcome.resource = provider.redact ? provider.redact(error.resource) : error.resource
-      outcome.details = provider.details?.(redactValue(outcome.resource, ctx.redact))
-      outcome.items = provider.items?.(error.resource, payload.value)
+      // The resource a poll of this provider failed with: the provider's own R.
+      const failed = error.resource as R
+      const view = provider.view(failed, at)
+      outcome.resource = view.shown ?? failed
+      outcome.details = view.details
+      outcome.items = itemsOf(failed)
     } else if (latest !== undefined) {
-      outcome.items = provider.items?.(latest, payload.value)
+      outcome.items = itemsOf(latest)
     } else if (before !== undefined) {
       // No state was read after the write: each item says so, never the status it had before,
       // which is an earlier deploy's. Not deployed when no write went out or the write itself was
@@ -189,9 +149,11 @@ export async function runTarget(
       const refused =
         writes.last && !mayHaveApplied(error) && !(error instanceof CancelledError || error instanceof TimeoutError)
       const unread = writes.sent && !refused ? 'unknown' : 'not deployed'
-      outcome.items = provider
-        .items?.(before, payload.value)
-        .map(({ providerStatus: _earlier, ...item }) => ({ ...item, succeeded: false, unread }))
+      outcome.items = itemsOf(before)?.map(({ providerStatus: _earlier, ...item }) => ({
+        ...item,
+        succeeded: false,
+        unread,
+      }))
     }
   } finally {
     outcome.durationMs = Date.now() - started
@@ -225,10 +187,10 @@ function watchWrites(ctx: ProviderContext, writes: { sent: boolean; last: boolea
  * seen after the write (a status from before it, or from waiting on another deploy, is not this
  * run's), then the status, error type and sentence as failure.ts words them.
  */
-function fail(
+function fail<R>(
   outcome: Outcome,
-  provider: Provider,
-  target: string,
+  provider: Provider<R>,
+  unit: Unit,
   settings: Settings,
   error: unknown,
   origin: string,
@@ -248,12 +210,12 @@ function fail(
   }
   const { type, message, status } = describeFailure(error, {
     provider: provider.name,
-    target,
+    target: unit.id,
     origin,
     phase,
     writeSent,
     providerStatus: outcome.providerStatus,
-    advise: (apiError) => provider.advise(apiError, target, settings),
+    advise: (apiError) => provider.advise(apiError, unit, settings),
   })
   outcome.status = status
   outcome.error = { type, message }

@@ -117,7 +117,7 @@ interface Outcome {
 
 let workspace: string
 
-/** parseSettings → loadProvider → loadPayload → secretsIn → checkBeforeSending, in src/main.ts's order. */
+/** parseSettings → loadProvider → loadPayload → secrets → checkBeforeSending, in src/main.ts's order. */
 async function runInProcess(c: Case): Promise<Outcome> {
   const inputs = await inputsOf(c)
   const defaults = actionDefaults()
@@ -133,7 +133,7 @@ async function runInProcess(c: Case): Promise<Outcome> {
     const provider = await loadProvider(settings.provider)
     const payload = await loadPayload(settings, { ...c.env })
     outcome.payload = payload
-    outcome.secrets.push(...(provider.secretsIn?.(payload.value) ?? []).map((s) => s.value))
+    outcome.secrets.push(...provider.secrets(payload.value).map((s) => s.value))
     const problems = checkBeforeSending(provider, settings, payload)
     if (problems.length > 0) throw new PayloadError(problems, payload.file)
   } catch (error) {

@@ -7,7 +7,8 @@
 import { describe, expect, it } from 'vitest'
 import { aieev } from '../../src/providers/aieev.ts'
 import { kintone } from '../../src/providers/kintone.ts'
-import { parseSettings } from '../../src/settings.ts'
+import type { Provider } from '../../src/providers/provider.ts'
+import { parseSettings, type Settings } from '../../src/settings.ts'
 
 const settings = (inputs: Record<string, string>) =>
   parseSettings(
@@ -15,6 +16,10 @@ const settings = (inputs: Record<string, string>) =>
     () => {},
     {},
   )
+/** The link `view` gives for a resource of `unit` (its ids comma-separated) under `settings`. */
+const linkOf = <R>(provider: Provider<R>, unit: string, on: Settings, resource: R) =>
+  provider.view(resource, { unit: { id: unit, members: unit.split(',') }, settings: on, payload: {}, redact: (t) => t })
+    .link
 const aieevAt = (baseUrl: string) =>
   settings({ provider: 'aieev', token: 'k', target: 'ep-1', payload: '{}', 'base-url': baseUrl })
 
@@ -44,7 +49,7 @@ describe('aieev: the serving URL as a link', () => {
     ['not a URL', 'https://external.aieev.cloud', 'ep-1.serving', undefined],
     ['no URL', 'https://external.aieev.cloud', null, undefined],
   ])('%s', (_, baseUrl, serving, linked) => {
-    const link = aieev.consoleLink!('ep-1', aieevAt(baseUrl), { endpoint_id: 'ep-1', serving_endpoint_url: serving })
+    const link = linkOf(aieev, 'ep-1', aieevAt(baseUrl), { endpoint_id: 'ep-1', serving_endpoint_url: serving })
     expect(link?.url).toBe(linked)
     if (linked) expect(link?.label).toBe('Open the serving URL of endpoint ep-1')
   })
@@ -59,13 +64,13 @@ describe('kintone: the app page or the portal, in words', () => {
     'base-url': 'https://example.cybozu.com',
   })
   it('one app: its page', () => {
-    expect(kintone.consoleLink!('11', site, undefined)).toEqual({
+    expect(linkOf(kintone, '11', site, { apps: [] })).toEqual({
       url: 'https://example.cybozu.com/k/11/',
       label: 'Open app 11 in kintone',
     })
   })
   it('several apps: the portal', () => {
-    expect(kintone.consoleLink!('11,12,13', site, undefined)).toEqual({
+    expect(linkOf(kintone, '11,12,13', site, { apps: [] })).toEqual({
       url: 'https://example.cybozu.com/k/#/portal',
       label: 'Open the kintone portal',
     })

@@ -11,7 +11,15 @@ import { HttpClient, type HttpClientResponse } from '@actions/http-client'
 import type { RequestHandler } from '@actions/http-client/lib/interfaces'
 import type { IncomingHttpHeaders } from 'node:http'
 import { brotliDecompressSync, gunzipSync, inflateRawSync, inflateSync } from 'node:zlib'
-import { ApiError, CancelledError, DeployPatchError, NetworkError, ResponseError, TimeoutError } from '../errors.js'
+import {
+  ApiError,
+  CancelledError,
+  DeployPatchError,
+  NetworkError,
+  ResponseError,
+  TimeoutError,
+  withEnding,
+} from '../errors.js'
 import { cancelled, sleep, type Deadline } from '../deadline.js'
 import { formatMs } from '../format.js'
 import { isHttpsOrLoopback } from '../url.js'
@@ -208,14 +216,16 @@ export class ApiClient {
       }
       if (attempt >= maxRetries) {
         if (maxRetries > 0)
-          failure.message = `${failure.message.replace(/\.$/, '')} (gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'}).`
+          throw withEnding(failure, `(gave up after ${maxRetries} ${maxRetries === 1 ? 'retry' : 'retries'})`)
         throw failure
       }
       const backoffMs = this.backoffMs(attempt)
       const waitMs = retryAfterMs ?? backoffMs
       if (waitMs >= deadline.remainingMs()) {
-        failure.message = `${failure.message.replace(/\.$/, '')} (no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())}).`
-        throw failure
+        throw withEnding(
+          failure,
+          `(no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())})`,
+        )
       }
       log.info(
         `${capitalize(spec.what)}: ${failure.message} Retry ${attempt + 1} of ${maxRetries} in ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''}.`,

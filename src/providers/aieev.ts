@@ -12,11 +12,21 @@ import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isLoopbackHost } from '../url.js'
-import { diff, isEqual, isPlainObject, type Change } from '../diff.js'
+import { isEqual, isPlainObject } from '../diff.js'
 import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
-import type { Provider, ProviderContext, UpdateResult } from './provider.js'
-import { apiBase, bearerAuth, writeOnce } from './shared.js'
+import type { Provider, ProviderContext } from './provider.js'
+import {
+  apiBase,
+  bearerAuth,
+  checkTargets,
+  fieldChanges,
+  objectOf,
+  required,
+  stampMoved,
+  unitPerTarget,
+  writeOnce,
+} from './shared.js'
 
 const DEFAULT_ORIGIN = 'https://external.aieev.cloud:5007'
 const API_PREFIX = '/external/api/v1'
@@ -31,89 +41,35 @@ const FIELDS = [
 ] as const
 /** Added to health_check_timeout: Aieev needs a moment to report the failure it decided on. */
 const WAIT_MARGIN_MS = 60_000
+
+/** An Aieev endpoint as the API returns it. */
 type Endpoint = Record<string, unknown>
+const VOLATILE = ['updated_at', 'replica_status_summary', 'num_replicas']
 
-export const aieev: Provider = {
+export const aieev: Provider<Endpoint> = {
   name: 'aieev',
-  volatile: ['updated_at', 'replica_status_summary', 'num_replicas'],
 
-  baseUrl(settings) {
-    return apiBase(settings.baseUrl ?? new URL(DEFAULT_ORIGIN), API_PREFIX)
+  check(settings, payload) {
+    return [
+      ...required(
+        'aieev',
+        'token',
+        settings.credentials.token,
+        "an API key from the project's API keys menu, passed from a secret.",
+      ),
+      ...required('aieev', 'target', settings.targets.length > 0, 'the endpoint id.'),
+      ...checkTargets('aieev', settings.targets, (target) =>
+        /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(target)
+          ? undefined
+          : `'${target}' is not an Aieev endpoint id; expected letters, digits, '-' and '_' (such as a UUID).`,
+      ),
+      ...(payload ? validate(payload) : []),
+    ]
   },
 
-  checkInputs(settings) {
-    const problems: Problem[] = []
-    if (!settings.credentials.token)
-      problems.push({
-        path: [],
-        input: 'token',
-        message:
-          "Input 'token' is required for aieev: an API key from the project's API keys menu, passed from a secret.",
-      })
-    if (settings.targets.length === 0)
-      problems.push({ path: [], input: 'target', message: "Input 'target' is required for aieev: the endpoint id." })
-    return problems
-  },
+  units: (settings) => unitPerTarget(settings),
 
-  checkTarget(target) {
-    return /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(target)
-      ? undefined
-      : `'${target}' is not an Aieev endpoint id; expected letters, digits, '-' and '_' (such as a UUID).`
-  },
-
-  validate(payload) {
-    const p = new Problems()
-    p.knownKeys(payload, [], FIELDS, {
-      endpoint_id: "the id is the 'target' input, not a payload field.",
-      is_active: "read-only; deploy-patch starts the endpoint itself (see 'restart').",
-      name: 'read-only; remove it.',
-    })
-    if (!FIELDS.some((field) => payload[field] !== undefined && payload[field] !== null))
-      p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
-    const optional = (field: string, check: (value: unknown) => void) => {
-      if (payload[field] !== undefined && payload[field] !== null) check(payload[field])
-    }
-    optional('container_start_command', (v) => p.string(v, ['container_start_command'], { min: 1 }))
-    optional('container_port', (v) => p.integer(v, ['container_port'], { min: 1, max: 65535 }))
-    optional('container_health_check_timeout', (v) => p.integer(v, ['container_health_check_timeout'], { min: 1 }))
-    optional('health_check_timeout', (v) => p.integer(v, ['health_check_timeout'], { min: 1 }))
-    for (const field of ['container_health_check_path', 'container_metric_path']) {
-      optional(field, (v) => {
-        if (p.string(v, [field], { min: 1 }) && !v.startsWith('/'))
-          p.add([field], `'${v}' must start with '/', such as /healthz.`)
-      })
-    }
-    optional('container_env_vars', (v) => {
-      const keys = new Map<string, number>()
-      p.array(v, ['container_env_vars'])?.forEach((entry, i) => {
-        // Never quote an entry that is not an object: "KEY=secret" is a value too.
-        if (!isPlainObject(entry))
-          return p.add(
-            ['container_env_vars', i],
-            'expected an object {key, value} (the entry is not shown: it may hold a secret).',
-          )
-        const object = entry
-        p.knownKeys(object, ['container_env_vars', i], ['key', 'value'])
-        if (p.string(object.key, ['container_env_vars', i, 'key'], { min: 1 })) {
-          if (keys.has(object.key))
-            p.add(
-              ['container_env_vars', i, 'key'],
-              `the key '${object.key}' is also set at $.container_env_vars[${keys.get(object.key)}]; set each variable once.`,
-            )
-          keys.set(object.key, i)
-        }
-        // The value's own text never goes into a message: it is a secret.
-        if (typeof object.value !== 'string')
-          p.add(
-            ['container_env_vars', i, 'value'],
-            `expected the value as a string${object.value === undefined ? ', got nothing' : ' (quote it)'}.`,
-          )
-      })
-    })
-    return p.list
-  },
-
-  secretsIn(payload) {
+  secrets(payload) {
     const vars = Array.isArray(payload.container_env_vars) ? payload.container_env_vars : []
     // Values with their keys, and whole entries that are not objects ("KEY=secret", also its value under its key), wherever they stand.
     return vars.flatMap((entry) => {
@@ -126,41 +82,16 @@ export const aieev: Provider = {
     })
   },
 
-  redact(value) {
-    if (!isPlainObject(value) || !Array.isArray(value.container_env_vars)) return value
-    return {
-      ...value,
-      container_env_vars: value.container_env_vars.map((entry: unknown) =>
-        isPlainObject(entry) ? { ...entry, value: '***' } : entry,
-      ),
-    }
+  connect(ctx) {
+    return Promise.resolve({
+      baseUrl: apiBase(ctx.settings.baseUrl ?? new URL(DEFAULT_ORIGIN), API_PREFIX),
+      authorize: bearerAuth(ctx),
+      parseError,
+    })
   },
 
-  authorize: bearerAuth,
-
-  parseError(status, body, text): ErrorDetails {
-    if (isPlainObject(body) && typeof body.detail === 'string') return { type: `http-${status}`, message: body.detail }
-    if (isPlainObject(body) && Array.isArray(body.detail)) {
-      const parts = body.detail.map((item) => {
-        if (!isPlainObject(item)) return JSON.stringify(item)
-        const where = Array.isArray(item.loc) ? item.loc.filter((part) => part !== 'body').join('.') : ''
-        return `${where ? `${where}: ` : ''}${textOf(item.msg ?? '')}`
-      })
-      const first: unknown = body.detail[0]
-      return {
-        type: isPlainObject(first) && typeof first.type === 'string' ? first.type : 'validation_error',
-        message: parts.join('; '),
-      }
-    }
-    // A gateway's HTML or plain text: its words, without markup.
-    const plain = text
-      .replace(/<[^>]*>/g, ' ')
-      .replace(/\s+/g, ' ')
-      .trim()
-    return { type: `http-${status}`, message: plain.slice(0, 200) }
-  },
-
-  advise(error: ApiError, target: string) {
+  advise(error, unit) {
+    const target = unit?.id
     switch (error.httpStatus) {
       case 401:
         return "Aieev refused the API key: create a new one in the project's API keys menu and update the secret passed as 'token'."
@@ -176,11 +107,11 @@ export const aieev: Provider = {
     }
   },
 
-  async read(ctx, target) {
-    return getEndpoint(ctx, target)
+  async read(ctx, { id }) {
+    return getEndpoint(ctx, id)
   },
 
-  async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
+  async update(ctx, { id: target }, payload, before) {
     // No idempotency key: a PATCH whose answer was lost took effect if the endpoint's updated_at moved.
     const sent = await writeOnce(
       ctx,
@@ -191,16 +122,16 @@ export const aieev: Provider = {
           body: payload,
           replay: 'unsafe',
           what: 'save the endpoint settings',
-          expect: (json) => notEndpoint(json, target, false) ?? notSaved(json as Endpoint, payload),
+          expect: (json) => notEndpoint(json, target, false) ?? notSaved(objectOf(json), payload),
         }),
-      async () => savedState(await getEndpoint(ctx, target), isPlainObject(before) ? before : {}, payload, target),
+      async () => savedState(await getEndpoint(ctx, target), before, payload, target),
       {
         applied: 'The settings had been saved (the endpoint shows it): not sending them again.',
         notApplied:
           'The settings had not been saved (the endpoint is unchanged and still active): sending them once more.',
       },
     )
-    const saved = { ...(before as Endpoint), ...('state' in sent ? sent.state : (sent.response.json as Endpoint)) }
+    const saved = { ...before, ...('state' in sent ? sent.state : objectOf(sent.response.json)) }
     const result = 'state' in sent ? {} : { httpStatus: sent.response.status, requestId: sent.response.requestId }
     if (!ctx.settings.restart) {
       // The PATCH answer has the settings but not the state: read the state it left.
@@ -229,10 +160,10 @@ export const aieev: Provider = {
     }
   },
 
-  async poll(ctx, target, last) {
+  async poll(ctx, { id: target }, last) {
     // Success comes from this read alone; the settings the PATCH answered are kept only to show them.
     const read = await getEndpoint(ctx, target)
-    const endpoint = { ...(last.resource as Endpoint), ...read }
+    const endpoint = { ...last.resource, ...read }
     if (!Object.hasOwn(read, 'replica_status_summary')) delete endpoint.replica_status_summary
     const status = String(read.status)
     const summary = isPlainObject(read.replica_status_summary) ? read.replica_status_summary : {}
@@ -246,7 +177,7 @@ export const aieev: Provider = {
     }
     // A read older than the PATCH (a cache or gateway replaying the endpoint as it was) is no sign
     // that the new settings serve: it must carry an updated_at no older than the PATCH left.
-    const savedAt = (last.resource as Endpoint).updated_at
+    const savedAt = last.resource.updated_at
     const current =
       typeof savedAt !== 'string' ||
       (typeof read.updated_at === 'string' && !(Date.parse(read.updated_at) < Date.parse(savedAt)))
@@ -256,46 +187,127 @@ export const aieev: Provider = {
       : { state: 'pending', providerStatus: status, value: endpoint }
   },
 
-  changes(before, after, payload): Change[] {
+  changes(before, after, payload) {
     // The documented GET has no settings; where the GET before lacked one, only a setting that was sent can have changed.
-    const known = isPlainObject(before) ? before : {}
-    return diff(before, after, this.volatile).filter((change) => {
+    return fieldChanges(before, after, VOLATILE, hideEnvValues).filter((change) => {
       const field = String(change.segments[0])
       return (
-        !(FIELDS as readonly string[]).includes(field) || Object.hasOwn(known, field) || Object.hasOwn(payload, field)
+        !(FIELDS as readonly string[]).includes(field) || Object.hasOwn(before, field) || Object.hasOwn(payload, field)
       )
     })
   },
 
-  preview(before, payload) {
-    return { ...(isPlainObject(before) ? before : {}), ...payload, is_active: false }
+  plan(ctx, { id }, before, payload) {
+    const request = {
+      method: 'PATCH',
+      url: ctx.client.url(endpointPath(id)).href,
+      headers: { authorization: 'Bearer ***', 'content-type': 'application/json' },
+      body: hideEnvValues(payload),
+    }
+    return { request, after: { ...before, ...payload, is_active: false } }
   },
 
-  describeRequest(ctx, target, payload) {
+  view(resource, { unit, settings }) {
+    const shown = hideEnvValues(resource)
+    // The endpoint's own serving address: where the deployed container answers.
+    const url = servingUrl(shown.serving_endpoint_url, settings)
     return {
-      method: 'PATCH',
-      url: ctx.client.url(endpointPath(target)).href,
-      headers: { authorization: 'Bearer ***', 'content-type': 'application/json' },
-      body: payload,
+      status: statusOf(resource),
+      notes:
+        resource.is_active === false && resource.status !== undefined && resource.status !== 'STOPPED'
+          ? [`The endpoint is inactive (status ${textOf(resource.status)}).`]
+          : [],
+      shown,
+      link: url ? { url, label: `Open the serving URL of endpoint ${unit.id}` } : undefined,
     }
   },
+}
 
-  consoleLink(target, settings, resource) {
-    // The endpoint's own serving address: where the deployed container answers.
-    const url = isPlainObject(resource) ? servingUrl(resource.serving_endpoint_url, settings) : undefined
-    return url ? { url, label: `Open the serving URL of endpoint ${target}` } : undefined
-  },
+/** Every problem of the payload, each with its JSON path. */
+function validate(payload: PayloadObject): Problem[] {
+  const p = new Problems()
+  p.knownKeys(payload, [], FIELDS, {
+    endpoint_id: "the id is the 'target' input, not a payload field.",
+    is_active: "read-only; deploy-patch starts the endpoint itself (see 'restart').",
+    name: 'read-only; remove it.',
+  })
+  if (!FIELDS.some((field) => payload[field] !== undefined && payload[field] !== null))
+    p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
+  const optional = (field: string, check: (value: unknown) => void) => {
+    if (payload[field] !== undefined && payload[field] !== null) check(payload[field])
+  }
+  optional('container_start_command', (v) => p.string(v, ['container_start_command'], { min: 1 }))
+  optional('container_port', (v) => p.integer(v, ['container_port'], { min: 1, max: 65535 }))
+  optional('container_health_check_timeout', (v) => p.integer(v, ['container_health_check_timeout'], { min: 1 }))
+  optional('health_check_timeout', (v) => p.integer(v, ['health_check_timeout'], { min: 1 }))
+  for (const field of ['container_health_check_path', 'container_metric_path']) {
+    optional(field, (v) => {
+      if (p.string(v, [field], { min: 1 }) && !v.startsWith('/'))
+        p.add([field], `'${v}' must start with '/', such as /healthz.`)
+    })
+  }
+  optional('container_env_vars', (v) => {
+    const keys = new Map<string, number>()
+    p.array(v, ['container_env_vars'])?.forEach((entry, i) => {
+      // Never quote an entry that is not an object: "KEY=secret" is a value too.
+      if (!isPlainObject(entry))
+        return p.add(
+          ['container_env_vars', i],
+          'expected an object {key, value} (the entry is not shown: it may hold a secret).',
+        )
+      const object = entry
+      p.knownKeys(object, ['container_env_vars', i], ['key', 'value'])
+      if (p.string(object.key, ['container_env_vars', i, 'key'], { min: 1 })) {
+        if (keys.has(object.key))
+          p.add(
+            ['container_env_vars', i, 'key'],
+            `the key '${object.key}' is also set at $.container_env_vars[${keys.get(object.key)}]; set each variable once.`,
+          )
+        keys.set(object.key, i)
+      }
+      // The value's own text never goes into a message: it is a secret.
+      if (typeof object.value !== 'string')
+        p.add(
+          ['container_env_vars', i, 'value'],
+          `expected the value as a string${object.value === undefined ? ', got nothing' : ' (quote it)'}.`,
+        )
+    })
+  })
+  return p.list
+}
 
-  statusOf,
+/** A copy of an endpoint or a payload fit to show: every env var value replaced by `***`. */
+function hideEnvValues<T>(value: T): T {
+  if (!isPlainObject(value) || !Array.isArray(value.container_env_vars)) return value
+  return {
+    ...value,
+    container_env_vars: value.container_env_vars.map((entry: unknown) =>
+      isPlainObject(entry) ? { ...entry, value: '***' } : entry,
+    ),
+  }
+}
 
-  notes(resource) {
-    return isPlainObject(resource) &&
-      resource.is_active === false &&
-      resource.status !== undefined &&
-      resource.status !== 'STOPPED'
-      ? [`The endpoint is inactive (status ${textOf(resource.status)}).`]
-      : []
-  },
+/** Aieev's `{detail: text}`, FastAPI's `{detail: [{loc, msg, type}]}`, or a gateway's HTML or text. */
+function parseError(status: number, body: unknown, text: string): ErrorDetails {
+  if (isPlainObject(body) && typeof body.detail === 'string') return { type: `http-${status}`, message: body.detail }
+  if (isPlainObject(body) && Array.isArray(body.detail)) {
+    const parts = body.detail.map((item) => {
+      if (!isPlainObject(item)) return JSON.stringify(item)
+      const where = Array.isArray(item.loc) ? item.loc.filter((part) => part !== 'body').join('.') : ''
+      return `${where ? `${where}: ` : ''}${textOf(item.msg ?? '')}`
+    })
+    const first: unknown = body.detail[0]
+    return {
+      type: isPlainObject(first) && typeof first.type === 'string' ? first.type : 'validation_error',
+      message: parts.join('; '),
+    }
+  }
+  // A gateway's HTML or plain text: its words, without markup.
+  const plain = text
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+  return { type: `http-${status}`, message: plain.slice(0, 200) }
 }
 
 /**
@@ -330,7 +342,7 @@ async function getEndpoint(ctx: ProviderContext, target: string): Promise<Endpoi
     what: 'read the endpoint',
     expect: (json) => notEndpoint(json, target, true),
   })
-  return response.json as Endpoint
+  return objectOf(response.json)
 }
 
 /** Why an answer is not endpoint `target` (with its status, for a read), or undefined. */
@@ -371,7 +383,7 @@ function savedState(now: Endpoint, before: Endpoint, payload: PayloadObject, tar
     field === 'container_env_vars' ? isEqual(envKeys(value), envKeys(payload[field])) : isEqual(value, payload[field])
   if (!shown.every((field) => matches(field, now[field]))) return undefined
   if (shown.some((field) => !Object.hasOwn(before, field) || !matches(field, before[field]))) return now
-  if (typeof now.updated_at === 'string' && now.updated_at !== before.updated_at) return now
+  if (stampMoved(now, before, 'updated_at')) return now
   if (before.is_active === true && now.is_active === false) return now
   if (before.is_active === true && now.is_active === true) return undefined
   throw new DeployPatchError(
@@ -412,19 +424,32 @@ async function startEndpoint(ctx: ProviderContext, target: string): Promise<void
           await sleep(ctx.settings.pollIntervalMs, ctx.signal)
           continue
         }
-        error.message = `The settings were saved, but the endpoint could not be started: the start call answered HTTP 409 twice while the endpoint stayed STOPPED (inactive). Start it from the Aieev console and check why it does not start.`
-        throw error
+        throw startRefused(
+          error,
+          `The settings were saved, but the endpoint could not be started: the start call answered HTTP 409 twice while the endpoint stayed STOPPED (inactive). Start it from the Aieev console and check why it does not start.`,
+        )
       }
       if (error instanceof ApiError && (error.httpStatus === 404 || error.httpStatus === 405)) {
-        error.message = `The settings were saved, but the endpoint could not be started: the start call answered HTTP ${error.httpStatus}, so this Aieev API has no start operation. The endpoint is inactive: start it from the Aieev console, or run with restart: false to only save settings.`
+        throw startRefused(
+          error,
+          `The settings were saved, but the endpoint could not be started: the start call answered HTTP ${error.httpStatus}, so this Aieev API has no start operation. The endpoint is inactive: start it from the Aieev console, or run with restart: false to only save settings.`,
+        )
       }
       throw error
     }
   }
 }
 
-function statusOf(resource: unknown): string | undefined {
-  if (!isPlainObject(resource)) return undefined
+/**
+ * The start call's refusal as what it means here (the settings were saved, the endpoint is not
+ * started): a new error in this provider's words, with the answer's status, type and request id.
+ */
+function startRefused(error: ApiError, message: string): ApiError {
+  const { httpStatus, errorType, requestId, body } = error
+  return new ApiError({ httpStatus, errorType, requestId, body, message })
+}
+
+function statusOf(resource: Endpoint): string | undefined {
   if (typeof resource.status === 'string') return resource.status
   return resource.is_active === false ? 'inactive' : undefined
 }

@@ -7,16 +7,26 @@
  * login whose token is masked and reused. Authentication failures are never retried: Huawei locks
  * an AK/SK for 5 minutes after more than 5 failures.
  */
-import { ApiClient, type ErrorDetails, type OutgoingRequest } from '../http/client.js'
-import { ApiError, DeployFailedError, DeployPatchError, type Problem } from '../errors.js'
+import type { ErrorDetails, OutgoingRequest } from '../http/client.js'
+import { DeployFailedError, DeployPatchError, type Problem } from '../errors.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isEqual, isPlainObject, own } from '../diff.js'
+import { redactValue } from '../secrets.js'
 import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
 import { authorization, sdkDate } from './huaweicloud-sign.js'
-import type { Provider, ProviderContext, UpdateResult } from './provider.js'
-import { apiBase, writeOnce } from './shared.js'
+import type { ConnectContext, Provider, ProviderContext, UpdateResult } from './provider.js'
+import {
+  apiBase,
+  checkTargets,
+  fieldChanges,
+  noSecrets,
+  required,
+  stampMoved,
+  unitPerTarget,
+  writeOnce,
+} from './shared.js'
 
 const FIELDS = ['action', 'config_id', 'input_values', 'output_values', 'status', 'status_reason'] as const
 const STATUSES = ['COMPLETE', 'IN_PROGRESS', 'FAILED'] as const
@@ -24,121 +34,59 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const STDERR_LINES = 20
 type Deployment = Record<string, unknown>
 
-export const huaweicloudRts: Provider = {
-  name: 'huaweicloud-rts',
-  volatile: ['updated_time'],
+const VOLATILE = ['updated_time']
+/** A UUID's hex digits mean the same in either case: RTS ids compare in lower case. */
+const canonical = (target: string) => target.toLowerCase()
 
-  baseUrl(settings) {
-    return apiBase(
+export const huaweicloudRts: Provider<Deployment> = {
+  name: 'huaweicloud-rts',
+
+  check(settings, payload) {
+    return [
+      ...inputProblems(settings),
+      ...checkTargets(
+        'huaweicloud-rts',
+        settings.targets,
+        (target) =>
+          UUID.test(target)
+            ? undefined
+            : `'${target}' is not a software deployment id; expected a UUID such as 3d5ec2a8-7004-43b6-a7f6-542bdbe9d434.`,
+        canonical,
+      ),
+      ...(payload ? validate(payload) : []),
+    ]
+  },
+
+  units: (settings) => unitPerTarget(settings, canonical),
+  secrets: noSecrets,
+
+  async connect(ctx) {
+    const { settings } = ctx
+    const baseUrl = apiBase(
       settings.baseUrl ?? new URL(`https://rts.${settings.region}.myhuaweicloud.com`),
       `/v1/${settings.projectId}`,
     )
-  },
-
-  checkInputs(settings) {
-    const problems: Problem[] = []
-    const add = (input: string, message: string) => problems.push({ path: [], input, message })
-    if (!settings.projectId)
-      add(
-        'project-id',
-        "Input 'project-id' is required for huaweicloud-rts: the IAM project id of the region (My Credentials → API Credentials in the console).",
-      )
-    if (!settings.region && (!settings.baseUrl || (settings.credentials.password && !settings.authUrl))) {
-      add(
-        'region',
-        "Input 'region' is required for huaweicloud-rts, such as cn-north-4: it names the RTS and IAM endpoints.",
-      )
-    }
-    if (settings.targets.length === 0)
-      add('target', "Input 'target' is required for huaweicloud-rts: the software deployment's id (a UUID).")
-    const { token, accessKey, secretKey, securityToken, username, password, domain } = settings.credentials
-    const methods = [
-      token && 'token',
-      (accessKey || secretKey) && 'access-key/secret-key',
-      (username || password || domain) && 'username/password/domain',
-    ].filter(Boolean)
-    if (methods.length === 0)
-      add(
-        'token',
-        "Huawei Cloud needs credentials: 'access-key' and 'secret-key' (recommended), an IAM 'token', or 'username', 'password' and 'domain'.",
-      )
-    if (methods.length > 1) add('token', `Set one kind of Huawei credential, not ${methods.join(' and ')}.`)
-    if ((accessKey || secretKey) && !(accessKey && secretKey))
-      add(
-        accessKey ? 'secret-key' : 'access-key',
-        "Inputs 'access-key' and 'secret-key' go together for AK/SK signing.",
-      )
-    if (securityToken && !accessKey)
-      add('security-token', "Input 'security-token' goes with a temporary 'access-key' and 'secret-key'.")
-    if ((username || password || domain) && !(username && password && domain)) {
-      add(
-        !username ? 'username' : !password ? 'password' : 'domain',
-        "IAM password login needs all of 'username', 'password' and 'domain' (the account name).",
-      )
-    }
-    return problems
-  },
-
-  checkTarget(target) {
-    return UUID.test(target)
-      ? undefined
-      : `'${target}' is not a software deployment id; expected a UUID such as 3d5ec2a8-7004-43b6-a7f6-542bdbe9d434.`
-  },
-
-  canonicalTarget(target) {
-    return target.toLowerCase() // a UUID's hex digits mean the same in either case
-  },
-
-  validate(payload) {
-    const p = new Problems()
-    p.knownKeys(payload, [], FIELDS, {
-      id: "the id is the 'target' input, not a payload field.",
-      server_id: 'read-only: a deployment stays on its server.',
-      stack_user_project_id: 'create-only; remove it.',
-    })
-    if (!FIELDS.some((field) => Object.hasOwn(payload, field)))
-      p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
-    if (Object.hasOwn(payload, 'status')) p.oneOf(payload.status, ['status'], STATUSES)
-    if (
-      Object.hasOwn(payload, 'config_id') &&
-      p.string(payload.config_id, ['config_id'], { min: 1 }) &&
-      !UUID.test(payload.config_id)
-    ) {
-      p.add(['config_id'], `'${payload.config_id}' is not a software config id; expected a UUID.`)
-    }
-    for (const field of ['action', 'status_reason'])
-      if (Object.hasOwn(payload, field)) p.string(payload[field], [field])
-    for (const field of ['input_values', 'output_values'])
-      if (Object.hasOwn(payload, field)) p.object(payload[field], [field], 'an object of name → value')
-    // Heat writes only present, truthy fields: an empty value would silently change nothing.
-    for (const field of FIELDS) {
-      const value = payload[field]
-      const empty = value === '' || value === null || (isPlainObject(value) && Object.keys(value).length === 0)
-      if (Object.hasOwn(payload, field) && empty)
-        p.add(
-          [field],
-          `RTS ignores an empty ${field} (it cannot be cleared this way), so sending it would change nothing; remove it.`,
-        )
-    }
-    return p.list
-  },
-
-  async authorize(ctx) {
-    const { settings } = ctx
     const { token, accessKey, secretKey, securityToken } = settings.credentials
     if (accessKey && secretKey) {
-      return (request) => signRequest(request, settings, accessKey, secretKey, securityToken)
+      const authorize = (request: OutgoingRequest) =>
+        signRequest(request, settings, accessKey, secretKey, securityToken)
+      return { baseUrl, authorize, parseError: parseHuaweiError }
     }
     const authToken = token ?? ctx.secret(await passwordLogin(ctx))
-    return (request) => {
+    const authorize = (request: OutgoingRequest) => {
       request.headers['x-auth-token'] = authToken
     }
+    return { baseUrl, authorize, parseError: parseHuaweiError }
   },
 
-  parseError: parseHuaweiError,
-
-  advise(error: ApiError, target: string, settings: Settings) {
-    const { accessKey, token } = settings.credentials
+  advise(error, unit, settings) {
+    const { accessKey, token, username, domain } = settings.credentials
+    if (!unit)
+      // The IAM password login, before any deployment.
+      return error.httpStatus === 401 || error.httpStatus === 400
+        ? `IAM refused the password login of user '${username}' in account '${domain}': check 'username', 'password' and 'domain' (an IAM user, not a HUAWEI ID), and 'auth-url'.`
+        : undefined
+    const target = unit.id
     if (error.httpStatus === 401 || /^APIG(W)?\.0301$/.test(error.errorType)) {
       if (/reach the limit/i.test(error.providerMessage))
         return 'The AK/SK is locked for 5 minutes after repeated failures: check access-key and secret-key, then run again after the lock ends.'
@@ -158,11 +106,11 @@ export const huaweicloudRts: Provider = {
     return undefined
   },
 
-  async read(ctx, target) {
-    return getDeployment(ctx, target)
+  async read(ctx, { id }) {
+    return getDeployment(ctx, id)
   },
 
-  async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
+  async update(ctx, { id: target }, payload, before) {
     // A PUT with status IN_PROGRESS starts the server's agent again: never send it twice blindly.
     const sent = await writeOnce(
       ctx,
@@ -175,10 +123,10 @@ export const huaweicloudRts: Provider = {
           what: 'update the software deployment',
           expect: (json) => notDeployment(json, target),
         }),
-      async () => appliedState(await getDeployment(ctx, target), isPlainObject(before) ? before : {}, payload, target),
+      async () => appliedState(await getDeployment(ctx, target), before, payload, target),
       {
         applied: (now) =>
-          `The update had been applied (${typeof now.updated_time === 'string' && now.updated_time !== (before as Deployment).updated_time ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
+          `The update had been applied (${stampMoved(now, before, 'updated_time') ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
         notApplied:
           'The update had not been applied (the deployment does not have the fields sent): sending it once more.',
       },
@@ -193,7 +141,7 @@ export const huaweicloudRts: Provider = {
     }
   },
 
-  async poll(ctx, target) {
+  async poll(ctx, { id: target }) {
     const deployment = await getDeployment(ctx, target)
     const status = deployment.status
     if (status === 'IN_PROGRESS') return { state: 'pending', providerStatus: status, value: deployment }
@@ -206,14 +154,10 @@ export const huaweicloudRts: Provider = {
     )
   },
 
-  preview(before, payload) {
-    const after: Deployment = { ...(isPlainObject(before) ? before : {}) }
+  plan(ctx, { id }, before, payload) {
+    const after: Deployment = { ...before }
     for (const [key, value] of Object.entries(payload))
       if (value) Object.defineProperty(after, key, { value, writable: true, enumerable: true, configurable: true }) // Heat writes truthy fields only
-    return after
-  },
-
-  describeRequest(ctx, target, payload) {
     const { accessKey } = ctx.settings.credentials
     const headers: Record<string, string> = accessKey
       ? {
@@ -222,41 +166,129 @@ export const huaweicloudRts: Provider = {
           'content-type': 'application/json',
         }
       : { 'x-auth-token': '***', 'content-type': 'application/json' }
-    return { method: 'PUT', url: ctx.client.url(deploymentPath(target)).href, headers, body: payload }
+    return { request: { method: 'PUT', url: ctx.client.url(deploymentPath(id)).href, headers, body: payload }, after }
   },
 
-  statusOf(resource) {
-    return isPlainObject(resource) && typeof resource.status === 'string' ? resource.status : undefined
-  },
+  changes: (before, after) => fieldChanges(before, after, VOLATILE),
 
-  details(resource) {
-    if (!isPlainObject(resource)) return []
-    const lines = [`Action: ${textOf(resource.action ?? '—')}`, `Status: ${textOf(resource.status ?? '—')}`]
-    if (resource.status_reason) lines.push(`Status reason: ${textOf(resource.status_reason)}`)
-    if (isPlainObject(resource.output_values)) {
-      for (const [name, value] of Object.entries(resource.output_values)) {
-        const text = typeof value === 'string' ? value.trimEnd() : JSON.stringify(value)
-        // A multi-line output (deploy_stdout, deploy_stderr) keeps its line breaks and its last lines, where the error is.
-        const all = text.split(/\r\n?|\n/)
-        if (all.length === 1) lines.push(`Output ${name}: ${shorten(text, 200)}`)
-        else
-          lines.push(
-            `Output ${name}${all.length > STDERR_LINES ? ` (last ${STDERR_LINES} of ${all.length} lines)` : ''}: ${all
-              .slice(-STDERR_LINES)
-              .map((line) => shorten(line, 200))
-              .join('\n')}`,
-          )
-      }
+  view(resource, { redact }) {
+    return {
+      status: typeof resource.status === 'string' ? resource.status : undefined,
+      notes: [],
+      // Output values are the server's text: shown only with every registered secret hidden.
+      details: detailsOf(redactValue(resource, redact)),
     }
-    return lines
   },
 }
 
+/** Every problem with the inputs RTS needs (project, region, target, one kind of credential), each naming its input. */
+function inputProblems(settings: Settings): Problem[] {
+  const problems: Problem[] = []
+  const add = (input: string, message: string) => problems.push({ path: [], input, message })
+  problems.push(
+    ...required(
+      'huaweicloud-rts',
+      'project-id',
+      settings.projectId,
+      'the IAM project id of the region (My Credentials → API Credentials in the console).',
+    ),
+  )
+  if (!settings.region && (!settings.baseUrl || (settings.credentials.password && !settings.authUrl))) {
+    add(
+      'region',
+      "Input 'region' is required for huaweicloud-rts, such as cn-north-4: it names the RTS and IAM endpoints.",
+    )
+  }
+  problems.push(
+    ...required('huaweicloud-rts', 'target', settings.targets.length > 0, "the software deployment's id (a UUID)."),
+  )
+  const { token, accessKey, secretKey, securityToken, username, password, domain } = settings.credentials
+  const methods = [
+    token && 'token',
+    (accessKey || secretKey) && 'access-key/secret-key',
+    (username || password || domain) && 'username/password/domain',
+  ].filter(Boolean)
+  if (methods.length === 0)
+    add(
+      'token',
+      "Huawei Cloud needs credentials: 'access-key' and 'secret-key' (recommended), an IAM 'token', or 'username', 'password' and 'domain'.",
+    )
+  if (methods.length > 1) add('token', `Set one kind of Huawei credential, not ${methods.join(' and ')}.`)
+  if ((accessKey || secretKey) && !(accessKey && secretKey))
+    add(accessKey ? 'secret-key' : 'access-key', "Inputs 'access-key' and 'secret-key' go together for AK/SK signing.")
+  if (securityToken && !accessKey)
+    add('security-token', "Input 'security-token' goes with a temporary 'access-key' and 'secret-key'.")
+  if ((username || password || domain) && !(username && password && domain)) {
+    add(
+      !username ? 'username' : !password ? 'password' : 'domain',
+      "IAM password login needs all of 'username', 'password' and 'domain' (the account name).",
+    )
+  }
+  return problems
+}
+
+/** Every problem of the payload, each with its JSON path. */
+function validate(payload: PayloadObject): Problem[] {
+  const p = new Problems()
+  p.knownKeys(payload, [], FIELDS, {
+    id: "the id is the 'target' input, not a payload field.",
+    server_id: 'read-only: a deployment stays on its server.',
+    stack_user_project_id: 'create-only; remove it.',
+  })
+  if (!FIELDS.some((field) => Object.hasOwn(payload, field)))
+    p.add([], `the payload sets no field; set at least one of ${FIELDS.join(', ')}.`)
+  if (Object.hasOwn(payload, 'status')) p.oneOf(payload.status, ['status'], STATUSES)
+  if (
+    Object.hasOwn(payload, 'config_id') &&
+    p.string(payload.config_id, ['config_id'], { min: 1 }) &&
+    !UUID.test(payload.config_id)
+  ) {
+    p.add(['config_id'], `'${payload.config_id}' is not a software config id; expected a UUID.`)
+  }
+  for (const field of ['action', 'status_reason']) if (Object.hasOwn(payload, field)) p.string(payload[field], [field])
+  for (const field of ['input_values', 'output_values'])
+    if (Object.hasOwn(payload, field)) p.object(payload[field], [field], 'an object of name → value')
+  // Heat writes only present, truthy fields: an empty value would silently change nothing.
+  for (const field of FIELDS) {
+    const value = payload[field]
+    const empty = value === '' || value === null || (isPlainObject(value) && Object.keys(value).length === 0)
+    if (Object.hasOwn(payload, field) && empty)
+      p.add(
+        [field],
+        `RTS ignores an empty ${field} (it cannot be cleared this way), so sending it would change nothing; remove it.`,
+      )
+  }
+  return p.list
+}
+
+/** Plain facts for the summary: action, status, status reason, and each output value (a multi-line one by its last lines). */
+function detailsOf(resource: unknown): string[] {
+  if (!isPlainObject(resource)) return []
+  const lines = [`Action: ${textOf(resource.action ?? '—')}`, `Status: ${textOf(resource.status ?? '—')}`]
+  if (resource.status_reason) lines.push(`Status reason: ${textOf(resource.status_reason)}`)
+  if (isPlainObject(resource.output_values)) {
+    for (const [name, value] of Object.entries(resource.output_values)) {
+      const text = typeof value === 'string' ? value.trimEnd() : JSON.stringify(value)
+      // A multi-line output (deploy_stdout, deploy_stderr) keeps its line breaks and its last lines, where the error is.
+      const all = text.split(/\r\n?|\n/)
+      if (all.length === 1) lines.push(`Output ${name}: ${shorten(text, 200)}`)
+      else
+        lines.push(
+          `Output ${name}${all.length > STDERR_LINES ? ` (last ${STDERR_LINES} of ${all.length} lines)` : ''}: ${all
+            .slice(-STDERR_LINES)
+            .map((line) => shorten(line, 200))
+            .join('\n')}`,
+        )
+    }
+  }
+  return lines
+}
+
 /** RTS replaces input_values and output_values whole: say which keys an update drops (a server's deploy_* signal values among them). */
-function droppedKeys(before: unknown, payload: PayloadObject): string[] {
+function droppedKeys(before: Deployment, payload: PayloadObject): string[] {
   const notes: string[] = []
   for (const field of ['input_values', 'output_values']) {
-    const old = isPlainObject(before) && isPlainObject(before[field]) ? before[field] : {}
+    const old = isPlainObject(before[field]) ? before[field] : {}
     const sent = payload[field]
     if (!isPlainObject(sent)) continue
     const dropped = Object.keys(old).filter((key) => !Object.hasOwn(sent, key))
@@ -285,7 +317,7 @@ function appliedState(
 ): Deployment | undefined {
   const sent = FIELDS.filter((field) => field !== 'status' && Object.hasOwn(payload, field))
   if (!sent.every((field) => isEqual(own(now, field), payload[field]))) return undefined // a field sent is not there: not applied
-  if (typeof now.updated_time === 'string' && now.updated_time !== before.updated_time) return now
+  if (stampMoved(now, before, 'updated_time')) return now
   if (sent.some((field) => !isEqual(own(before, field), payload[field]))) return now // the fields sent are new
   // Only the status, or values the deployment already had: the status tells, unless the agent already moved it on.
   if (payload.status === undefined || now.status === payload.status) return now
@@ -321,7 +353,7 @@ async function getDeployment(ctx: ProviderContext, target: string): Promise<Depl
 }
 
 /** The write's answer: done only when it says COMPLETE; anything else is read again (FAILED then fails the step there). */
-function resultOf(deployment: Deployment): UpdateResult {
+function resultOf(deployment: Deployment): UpdateResult<Deployment> {
   const status = textOf(deployment.status ?? 'unknown')
   return { resource: deployment, providerStatus: status, pending: status !== 'COMPLETE' }
 }
@@ -359,19 +391,14 @@ function signRequest(
 }
 
 /** IAM password login scoped to the project; the token comes back in X-Subject-Token. */
-async function passwordLogin(ctx: Omit<ProviderContext, 'client'>): Promise<string> {
+async function passwordLogin(ctx: ConnectContext): Promise<string> {
   const { settings } = ctx
   const { username, password, domain } = settings.credentials
   const base = settings.authUrl ?? new URL(`https://iam.${settings.region}.myhuaweicloud.com`)
-  const iam = new ApiClient({
-    baseUrl: new URL(base.origin + base.pathname.replace(/\/+$/, '').replace(/\/v3$/, '')),
-    deadline: ctx.deadline,
-    signal: ctx.signal,
-    maxRetries: settings.maxRetries,
-    log: ctx.log,
-    parseError: parseHuaweiError,
-    redact: ctx.redact,
-  })
+  const iam = ctx.clientFor(
+    new URL(base.origin + base.pathname.replace(/\/+$/, '').replace(/\/v3$/, '')),
+    parseHuaweiError,
+  )
   try {
     const response = await ctx.log.group('IAM password login', () =>
       iam.request({
@@ -394,11 +421,6 @@ async function passwordLogin(ctx: Omit<ProviderContext, 'client'>): Promise<stri
     if (typeof token !== 'string' || token === '')
       throw new DeployPatchError('IAM answered the login without an X-Subject-Token header.', 'invalid-response')
     return token
-  } catch (error) {
-    if (error instanceof ApiError && (error.httpStatus === 401 || error.httpStatus === 400)) {
-      error.message = `${error.message} IAM refused the password login of user '${username}' in account '${domain}': check 'username', 'password' and 'domain' (an IAM user, not a HUAWEI ID), and 'auth-url'.`
-    }
-    throw error
   } finally {
     iam.dispose()
   }

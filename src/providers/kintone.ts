@@ -5,17 +5,17 @@
  * terminal failures, which the official tools never notice. The deploy has no idempotency key,
  * so a deploy whose answer was lost is followed by a status read before it is ever resent.
  */
-import { DeployFailedError, DeployPatchError, type ApiError, type Problem } from '../errors.js'
-import type { ApiResponse, ErrorDetails } from '../http/client.js'
+import { DeployFailedError, DeployPatchError, type Problem } from '../errors.js'
+import type { ApiResponse, ErrorDetails, OutgoingRequest } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isLoopbackHost } from '../url.js'
-import { isPlainObject, type Change } from '../diff.js'
+import { isPlainObject } from '../diff.js'
 import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
 import { waitFor } from '../wait.js'
-import type { OutcomeItem, Provider, ProviderContext, UpdateResult } from './provider.js'
-import { writeOnce } from './shared.js'
+import type { ConnectContext, OutcomeItem, Provider, ProviderContext } from './provider.js'
+import { checkTargets, noSecrets, writeOnce } from './shared.js'
 
 type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
 const DEPLOY_STATUSES: readonly string[] = ['PROCESSING', 'SUCCESS', 'FAIL', 'CANCEL']
@@ -34,154 +34,45 @@ const MAX_API_TOKENS = 9
 const MAX_URL_LENGTH = 4096
 const DOMAINS = ['cybozu.com', 'kintone.com', 'cybozu.cn']
 const PAYLOAD_FIELDS = ['apps', 'revert']
+const ITEM_LABELS = { item: 'App', detail: 'Revision asked' }
 
-export const kintone: Provider = {
+export const kintone: Provider<StatusResource> = {
   name: 'kintone',
-  volatile: [],
-  itemLabels: { item: 'App', detail: 'Revision asked' },
 
-  baseUrl(settings) {
+  check(settings, payload) {
+    return [
+      ...inputProblems(settings),
+      ...checkTargets('kintone', settings.targets, (target) =>
+        appId(target) === undefined
+          ? `'${target}' is not a kintone app id; expected a positive whole number such as 12.`
+          : undefined,
+      ),
+      ...(payload ? validate(payload, settings) : []),
+    ]
+  },
+
+  units(settings, payload) {
+    // One deploy for every app: kintone deploys up to 300 apps in one call, all or nothing.
+    const apps = Array.isArray(payload.apps)
+      ? payload.apps.map((a) => String(isPlainObject(a) ? a.app : a))
+      : settings.targets
+    return [{ id: apps.join(','), members: apps }]
+  },
+
+  secrets: noSecrets,
+
+  connect(ctx) {
+    const { settings } = ctx
     const space = settings.guestSpaceId ? `/guest/${settings.guestSpaceId}` : ''
-    return new URL(`${settings.baseUrl!.origin}/k${space}/v1`)
-  },
-
-  checkInputs(settings) {
-    const problems: Problem[] = []
-    const add = (input: string, message: string) => problems.push({ path: [], input, message })
-    const base = settings.baseUrl
-    if (!base)
-      add(
-        'base-url',
-        "Input 'base-url' is required for kintone: your site's address, such as https://example.cybozu.com (or .kintone.com, .cybozu.cn).",
-      )
-    else if (!isLoopbackHost(base.hostname) && !DOMAINS.some((d) => base.hostname.endsWith(`.${d}`))) {
-      add(
-        'base-url',
-        `Invalid input 'base-url': '${base.origin}' is not a kintone site; expected https://{subdomain}.cybozu.com, .kintone.com or .cybozu.cn, so credentials only go to kintone.`,
-      )
-    }
-    const { token, username, password, oauthToken, basicAuth } = settings.credentials
-    const methods = [
-      token && 'token',
-      (username || password) && 'username/password',
-      oauthToken && 'oauth-token',
-    ].filter(Boolean)
-    if (methods.length === 0)
-      add(
-        'token',
-        "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.",
-      )
-    if (methods.length > 1)
-      add('token', `Set one kintone credential, not ${methods.join(' and ')}: kintone would use only one of them.`)
-    if ((username && !password) || (password && !username))
-      add(
-        username ? 'password' : 'username',
-        "Inputs 'username' and 'password' go together for kintone password authentication.",
-      )
-    if (token) {
-      const tokens = splitTokens(token)
-      if (tokens.length > MAX_API_TOKENS)
-        add(
-          'token',
-          `Input 'token' has ${tokens.length} API tokens; kintone accepts at most ${MAX_API_TOKENS} in one request.`,
-        )
-      if (tokens.some((t) => !/^[A-Za-z0-9]+$/.test(t)))
-        add('token', "Input 'token' must be kintone API tokens (letters and digits) separated by commas.")
-    }
-    if (basicAuth && oauthToken) {
-      add(
-        'basic-auth',
-        "Inputs 'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header. Use an API token or username/password on a site behind Basic authentication.",
-      )
-    }
-    return problems
-  },
-
-  checkTarget(target) {
-    return appId(target) === undefined
-      ? `'${target}' is not a kintone app id; expected a positive whole number such as 12.`
-      : undefined
-  },
-
-  units(targets, payload) {
-    const apps = Array.isArray(payload.apps) ? payload.apps.map((a) => String(isPlainObject(a) ? a.app : a)) : targets
-    return [apps.join(',')]
-  },
-
-  validate(payload, settings) {
-    const p = new Problems()
-    p.knownKeys(payload, [], PAYLOAD_FIELDS, {
-      app: "a single app goes in 'apps' as [{app: 12}], or in the 'target' input.",
-    })
-    if (Object.hasOwn(payload, 'revert')) p.boolean(payload.revert, ['revert'])
-    if (Object.hasOwn(payload, 'apps')) {
-      if (settings.targets.length > 0)
-        p.add(
-          ['apps'],
-          "the payload lists 'apps' and the 'target' input lists app ids too; list the apps in one place.",
-        )
-      const apps = p.array(payload.apps, ['apps'], { min: 1, max: MAX_APPS })
-      const seen = new Map<number, number>()
-      apps?.forEach((entry, i) => {
-        const object = p.object(entry, ['apps', i], 'an object {app, revision?}')
-        if (!object) return
-        p.knownKeys(object, ['apps', i], ['app', 'revision'])
-        const id = p.integer(object.app, ['apps', i, 'app'], { min: 1, numericString: true })
-        if (id !== undefined) {
-          if (seen.has(id))
-            p.add(
-              ['apps', i, 'app'],
-              `app ${id} is listed twice (also at $.apps[${seen.get(id)}]); list each app once.`,
-            )
-          seen.set(id, i)
-        }
-        if (Object.hasOwn(object, 'revision'))
-          p.integer(object.revision, ['apps', i, 'revision'], { min: -1, numericString: true })
-      })
-    } else if (settings.targets.length === 0) {
-      p.add([], "no apps to deploy: list them in the payload as apps: [{app: 12}], or as ids in the 'target' input.")
-    } else if (settings.targets.length > MAX_APPS) {
-      p.add(
-        [],
-        `'target' lists ${settings.targets.length} apps; one kintone deploy takes at most ${MAX_APPS}, and deploy-patch never splits it (a deploy is all-or-nothing). Use several steps.`,
-      )
-    }
-    return p.list
-  },
-
-  authorize(ctx) {
-    const { token, username, password, oauthToken, basicAuth } = ctx.settings.credentials
-    const headers: Record<string, string> = {}
-    if (token) headers['x-cybozu-api-token'] = ctx.secret(splitTokens(token).join(','))
-    if (username && password)
-      headers['x-cybozu-authorization'] = ctx.secret(Buffer.from(`${username}:${password}`).toString('base64'))
-    if (oauthToken) headers.authorization = ctx.secret(`Bearer ${oauthToken}`)
-    // Sent in addition to the kintone credential on sites behind Basic authentication.
-    if (basicAuth) headers.authorization = ctx.secret(`Basic ${Buffer.from(basicAuth).toString('base64')}`)
-    // Nothing to fetch first (unlike RTS's IAM login): the hook is ready at once.
-    return Promise.resolve((request) => {
-      Object.assign(request.headers, headers)
+    return Promise.resolve({
+      baseUrl: new URL(`${settings.baseUrl!.origin}/k${space}/v1`),
+      authorize: authorize(ctx),
+      parseError,
     })
   },
 
-  parseError(_status, body): ErrorDetails {
-    if (!isPlainObject(body) || typeof body.message !== 'string') return { type: '', message: '' }
-    const fields = isPlainObject(body.errors)
-      ? Object.entries(body.errors)
-          .map(
-            ([field, detail]) =>
-              `${field}: ${isPlainObject(detail) && Array.isArray(detail.messages) ? detail.messages.join(' ') : JSON.stringify(detail)}`,
-          )
-          .join('; ')
-      : ''
-    return {
-      type: typeof body.code === 'string' ? body.code : '',
-      message: `${body.code ? `${textOf(body.code)}: ` : ''}${body.message}${fields ? ` (${fields})` : ''}`,
-      requestId: typeof body.id === 'string' ? body.id : undefined,
-    }
-  },
-
-  advise(error: ApiError, target: string, settings: Settings) {
+  advise(error, unit, settings) {
+    const target = unit?.id
     const code = error.errorType
     if (code === 'GAIA_CO02') {
       return "Someone changed an app's settings after its revision was read: read the current revision again (or leave 'revision' out, or set it to -1, to deploy whatever is in preview)."
@@ -210,14 +101,13 @@ export const kintone: Provider = {
     return undefined
   },
 
-  async read(ctx, target) {
-    return readStatus(ctx, appsOfUnit(target))
+  async read(ctx, { members }) {
+    return readStatus(ctx, members)
   },
 
-  async update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult> {
-    const apps = appsOfUnit(target)
+  async update(ctx, { id: target, members: apps }, payload, before) {
     // Settings cannot change while a deploy runs: wait for one already under way instead of colliding with it.
-    let prior = overall(before as StatusResource)
+    let prior = overall(before)
     if (prior === 'PROCESSING') {
       ctx.log.info(`A deploy of apps ${target} is already in progress; waiting for it to finish before deploying.`)
       const waited = await waitFor(
@@ -265,8 +155,8 @@ export const kintone: Provider = {
     }
   },
 
-  async poll(ctx, target) {
-    const status = await readStatus(ctx, appsOfUnit(target))
+  async poll(ctx, { members }) {
+    const status = await readStatus(ctx, members)
     const state = overall(status)
     if (state === 'PROCESSING') return { state: 'pending', providerStatus: state, value: status }
     if (state === 'SUCCESS') return { state: 'done', providerStatus: state, value: status }
@@ -287,15 +177,26 @@ export const kintone: Provider = {
     )
   },
 
-  preview(before) {
-    const status = before as StatusResource
-    return { apps: status.apps.map((a) => ({ app: a.app, status: 'SUCCESS' })) }
+  plan(ctx, { members }, before, payload) {
+    const { credentials } = ctx.settings
+    const headers: Record<string, string> = { 'content-type': 'application/json' }
+    if (credentials.token) headers['x-cybozu-api-token'] = '***'
+    if (credentials.username) headers['x-cybozu-authorization'] = '***'
+    if (credentials.oauthToken) headers.authorization = 'Bearer ***'
+    if (credentials.basicAuth) headers.authorization = 'Basic ***'
+    const request = {
+      method: 'POST',
+      url: ctx.client.url('/preview/app/deploy.json').href,
+      headers,
+      body: deployBody(payload, members),
+    }
+    return { request, after: { apps: before.apps.map((a) => ({ app: a.app, status: 'SUCCESS' })) } }
   },
 
-  changes(before, after): Change[] {
+  changes(before, after) {
     // A successful deploy changes production by definition; there is no field diff to read.
-    const previous = new Map((before as StatusResource | undefined)?.apps?.map((a) => [a.app, a.status]))
-    return ((after as StatusResource).apps ?? [])
+    const previous = new Map(before.apps.map((a) => [a.app, a.status]))
+    return after.apps
       .filter((a) => a.status === 'SUCCESS')
       .map((a) => ({
         path: `apps.${a.app}`,
@@ -305,48 +206,155 @@ export const kintone: Provider = {
       }))
   },
 
-  items(resource, payload): OutcomeItem[] {
-    const revisions = new Map<string, string>()
-    if (Array.isArray(payload.apps))
-      for (const a of payload.apps)
-        if (isPlainObject(a) && a.revision !== undefined) revisions.set(textOf(a.app), textOf(a.revision))
-    return ((resource as StatusResource).apps ?? []).map((a) => ({
-      id: a.app,
-      providerStatus: a.status,
-      succeeded: a.status === 'SUCCESS',
-      detail: payload.revert === true ? 'revert' : (revisions.get(a.app) ?? 'latest'),
-    }))
-  },
-
-  describeRequest(ctx, target, payload) {
-    const { credentials } = ctx.settings
-    const headers: Record<string, string> = { 'content-type': 'application/json' }
-    if (credentials.token) headers['x-cybozu-api-token'] = '***'
-    if (credentials.username) headers['x-cybozu-authorization'] = '***'
-    if (credentials.oauthToken) headers.authorization = 'Bearer ***'
-    if (credentials.basicAuth) headers.authorization = 'Basic ***'
+  view(resource, { unit, settings, payload }) {
+    // One app: its page. Several: the site's portal, where the apps are listed.
+    const apps = unit.members
+    const space = settings.guestSpaceId ? `/guest/${settings.guestSpaceId}` : ''
+    const link =
+      apps.length === 1
+        ? { url: `${settings.baseUrl!.origin}/k${space}/${apps[0]}/`, label: `Open app ${apps[0]} in kintone` }
+        : { url: `${settings.baseUrl!.origin}/k/#/portal`, label: 'Open the kintone portal' }
     return {
-      method: 'POST',
-      url: ctx.client.url('/preview/app/deploy.json').href,
-      headers,
-      body: deployBody(payload, appsOfUnit(target)),
+      status: overall(resource),
+      notes: [],
+      link,
+      items: { labels: ITEM_LABELS, rows: itemsOf(resource, payload) },
     }
   },
+}
 
-  consoleLink(target, settings) {
-    // One app: its page. Several: the site's portal, where the apps are listed.
-    const apps = appsOfUnit(target)
-    const space = settings.guestSpaceId ? `/guest/${settings.guestSpaceId}` : ''
-    return apps.length === 1
-      ? { url: `${settings.baseUrl!.origin}/k${space}/${apps[0]}/`, label: `Open app ${apps[0]} in kintone` }
-      : { url: `${settings.baseUrl!.origin}/k/#/portal`, label: 'Open the kintone portal' }
-  },
+/** Every problem with the site and the credential inputs, each naming its input. */
+function inputProblems(settings: Settings): Problem[] {
+  const problems: Problem[] = []
+  const add = (input: string, message: string) => problems.push({ path: [], input, message })
+  const base = settings.baseUrl
+  if (!base)
+    add(
+      'base-url',
+      "Input 'base-url' is required for kintone: your site's address, such as https://example.cybozu.com (or .kintone.com, .cybozu.cn).",
+    )
+  else if (!isLoopbackHost(base.hostname) && !DOMAINS.some((d) => base.hostname.endsWith(`.${d}`))) {
+    add(
+      'base-url',
+      `Invalid input 'base-url': '${base.origin}' is not a kintone site; expected https://{subdomain}.cybozu.com, .kintone.com or .cybozu.cn, so credentials only go to kintone.`,
+    )
+  }
+  const { token, username, password, oauthToken, basicAuth } = settings.credentials
+  const methods = [token && 'token', (username || password) && 'username/password', oauthToken && 'oauth-token'].filter(
+    Boolean,
+  )
+  if (methods.length === 0)
+    add(
+      'token',
+      "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.",
+    )
+  if (methods.length > 1)
+    add('token', `Set one kintone credential, not ${methods.join(' and ')}: kintone would use only one of them.`)
+  if ((username && !password) || (password && !username))
+    add(
+      username ? 'password' : 'username',
+      "Inputs 'username' and 'password' go together for kintone password authentication.",
+    )
+  if (token) {
+    const tokens = splitTokens(token)
+    if (tokens.length > MAX_API_TOKENS)
+      add(
+        'token',
+        `Input 'token' has ${tokens.length} API tokens; kintone accepts at most ${MAX_API_TOKENS} in one request.`,
+      )
+    if (tokens.some((t) => !/^[A-Za-z0-9]+$/.test(t)))
+      add('token', "Input 'token' must be kintone API tokens (letters and digits) separated by commas.")
+  }
+  if (basicAuth && oauthToken) {
+    add(
+      'basic-auth',
+      "Inputs 'basic-auth' and 'oauth-token' cannot be used together: both need the Authorization header. Use an API token or username/password on a site behind Basic authentication.",
+    )
+  }
+  return problems
+}
 
-  statusOf(resource) {
-    return isPlainObject(resource) && Array.isArray(resource.apps)
-      ? overall(resource as unknown as StatusResource)
-      : undefined
-  },
+/** Every problem of the payload, each with its JSON path. */
+function validate(payload: PayloadObject, settings: Settings): Problem[] {
+  const p = new Problems()
+  p.knownKeys(payload, [], PAYLOAD_FIELDS, {
+    app: "a single app goes in 'apps' as [{app: 12}], or in the 'target' input.",
+  })
+  if (Object.hasOwn(payload, 'revert')) p.boolean(payload.revert, ['revert'])
+  if (Object.hasOwn(payload, 'apps')) {
+    if (settings.targets.length > 0)
+      p.add(['apps'], "the payload lists 'apps' and the 'target' input lists app ids too; list the apps in one place.")
+    const apps = p.array(payload.apps, ['apps'], { min: 1, max: MAX_APPS })
+    const seen = new Map<number, number>()
+    apps?.forEach((entry, i) => {
+      const object = p.object(entry, ['apps', i], 'an object {app, revision?}')
+      if (!object) return
+      p.knownKeys(object, ['apps', i], ['app', 'revision'])
+      const id = p.integer(object.app, ['apps', i, 'app'], { min: 1, numericString: true })
+      if (id !== undefined) {
+        if (seen.has(id))
+          p.add(['apps', i, 'app'], `app ${id} is listed twice (also at $.apps[${seen.get(id)}]); list each app once.`)
+        seen.set(id, i)
+      }
+      if (Object.hasOwn(object, 'revision'))
+        p.integer(object.revision, ['apps', i, 'revision'], { min: -1, numericString: true })
+    })
+  } else if (settings.targets.length === 0) {
+    p.add([], "no apps to deploy: list them in the payload as apps: [{app: 12}], or as ids in the 'target' input.")
+  } else if (settings.targets.length > MAX_APPS) {
+    p.add(
+      [],
+      `'target' lists ${settings.targets.length} apps; one kintone deploy takes at most ${MAX_APPS}, and deploy-patch never splits it (a deploy is all-or-nothing). Use several steps.`,
+    )
+  }
+  return p.list
+}
+
+/** The hook that adds the kintone credential (and a site's Basic authentication); every header value is a secret. */
+function authorize(ctx: ConnectContext): (request: OutgoingRequest) => void {
+  const { token, username, password, oauthToken, basicAuth } = ctx.settings.credentials
+  const headers: Record<string, string> = {}
+  if (token) headers['x-cybozu-api-token'] = ctx.secret(splitTokens(token).join(','))
+  if (username && password)
+    headers['x-cybozu-authorization'] = ctx.secret(Buffer.from(`${username}:${password}`).toString('base64'))
+  if (oauthToken) headers.authorization = ctx.secret(`Bearer ${oauthToken}`)
+  // Sent in addition to the kintone credential on sites behind Basic authentication.
+  if (basicAuth) headers.authorization = ctx.secret(`Basic ${Buffer.from(basicAuth).toString('base64')}`)
+  return (request) => {
+    Object.assign(request.headers, headers)
+  }
+}
+
+/** kintone's `{code, id, message, errors}`. */
+function parseError(_status: number, body: unknown): ErrorDetails {
+  if (!isPlainObject(body) || typeof body.message !== 'string') return { type: '', message: '' }
+  const fields = isPlainObject(body.errors)
+    ? Object.entries(body.errors)
+        .map(
+          ([field, detail]) =>
+            `${field}: ${isPlainObject(detail) && Array.isArray(detail.messages) ? detail.messages.join(' ') : JSON.stringify(detail)}`,
+        )
+        .join('; ')
+    : ''
+  return {
+    type: typeof body.code === 'string' ? body.code : '',
+    message: `${body.code ? `${textOf(body.code)}: ` : ''}${body.message}${fields ? ` (${fields})` : ''}`,
+    requestId: typeof body.id === 'string' ? body.id : undefined,
+  }
+}
+
+/** One row per app: its status as read, and the revision asked (or revert). */
+function itemsOf(resource: StatusResource, payload: PayloadObject): OutcomeItem[] {
+  const revisions = new Map<string, string>()
+  if (Array.isArray(payload.apps))
+    for (const a of payload.apps)
+      if (isPlainObject(a) && a.revision !== undefined) revisions.set(textOf(a.app), textOf(a.revision))
+  return resource.apps.map((a) => ({
+    id: a.app,
+    providerStatus: a.status,
+    succeeded: a.status === 'SUCCESS',
+    detail: payload.revert === true ? 'revert' : (revisions.get(a.app) ?? 'latest'),
+  }))
 }
 
 function splitTokens(token: string): string[] {
@@ -362,21 +370,18 @@ function appId(value: unknown): number | undefined {
   return /^[1-9][0-9]{0,15}$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : undefined
 }
 
-function appsOfUnit(unit: string): string[] {
-  return unit.split(',').filter((a) => a !== '')
-}
-
 function deployBody(
   payload: PayloadObject,
   apps: string[],
 ): { apps: { app: number; revision?: number }[]; revert?: boolean } {
   const entries = Array.isArray(payload.apps)
     ? payload.apps.map((a) => {
-        const entry = a as { app: unknown; revision?: unknown }
+        // Each entry is an object {app, revision?}: validate() refused anything else.
+        const entry = isPlainObject(a) ? a : {}
         return { app: Number(entry.app), ...(entry.revision !== undefined ? { revision: Number(entry.revision) } : {}) }
       })
     : apps.map((app) => ({ app: Number(app) }))
-  return { apps: entries, ...(payload.revert !== undefined ? { revert: payload.revert as boolean } : {}) }
+  return { apps: entries, ...(typeof payload.revert === 'boolean' ? { revert: payload.revert } : {}) }
 }
 
 function sendDeploy(ctx: ProviderContext, body: object): Promise<ApiResponse> {
@@ -420,7 +425,10 @@ async function readStatus(ctx: ProviderContext, apps: string[]): Promise<StatusR
     )
   // kintone returns app ids as strings; normalise in case a proxy or a future version does not.
   const status = {
-    apps: body.apps.map((a) => ({ app: String((a as AppStatus).app), status: String((a as AppStatus).status) })),
+    apps: body.apps.map((a: unknown) => ({
+      app: String(isPlainObject(a) ? a.app : undefined),
+      status: String(isPlainObject(a) ? a.status : undefined),
+    })),
   }
   // Success is only ever every requested app reported SUCCESS: an app left out, or a status this
   // client does not know, must not read as a finished deploy.

@@ -25,10 +25,40 @@ export interface ProviderContext {
   redact: (text: string) => string
 }
 
+/** What `connect` has before any client of the API exists. */
+export interface ConnectContext extends Omit<ProviderContext, 'client'> {
+  /**
+   * A client for another origin (Huawei's IAM login), on the run's retry, timeout, redaction and
+   * logging path but without the run's credential; the caller disposes of it.
+   */
+  clientFor(baseUrl: URL, parseError: Connection['parseError']): ApiClient
+}
+
+/** How to talk to the API: where it is, how a request carries the credential, how an error body reads. */
+export interface Connection {
+  /** The API's base URL (origin plus path prefix). */
+  baseUrl: URL
+  /** Adds credentials to each request (every attempt: a signature carries a fresh date). */
+  authorize: (request: OutgoingRequest) => void | Promise<void>
+  /** Reads the provider's error body. */
+  parseError: (status: number, body: unknown, text: string) => ErrorDetails
+}
+
+/**
+ * One unit of work: what one run of read → update → wait covers. Usually one target; an API that
+ * updates many resources in one call (kintone: up to 300 apps per deploy) has them all as members.
+ */
+export interface Unit {
+  /** The unit's name in outputs and messages (kintone: the app ids, comma-separated). */
+  id: string
+  /** The provider's resource ids in this unit. */
+  members: string[]
+}
+
 /** The single write's result. */
-export interface UpdateResult {
+export interface UpdateResult<R> {
   /** The resource as the write left it (final unless `pending`). */
-  resource: unknown
+  resource: R
   providerStatus: string
   /** Unset when the write's answer was lost and the provider found by reading that it was applied. */
   httpStatus?: number
@@ -41,7 +71,7 @@ export interface UpdateResult {
   notes?: string[]
 }
 
-/** The request a dry run would send, secrets already redacted by the caller. */
+/** The request a dry run shows: headers without credentials, the body with its secrets hidden. */
 export interface RequestPreview {
   method: string
   url: string
@@ -49,71 +79,90 @@ export interface RequestPreview {
   body: unknown
 }
 
-export interface Provider {
+/** What a dry run shows: the request it would send, and the resource it predicts. */
+export interface Plan<R> {
+  request: RequestPreview
+  after: R
+}
+
+/** A value in the payload to treat as a secret, with its key when it has one (an env var's name). */
+export interface PayloadSecret {
+  key?: string
+  value: string
+}
+
+/** What `view` needs besides the resource. */
+export interface ViewContext {
+  unit: Unit
+  settings: Settings
+  payload: PayloadObject
+  /** Hides every registered secret in text. */
+  redact: (text: string) => string
+}
+
+/** A resource as the outputs and the summary show it. */
+export interface ResourceView {
+  /** The provider's own status of the resource. */
+  status: string | undefined
+  /** Things worth calling out (paused, archived, inactive …). */
+  notes: string[]
+  /** A copy fit to show, secrets inside it replaced by `***`; unset: the resource itself. */
+  shown?: unknown
+  /**
+   * Where a person can see the resource (a console page or the serving URL) and the words of the
+   * link ('Open app 7 in kintone'). The URL is also the GitHub deployment's environment_url.
+   */
+  link?: { url: string; label: string }
+  /** Plain facts for the summary (RTS: action, status reason, output values), secrets hidden. */
+  details?: string[]
+  /** Per-item rows inside the unit (kintone: one per app), with the summary table's column names. */
+  items?: { labels: { item: string; detail: string }; rows: OutcomeItem[] }
+}
+
+/**
+ * A provider, typed by its resource `R`: what it refuses before sending, how it connects, how it
+ * reads, plans, updates and waits, and how its resources and errors read.
+ */
+export interface Provider<R = unknown> {
   /** The name the registry knows it by (the 'provider' input). */
   readonly name: string
-  /** Paths that change by themselves and never count as a change (`[*]` matches any index). */
-  readonly volatile: readonly string[]
-  /** The API's base URL for these settings (origin plus path prefix). */
-  baseUrl(settings: Settings): URL
-  /** Problems with the inputs this provider needs (credentials, ids), as messages naming the input. Pure. */
-  checkInputs(settings: Settings): Problem[]
-  /** A problem with one target id, or undefined when it has the provider's id shape. Pure. */
-  checkTarget(target: string): string | undefined
+
+  // Before sending: pure.
   /**
-   * A valid id as the provider compares ids (RTS: a UUID, in lower case), so one resource listed
-   * twice in two spellings is refused rather than updated twice. By default the id as written.
+   * Every refusal before sending, each naming its input or with its JSON path: the inputs, the
+   * target ids (one resource listed twice included) and, when given, the payload.
    */
-  canonicalTarget?(target: string): string
-  /** Every problem of the payload, each with its JSON path. Pure. */
-  validate(payload: PayloadObject, settings: Settings): Problem[]
-  /** A hook that adds credentials to each request; may derive (and register) secrets or fetch a token. */
-  authorize(ctx: Omit<ProviderContext, 'client'>): Promise<(request: OutgoingRequest) => void | Promise<void>>
-  /** Reads the provider's error body. */
-  parseError(status: number, body: unknown, text: string): ErrorDetails
-  /** The sentence that says what to do about an API error, or undefined to keep the plain message. */
-  advise(error: ApiError, target: string, settings: Settings): string | undefined
+  check(settings: Settings, payload?: PayloadObject): Problem[]
+  /** The units of work, each target in the provider's spelling of its id. */
+  units(settings: Settings, payload: PayloadObject): Unit[]
+  /**
+   * Values in the payload to treat as secrets (Aieev: env var values), registered before anything
+   * is logged: redacted in deploy-patch's output, and with the runner when one may be a credential.
+   */
+  secrets(payload: PayloadObject): PayloadSecret[]
+
+  // Talking to the API.
+  /** Where the API is and how to authorize and read errors; may log in first (and register what it derives as secrets). */
+  connect(ctx: ConnectContext): Promise<Connection>
   /** The live resource, for the diff's before side and for dry runs. */
-  read(ctx: ProviderContext, target: string): Promise<unknown>
+  read(ctx: ProviderContext, unit: Unit): Promise<R>
+  /** The request the update would send and the resource it would leave, for a dry run. Pure. */
+  plan(ctx: ProviderContext, unit: Unit, before: R, payload: PayloadObject): Plan<R>
   /** The one write; `before` is what `read` returned. */
-  update(ctx: ProviderContext, target: string, payload: PayloadObject, before: unknown): Promise<UpdateResult>
-  /** One status read of the asynchronous part; throws DeployFailedError on the provider's failure state. */
-  poll?(ctx: ProviderContext, target: string, last: UpdateResult): Promise<PollResult<unknown>>
-  /** What the resource would look like after the update, for a dry run's diff. */
-  preview(before: unknown, payload: PayloadObject): unknown
-  /** The request the update would send (headers without credentials), for a dry run. */
-  describeRequest(ctx: ProviderContext, target: string, payload: PayloadObject): RequestPreview
-  /** The provider's own status of a resource read with `read`. */
-  statusOf(resource: unknown): string | undefined
-  /** Things worth calling out in the summary about a resource (paused, archived, inactive …). */
-  notes?(resource: unknown): string[]
+  update(ctx: ProviderContext, unit: Unit, payload: PayloadObject, before: R): Promise<UpdateResult<R>>
+  /** One status read of the asynchronous part; throws DeployFailedError (with the resource) on the provider's failure state. */
+  poll?(ctx: ProviderContext, unit: Unit, last: UpdateResult<R>): Promise<PollResult<R>>
+
+  // Reading the results.
+  /** The changes between two states, with values fit to show (shared.ts's fieldChanges: the field diff). */
+  changes(before: R, after: R, payload: PayloadObject): Change[]
+  /** How a resource reads: status, notes, a copy fit to show, link, details, items. Pure. */
+  view(resource: R, at: ViewContext): ResourceView
   /**
-   * Where a person can see the resource (a console page or the serving URL), if the provider has
-   * one, and the words of the link ('Open app 7 in kintone'). The URL is also the GitHub
-   * deployment's environment_url.
+   * The sentence that says what to do about an API error, or undefined to keep the plain message;
+   * `unit` is unset for an error while connecting (Huawei's IAM login).
    */
-  consoleLink?(target: string, settings: Settings, resource: unknown): { url: string; label: string } | undefined
-  /** Plain facts about the final resource for the summary (RTS: action, status reason, output values). */
-  details?(resource: unknown): string[]
-  /**
-   * The units of work: by default one per target. A provider whose API updates many resources
-   * in one call (kintone: up to 300 apps per deploy) returns a single unit.
-   */
-  units?(targets: readonly string[], payload: PayloadObject): string[]
-  /** Changes between before and after when a field diff is not what "changed" means (kintone: every deployed app). */
-  changes?(before: unknown, after: unknown, payload: PayloadObject): Change[]
-  /**
-   * Values in the payload that may be secrets (Aieev: env var values), with their keys, registered
-   * before anything is logged: each is redacted in deploy-patch's output, and registered with the
-   * runner when it could be a credential (Secrets.addSetting).
-   */
-  secretsIn?(payload: PayloadObject): { key?: string; value: string }[]
-  /** A copy of a resource or request body fit to show: secrets inside it replaced by `***`. */
-  redact?(value: unknown): unknown
-  /** Per-item results inside one unit (kintone: one per app), for `results` and the summary. */
-  items?(resource: unknown, payload: PayloadObject): OutcomeItem[]
-  /** Column names for the summary's item table. */
-  readonly itemLabels?: { item: string; detail: string }
+  advise(error: ApiError, unit: Unit | undefined, settings: Settings): string | undefined
 }
 
 /** One item of a unit (a kintone app), as `results` and the summary show it. */

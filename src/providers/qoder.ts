@@ -6,15 +6,24 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Cron } from 'croner'
-import type { ApiError, Problem } from '../errors.js'
+import { messageOf, type Problem } from '../errors.js'
 import type { ErrorDetails } from '../http/client.js'
 import type { PayloadObject } from '../payload.js'
 import type { Settings } from '../settings.js'
 import { isPlainObject, mergePatch } from '../diff.js'
 import { textOf } from '../text.js'
 import { Problems, type Path } from '../validate.js'
-import type { Provider, ProviderContext, UpdateResult } from './provider.js'
-import { apiBase, bearerAuth } from './shared.js'
+import type { Provider } from './provider.js'
+import {
+  apiBase,
+  bearerAuth,
+  checkTargets,
+  fieldChanges,
+  noSecrets,
+  objectOf,
+  required,
+  unitPerTarget,
+} from './shared.js'
 
 const ORIGINS = { global: 'https://api.qoder.com', cn: 'https://api.qoder.com.cn' } as const
 const API_PREFIX = '/api/v1/cloud'
@@ -43,89 +52,49 @@ const READ_ONLY_HINTS: Record<string, string> = {
 const EVENT_TYPES = ['user.message', 'user.define_outcome', 'system.message'] as const
 const CRON_FIELD = /^(\*|[0-9]+(-[0-9]+)?|[A-Za-z]{3}(-[A-Za-z]{3})?)(\/[0-9]+)?$/
 
-export const qoder: Provider = {
+/** A Qoder Deployment as the API returns it. */
+type Deployment = Record<string, unknown>
+const VOLATILE = ['metadata.cas_config.stats', 'schedule.upcoming_runs_at', 'schedule.last_run_at', 'updated_at']
+
+export const qoder: Provider<Deployment> = {
   name: 'qoder',
-  volatile: ['metadata.cas_config.stats', 'schedule.upcoming_runs_at', 'schedule.last_run_at', 'updated_at'],
 
-  baseUrl(settings) {
-    return apiBase(settings.baseUrl ?? new URL(ORIGINS[region(settings)]), API_PREFIX)
+  check(settings, payload) {
+    return [
+      ...required(
+        'qoder',
+        'token',
+        settings.credentials.token,
+        'a personal access token (pt-…) created under Settings → API Tokens, passed from a secret.',
+      ),
+      ...required(
+        'qoder',
+        'target',
+        settings.targets.length > 0,
+        'the deployment id, such as dep_019ec556114c78f8b60ee34fcb98bf59.',
+      ),
+      ...checkTargets('qoder', settings.targets, (target) =>
+        /^dep_[0-9a-f]{32}$/.test(target)
+          ? undefined
+          : `'${target}' is not a Qoder deployment id; expected 'dep_' followed by 32 lowercase hex characters, such as dep_019ec556114c78f8b60ee34fcb98bf59.`,
+      ),
+      ...(payload ? validate(payload, settings) : []),
+    ]
   },
 
-  checkInputs(settings) {
-    const problems: Problem[] = []
-    if (!settings.credentials.token)
-      problems.push({
-        path: [],
-        input: 'token',
-        message:
-          "Input 'token' is required for qoder: a personal access token (pt-…) created under Settings → API Tokens, passed from a secret.",
-      })
-    if (settings.targets.length === 0)
-      problems.push({
-        path: [],
-        input: 'target',
-        message:
-          "Input 'target' is required for qoder: the deployment id, such as dep_019ec556114c78f8b60ee34fcb98bf59.",
-      })
-    return problems
+  units: (settings) => unitPerTarget(settings),
+  secrets: noSecrets,
+
+  connect(ctx) {
+    return Promise.resolve({
+      baseUrl: apiBase(ctx.settings.baseUrl ?? new URL(ORIGINS[region(ctx.settings)]), API_PREFIX),
+      authorize: bearerAuth(ctx),
+      parseError,
+    })
   },
 
-  checkTarget(target) {
-    return /^dep_[0-9a-f]{32}$/.test(target)
-      ? undefined
-      : `'${target}' is not a Qoder deployment id; expected 'dep_' followed by 32 lowercase hex characters, such as dep_019ec556114c78f8b60ee34fcb98bf59.`
-  },
-
-  validate(payload, settings) {
-    const p = new Problems()
-    p.knownKeys(payload, [], FIELDS, READ_ONLY_HINTS)
-    if (Object.keys(payload).length === 0)
-      p.add([], `the payload has no fields; set at least one of ${FIELDS.join(', ')}.`)
-    const has = (key: string) => Object.hasOwn(payload, key)
-    if (has('name')) p.string(payload.name, ['name'], { min: 1, max: 256 })
-    if (has('description') && payload.description !== null) p.string(payload.description, ['description'])
-    if (has('agent')) checkAgent(p, payload.agent)
-    if (has('environment_id')) p.string(payload.environment_id, ['environment_id'], { min: 1 })
-    if (has('schedule') && payload.schedule !== null) checkSchedule(p, payload.schedule)
-    if (has('initial_events')) {
-      p.array(payload.initial_events, ['initial_events'], { min: 1, max: 50 })?.forEach((event, i) => {
-        const object = p.object(
-          event,
-          ['initial_events', i],
-          'an event object such as {type: user.message, content: …}',
-        )
-        if (object) p.oneOf(object.type, ['initial_events', i, 'type'], EVENT_TYPES)
-      })
-    }
-    if (has('resources')) p.array(payload.resources, ['resources'])
-    if (has('vault_ids'))
-      p.array(payload.vault_ids, ['vault_ids'], { max: 50 })?.forEach((id, i) =>
-        p.string(id, ['vault_ids', i], { min: 1 }),
-      )
-    if (has('metadata')) checkMetadata(p, payload.metadata)
-    const bytes = Buffer.byteLength(JSON.stringify(payload))
-    const limit = BODY_LIMIT_BYTES[region(settings)]
-    if (bytes > limit)
-      p.add(
-        [],
-        `the request body would be ${(bytes / 1048576).toFixed(1)} MB; Qoder's ${region(settings)} region accepts at most ${limit / 1048576} MB.`,
-      )
-    return p.list
-  },
-
-  authorize: bearerAuth,
-
-  parseError(_status, body): ErrorDetails {
-    const error = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined
-    if (!error) return { type: '', message: '' }
-    const param = typeof error.param === 'string' && error.param ? ` (field: ${error.param})` : ''
-    return {
-      type: textOf(error.type ?? ''),
-      message: `${textOf(error.type ?? 'error')}: ${textOf(error.message ?? '')}${param}`,
-    }
-  },
-
-  advise(error: ApiError, target: string, settings: Settings) {
+  advise(error, unit, settings) {
+    const target = unit?.id
     switch (error.httpStatus) {
       case 400:
         return 'Qoder refused the payload: fix the field it names in the payload and run again.'
@@ -144,56 +113,53 @@ export const qoder: Provider = {
     }
   },
 
-  async read(ctx, target) {
+  async read(ctx, { id }) {
     const response = await ctx.client.request({
       method: 'GET',
-      path: deploymentPath(target),
+      path: deploymentPath(id),
       replay: 'safe',
       what: 'read the deployment',
-      expect: (json) => notDeployment(json, target),
+      expect: (json) => notDeployment(json, id),
     })
-    return response.json
+    return objectOf(response.json)
   },
 
-  async update(ctx: ProviderContext, target: string, payload: PayloadObject): Promise<UpdateResult> {
+  async update(ctx, { id }, payload) {
     // One key for this update and all its retries: Qoder replays the first answer instead of applying again.
     const idempotencyKey = randomUUID()
     const response = await ctx.client.request({
       method: 'POST',
-      path: deploymentPath(target),
+      path: deploymentPath(id),
       headers: { 'idempotency-key': idempotencyKey },
       body: payload,
       replay: 'safe',
       what: 'update the deployment',
       // Success is the deployment that was asked for, never an empty answer or an error envelope.
-      expect: (json) => notDeployment(json, target),
+      expect: (json) => notDeployment(json, id),
     })
+    const deployment = objectOf(response.json)
     return {
-      resource: response.json,
-      providerStatus: statusOf(response.json) ?? 'unknown',
+      resource: deployment,
+      providerStatus: statusOf(deployment) ?? 'unknown',
       httpStatus: response.status,
       requestId: response.requestId,
       pending: false,
     }
   },
 
-  preview(before, payload) {
+  plan(ctx, { id }, before, payload) {
     // Qoder merges `metadata` and replaces every other top-level field; an RFC 7396 merge of the
     // top level, with metadata merged one level deeper, predicts that.
-    const after = { ...(isPlainObject(before) ? before : {}) } as Record<string, unknown>
+    const after: Deployment = { ...before }
     for (const [key, value] of Object.entries(payload)) {
       if (key === 'metadata') after.metadata = mergePatch(after.metadata, value)
       else if (key === 'agent' && typeof value === 'string')
         after.agent = { id: value, type: 'agent', version: '(latest)' }
       else after[key] = structuredClone(value)
     }
-    return after
-  },
-
-  describeRequest(ctx, target, payload) {
-    return {
+    const request = {
       method: 'POST',
-      url: ctx.client.url(deploymentPath(target)).href,
+      url: ctx.client.url(deploymentPath(id)).href,
       headers: {
         authorization: 'Bearer ***',
         'content-type': 'application/json',
@@ -201,26 +167,76 @@ export const qoder: Provider = {
       },
       body: payload,
     }
+    return { request, after }
   },
 
-  statusOf,
+  changes: (before, after) => fieldChanges(before, after, VOLATILE),
 
-  notes(resource) {
-    if (!isPlainObject(resource)) return []
-    const notes: string[] = []
-    if (resource.archived_at)
-      notes.push(
-        `This deployment is archived (since ${textOf(resource.archived_at)}): it will not run again, and archiving cannot be undone.`,
-      )
-    else if (resource.status === 'paused') {
-      const reason =
-        isPlainObject(resource.paused_reason) && resource.paused_reason.type
-          ? ` (${textOf(resource.paused_reason.type)})`
-          : ''
-      notes.push(`This deployment is paused${reason}: its schedule will not run until it is unpaused.`)
-    }
-    return notes
+  view(resource) {
+    return { status: statusOf(resource), notes: notesOf(resource) }
   },
+}
+
+/** Every problem of the payload, each with its JSON path. */
+function validate(payload: PayloadObject, settings: Settings): Problem[] {
+  const p = new Problems()
+  p.knownKeys(payload, [], FIELDS, READ_ONLY_HINTS)
+  if (Object.keys(payload).length === 0)
+    p.add([], `the payload has no fields; set at least one of ${FIELDS.join(', ')}.`)
+  const has = (key: string) => Object.hasOwn(payload, key)
+  if (has('name')) p.string(payload.name, ['name'], { min: 1, max: 256 })
+  if (has('description') && payload.description !== null) p.string(payload.description, ['description'])
+  if (has('agent')) checkAgent(p, payload.agent)
+  if (has('environment_id')) p.string(payload.environment_id, ['environment_id'], { min: 1 })
+  if (has('schedule') && payload.schedule !== null) checkSchedule(p, payload.schedule)
+  if (has('initial_events')) {
+    p.array(payload.initial_events, ['initial_events'], { min: 1, max: 50 })?.forEach((event, i) => {
+      const object = p.object(event, ['initial_events', i], 'an event object such as {type: user.message, content: …}')
+      if (object) p.oneOf(object.type, ['initial_events', i, 'type'], EVENT_TYPES)
+    })
+  }
+  if (has('resources')) p.array(payload.resources, ['resources'])
+  if (has('vault_ids'))
+    p.array(payload.vault_ids, ['vault_ids'], { max: 50 })?.forEach((id, i) =>
+      p.string(id, ['vault_ids', i], { min: 1 }),
+    )
+  if (has('metadata')) checkMetadata(p, payload.metadata)
+  const bytes = Buffer.byteLength(JSON.stringify(payload))
+  const limit = BODY_LIMIT_BYTES[region(settings)]
+  if (bytes > limit)
+    p.add(
+      [],
+      `the request body would be ${(bytes / 1048576).toFixed(1)} MB; Qoder's ${region(settings)} region accepts at most ${limit / 1048576} MB.`,
+    )
+  return p.list
+}
+
+/** Qoder's error envelope `{error: {type, message, param}}`. */
+function parseError(_status: number, body: unknown): ErrorDetails {
+  const error = isPlainObject(body) && isPlainObject(body.error) ? body.error : undefined
+  if (!error) return { type: '', message: '' }
+  const param = typeof error.param === 'string' && error.param ? ` (field: ${error.param})` : ''
+  return {
+    type: textOf(error.type ?? ''),
+    message: `${textOf(error.type ?? 'error')}: ${textOf(error.message ?? '')}${param}`,
+  }
+}
+
+/** Summary callouts: archived, or paused and why. */
+function notesOf(resource: Deployment): string[] {
+  const notes: string[] = []
+  if (resource.archived_at)
+    notes.push(
+      `This deployment is archived (since ${textOf(resource.archived_at)}): it will not run again, and archiving cannot be undone.`,
+    )
+  else if (resource.status === 'paused') {
+    const reason =
+      isPlainObject(resource.paused_reason) && resource.paused_reason.type
+        ? ` (${textOf(resource.paused_reason.type)})`
+        : ''
+    notes.push(`This deployment is paused${reason}: its schedule will not run until it is unpaused.`)
+  }
+  return notes
 }
 
 function region(settings: Settings): 'global' | 'cn' {
@@ -242,8 +258,7 @@ function notDeployment(json: unknown, target: string): string | undefined {
   return undefined
 }
 
-function statusOf(resource: unknown): string | undefined {
-  if (!isPlainObject(resource)) return undefined
+function statusOf(resource: Deployment): string | undefined {
   if (resource.archived_at) return 'archived'
   return typeof resource.status === 'string' ? resource.status : undefined
 }
@@ -275,7 +290,12 @@ function checkSchedule(p: Problems, schedule: unknown): void {
   if (Object.hasOwn(object, 'type')) p.oneOf(object.type, ['schedule', 'type'], ['cron'])
   const timezoneOk = Object.hasOwn(object, 'timezone') && checkTimezone(p, object.timezone, ['schedule', 'timezone'])
   if (Object.hasOwn(object, 'expression'))
-    checkCron(p, object.expression, ['schedule', 'expression'], timezoneOk ? (object.timezone as string) : 'UTC')
+    checkCron(
+      p,
+      object.expression,
+      ['schedule', 'expression'],
+      timezoneOk && typeof object.timezone === 'string' ? object.timezone : 'UTC',
+    )
 }
 
 /** A 5-field cron expression (minute hour day-of-month month day-of-week), checked by croner. */
@@ -306,7 +326,9 @@ function checkCron(p: Problems, expression: unknown, path: Path, timezone: strin
         `'${expression}' never matches a date (for example the 31st of a short month); the deployment would never run.`,
       )
   } catch (error) {
-    const reason = (error as Error).message.replace(/^CronPattern: /, '').split('.')[0]
+    const reason = messageOf(error)
+      .replace(/^CronPattern: /, '')
+      .split('.')[0]
     p.add(path, `'${expression}' is not a valid cron expression (${reason}); write one ${example}.`)
   }
 }
