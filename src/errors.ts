@@ -13,6 +13,12 @@ export interface Problem {
   message: string
   /** For an input problem, the input's name; payload problems leave it empty. */
   input?: string
+  /**
+   * Set on the problem that no credential was given at all (not on a partial or conflicting set):
+   * a dry run without any credential input (a pull request from a fork gets no secrets) then
+   * validates offline instead of failing.
+   */
+  missingCredential?: true
 }
 
 /** Base class: an error with a machine-readable type for `error-type`. */

@@ -23,6 +23,7 @@ import {
   fieldChanges,
   objectOf,
   required,
+  requiredCredential,
   stampMoved,
   unitPerTarget,
   writeOnce,
@@ -51,7 +52,7 @@ export const aieev: Provider<Endpoint> = {
 
   check(settings, payload) {
     return [
-      ...required(
+      ...requiredCredential(
         'aieev',
         'token',
         settings.credentials.token,

@@ -209,10 +209,13 @@ function inputProblems(settings: Settings): Problem[] {
     (username || password || domain) && 'username/password/domain',
   ].filter(Boolean)
   if (methods.length === 0)
-    add(
-      'token',
-      "Huawei Cloud needs credentials: 'access-key' and 'secret-key' (recommended), an IAM 'token', or 'username', 'password' and 'domain'.",
-    )
+    problems.push({
+      path: [],
+      input: 'token',
+      message:
+        "Huawei Cloud needs credentials: 'access-key' and 'secret-key' (recommended), an IAM 'token', or 'username', 'password' and 'domain'.",
+      missingCredential: true,
+    })
   if (methods.length > 1) add('token', `Set one kind of Huawei credential, not ${methods.join(' and ')}.`)
   if ((accessKey || secretKey) && !(accessKey && secretKey))
     add(accessKey ? 'secret-key' : 'access-key', "Inputs 'access-key' and 'secret-key' go together for AK/SK signing.")

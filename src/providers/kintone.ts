@@ -244,10 +244,13 @@ function inputProblems(settings: Settings): Problem[] {
     Boolean,
   )
   if (methods.length === 0)
-    add(
-      'token',
-      "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.",
-    )
+    problems.push({
+      path: [],
+      input: 'token',
+      message:
+        "kintone needs credentials: 'token' (API tokens with App Management permission, comma-separated), 'username' and 'password', or 'oauth-token'.",
+      missingCredential: true,
+    })
   if (methods.length > 1)
     add('token', `Set one kintone credential, not ${methods.join(' and ')}: kintone would use only one of them.`)
   if ((username && !password) || (password && !username))

@@ -22,6 +22,7 @@ import {
   noSecrets,
   objectOf,
   required,
+  requiredCredential,
   unitPerTarget,
 } from './shared.js'
 
@@ -61,7 +62,7 @@ export const qoder: Provider<Deployment> = {
 
   check(settings, payload) {
     return [
-      ...required(
+      ...requiredCredential(
         'qoder',
         'token',
         settings.credentials.token,

@@ -16,6 +16,11 @@ export function required(provider: string, input: string, present: unknown, what
   return present ? [] : [{ path: [], input, message: `Input '${input}' is required for ${provider}: ${what}` }]
 }
 
+/** `required` for the provider's only credential input, tagged so a dry run without it validates offline. */
+export function requiredCredential(provider: string, input: string, present: unknown, what: string): Problem[] {
+  return required(provider, input, present, what).map((problem) => ({ ...problem, missingCredential: true }))
+}
+
 /**
  * The problems of the 'target' input: each id not of the provider's shape (`shape` says why), and
  * one resource listed twice, ids compared as the provider compares them (`canonical`), as it would
