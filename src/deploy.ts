@@ -12,7 +12,7 @@ import { ApiError, InputError, PayloadError, type LocatedProblem } from './error
 import { describeFailure, type Failure } from './failure.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
 import { loadPayload, type Payload } from './payload.js'
-import { checkBeforeSending, checkInputs, mapConcurrent, runTarget } from './pipeline.js'
+import { checkBeforeSending, checkInputs, mapConcurrent, offlineDryRun, offlineOutcome, runTarget } from './pipeline.js'
 import type { Connection, Provider, ProviderContext, Unit } from './providers/provider.js'
 import { loadProvider } from './providers/registry.js'
 import { overallStatus, type Outcome, type RunReport } from './outcome.js'
@@ -66,7 +66,7 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
     }
     // The deadline starts before the payload is read: a large payload counts against `timeout`.
     const deadline = new Deadline(settings.timeoutMs)
-    const { provider, payload, units } = await prepare(settings, deadline, options)
+    const { provider, payload, units, skipped } = await prepare(settings, deadline, options)
     const log = options.log(units.length <= 1)
     if (settings.githubEnvironment) {
       const { githubEnvironment: environment, githubToken: token, dryRun } = settings
@@ -81,13 +81,18 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
         signal: options.signal,
       })
     }
-    const chosen = settings
-    connecting = { advise: (apiError) => provider.advise(apiError, undefined, chosen) }
-    const contextFor = await connect(provider, { settings, deadline, log, clients }, options)
-    connecting = undefined
-    outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
-      runTarget(provider, contextFor(), unit, payload),
-    )
+    if (skipped !== undefined) {
+      // A dry run without credentials (a pull request from a fork): valid offline, and nothing is sent, not even a login.
+      outcomes = units.map((unit) => offlineOutcome(unit, skipped, log))
+    } else {
+      const chosen = settings
+      connecting = { advise: (apiError) => provider.advise(apiError, undefined, chosen) }
+      const contextFor = await connect(provider, { settings, deadline, log, clients }, options)
+      connecting = undefined
+      outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
+        runTarget(provider, contextFor(), unit, payload),
+      )
+    }
   } catch (caught) {
     error = describeFailure(caught, connecting)
     if (caught instanceof PayloadError) problems = caught.problems
@@ -110,13 +115,14 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
 
 /**
  * The provider, the payload and the units of work, once every check before sending has passed;
- * else a PayloadError listing every problem found. Registers the payload's own secrets.
+ * else a PayloadError listing every problem found. Registers the payload's own secrets. `skipped`
+ * says why a dry run without any credential validates offline only.
  */
 async function prepare(
   settings: Settings,
   deadline: Deadline,
   { env, signal, secrets }: DeployOptions,
-): Promise<{ provider: Provider; payload: Payload; units: Unit[] }> {
+): Promise<{ provider: Provider; payload: Payload; units: Unit[]; skipped?: string }> {
   const provider = await loadProvider(settings.provider)
   // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
   // A payload that cannot be read or parsed is reported together with every input problem (inputs first),
@@ -125,12 +131,12 @@ async function prepare(
     deadline,
     signal,
   }).catch((loadError: unknown) => {
-    throw withInputProblems(checkInputs(provider, settings), loadError)
+    throw withInputProblems(offlineDryRun(settings, checkInputs(provider, settings)).problems, loadError)
   })
   for (const { key, value } of provider.secrets(payload.value)) secrets.addSetting(key, value)
-  const problems = checkBeforeSending(provider, settings, payload)
+  const { problems, skipped } = offlineDryRun(settings, checkBeforeSending(provider, settings, payload))
   if (problems.length > 0) throw new PayloadError(problems, payload.file)
-  return { provider, payload, units: provider.units(settings, payload.value) }
+  return { provider, payload, units: provider.units(settings, payload.value), skipped }
 }
 
 /**

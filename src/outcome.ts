@@ -20,6 +20,11 @@ export interface Outcome {
   error?: { type: string; message: string }
   /** Callouts for the summary (paused, archived, not waited …). */
   notes: string[]
+  /**
+   * Why a dry run did not read the live resource (no credential was given): no diff was made, so
+   * `changes` means nothing and the outputs and summary say so instead of "no change".
+   */
+  liveDiffSkipped?: string
   /** The request a dry run would have sent. */
   request?: RequestPreview
   /** Where a person can see the resource, if the provider has such a page. */

@@ -28,6 +28,32 @@ export function checkInputs(provider: Provider, settings: Settings): LocatedProb
   return provider.check(settings)
 }
 
+/**
+ * The problems left once a dry run without any credential input drops the "no credential" ones,
+ * and why the live diff is skipped (unset: the run goes on as usual). With any credential given,
+ * a partial or conflicting set stays an input problem. Pure.
+ */
+export function offlineDryRun(
+  settings: Settings,
+  problems: LocatedProblem[],
+): { problems: LocatedProblem[]; skipped?: string } {
+  const anyCredential = Object.values(settings.credentials).some((value) => value)
+  const missing = problems.filter((p) => p.missingCredential)
+  if (!settings.dryRun || anyCredential || missing.length === 0) return { problems }
+  const why = missing.map((p) => p.message.replace(/\.$/, '')).join('; ')
+  return { problems: problems.filter((p) => !p.missingCredential), skipped: `no credentials: ${why}` }
+}
+
+/**
+ * The outcome of a unit in a dry run without credentials: everything offline passed, nothing was
+ * read or sent, so there is no provider status, no resource and no diff, only why.
+ */
+export function offlineOutcome(unit: Unit, skipped: string, log: ProviderContext['log']): Outcome {
+  const liveDiffSkipped = `Live diff skipped (${skipped}); the payload is valid. Nothing was read or sent.`
+  log.info(`Dry run of ${unit.id}: ${liveDiffSkipped}`)
+  return { target: unit.id, status: 'dry-run', changed: false, changes: [], notes: [], liveDiffSkipped, durationMs: 0 }
+}
+
 /** Run one unit through the provider; never throws, every failure becomes the Outcome's error. */
 export async function runTarget<R>(
   provider: Provider<R>,

@@ -61,7 +61,8 @@ export async function writeReport(
     ? single.changes.map((c) => c.path)
     : report.outcomes.flatMap((o) => o.changes.map((c) => `${o.target}: ${c.path}`))
   const shownChanges = keepWithin(changes, MAX_LIST_OUTPUT_BYTES, (kept) => sink.redact(JSON.stringify(kept)))
-  set('changes', JSON.stringify(shownChanges))
+  // A dry run without credentials read nothing: `[]` would claim "no change", so `changes` is left unset.
+  if (!report.outcomes.some((o) => o.liveDiffSkipped)) set('changes', JSON.stringify(shownChanges))
   const results = report.outcomes.flatMap(resultsOf)
   const shownResults = keepWithin(results, MAX_RESULTS_OUTPUT_BYTES, (kept) => sink.redact(JSON.stringify(kept)))
   set('results', JSON.stringify(shownResults))

@@ -49,7 +49,7 @@ export function renderSummary(
     lines.push('| Target | Status | Provider status | Changed | Duration |', '| --- | --- | --- | --- | --- |')
     for (const o of outcomes) {
       lines.push(
-        `| ${code(o.target)} | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`,
+        `| ${code(o.target)} | ${o.status} | ${cell(o.providerStatus ?? '—')} | ${o.liveDiffSkipped ? 'not read' : report.dryRun ? `${o.changes.length} would change` : o.changed ? `yes (${o.changes.length})` : 'no'} | ${formatMs(o.durationMs)} |`,
       )
     }
     lines.push('')
@@ -66,6 +66,7 @@ export function renderSummary(
       if (rest.length > 0) lines.push('>', ...fenced(rest.join('\n')).map((line) => `> ${line}`))
       lines.push('')
     }
+    if (o.liveDiffSkipped) lines.push('> [!NOTE]', `> ${cell(o.liveDiffSkipped)}`, '')
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
     if (o.consoleUrl)
       lines.push(
@@ -101,7 +102,7 @@ export function renderSummary(
         lines.push(`| ${code(change.path)} | ${value(change.before)} | ${value(change.after)} |`)
       if (o.changes.length > 100) lines.push(`| … | ${o.changes.length - 100} more | |`)
       lines.push('')
-    } else if ((o.status === 'succeeded' || o.status === 'dry-run') && !o.items) {
+    } else if ((o.status === 'succeeded' || o.status === 'dry-run') && !o.items && !o.liveDiffSkipped) {
       // Items (kintone apps) are their own record of what was deployed: their table says it, and
       // "No field changed" under a row saying "Changed: yes" would contradict it.
       lines.push(`No field ${report.dryRun ? 'would change' : 'changed'}${heading}.`, '')
