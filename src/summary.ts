@@ -54,6 +54,8 @@ export function renderSummary(
     }
     lines.push('')
   }
+  // The same reason for every target (no credentials) is said once, not once per target.
+  const skippedNotes = new Set<string>()
   for (const o of outcomes) {
     const heading = all.length > 1 ? ` — ${code(o.target)}` : ''
     if (o.error) {
@@ -66,7 +68,10 @@ export function renderSummary(
       if (rest.length > 0) lines.push('>', ...fenced(rest.join('\n')).map((line) => `> ${line}`))
       lines.push('')
     }
-    if (o.liveDiffSkipped) lines.push('> [!NOTE]', `> ${cell(o.liveDiffSkipped)}`, '')
+    if (o.liveDiffSkipped && !skippedNotes.has(o.liveDiffSkipped)) {
+      skippedNotes.add(o.liveDiffSkipped)
+      lines.push('> [!NOTE]', `> ${cell(o.liveDiffSkipped)}`, '')
+    }
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
     if (o.consoleUrl)
       lines.push(

@@ -148,3 +148,14 @@ it('kintone: basic-auth alone is a credential given, so a dry run still needs th
   expect(run.outputs['error-type']).toBe('input')
   expect(requests).toBe(0)
 })
+
+it('several targets: one row each, and the reason said once', async () => {
+  const c = CASES.find((x) => x.provider === 'qoder')!
+  const targets = ['dep_019ec556114c78f8b60ee34fcb98bf59', 'dep_019ec5561a2b7c3d9e4f50617283a4b5']
+  const { run, requests } = await runCase(c, { 'dry-run': 'true', payload: c.valid, target: targets.join(',') })
+  expect(run.code, run.stdout + run.stderr).toBe(0)
+  expect(requests).toBe(0)
+  expect(run.summary.match(/Live diff skipped/g)).toHaveLength(1)
+  for (const target of targets)
+    expect(run.summary).toMatch(new RegExp(`${target}</code> \\| dry-run \\| — \\| not read`))
+})
