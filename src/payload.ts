@@ -77,5 +77,25 @@ export async function parsePayload(raw: string, file?: string, control: ParseCon
       file,
     )
   }
-  return payload
+  return withoutSchemaKey(payload)
+}
+
+/**
+ * JSON editors attach a schema to a document through a top-level `$schema` key (the URL of a JSON
+ * Schema): it describes the file, not the update, so it is accepted here and never sent.
+ */
+function withoutSchemaKey(payload: Payload): Payload {
+  if (!Object.hasOwn(payload.value, '$schema')) return payload
+  const { $schema: schema, ...value } = payload.value
+  if (typeof schema !== 'string')
+    throw new PayloadError(
+      [
+        locateProblem(payload, {
+          path: ['$schema'],
+          message: `'$schema' names the JSON Schema an editor checks this file with, so it must be a string (a URL or a path), not ${schema === null ? 'null' : Array.isArray(schema) ? 'a list' : `a ${typeof schema}`}.`,
+        }),
+      ],
+      payload.file,
+    )
+  return { ...payload, value }
 }
