@@ -14,6 +14,7 @@ import { isPlainObject, mergePatch } from '../diff.js'
 import { textOf } from '../text.js'
 import { Problems, type Path } from '../validate.js'
 import type { Provider } from './provider.js'
+import { QODER_REGIONS } from './qoder-regions.js'
 import {
   apiBase,
   bearerAuth,
@@ -26,7 +27,6 @@ import {
   unitPerTarget,
 } from './shared.js'
 
-const ORIGINS = { global: 'https://api.qoder.com', cn: 'https://api.qoder.com.cn' } as const
 const API_PREFIX = '/api/v1/cloud'
 /** Request body limits: 32 MB globally; the cn region truncates at 4 MB (and then reports invalid JSON). */
 const BODY_LIMIT_BYTES = { global: 32 * 1024 * 1024, cn: 4 * 1024 * 1024 } as const
@@ -88,7 +88,7 @@ export const qoder: Provider<Deployment> = {
 
   connect(ctx) {
     return Promise.resolve({
-      baseUrl: apiBase(ctx.settings.baseUrl ?? new URL(ORIGINS[region(ctx.settings)]), API_PREFIX),
+      baseUrl: apiBase(ctx.settings.baseUrl ?? new URL(`https://${QODER_REGIONS[region(ctx.settings)]}`), API_PREFIX),
       authorize: bearerAuth(ctx),
       parseError,
     })
@@ -104,7 +104,7 @@ export const qoder: Provider<Deployment> = {
       case 403:
         return `The token is valid but may not change ${target}: use a token of the account that owns the deployment, with access to deployments.`
       case 404:
-        return `No deployment ${target} in Qoder's ${region(settings)} region: check 'target', and 'region' (cn deployments live on api.qoder.com.cn).`
+        return `No deployment ${target} in Qoder's ${region(settings)} region: check 'target', and 'region' (cn deployments live on ${QODER_REGIONS.cn}).`
       case 409:
         return `Qoder reported a conflict for ${target} (an archived deployment cannot be changed, or the same request was sent with a different body): check the deployment's state in the console, then run again.`
       case 501:

@@ -6,6 +6,7 @@
  * one entry here.
  */
 import type { Provider } from './provider.js'
+import { QODER_REGIONS } from './qoder-regions.js'
 
 /** One provider as the registry knows it. */
 export interface ProviderEntry {
@@ -23,7 +24,7 @@ export interface ProviderEntry {
 const BUILT_IN = {
   qoder: {
     load: async () => (await import('./qoder.js')).qoder,
-    regions: { global: 'api.qoder.com', cn: 'api.qoder.com.cn' },
+    regions: QODER_REGIONS,
   },
   kintone: { load: async () => (await import('./kintone.js')).kintone, defaultPayload: '{}' },
   'huaweicloud-rts': { load: async () => (await import('./huaweicloud-rts.js')).huaweicloudRts },
