@@ -331,6 +331,7 @@ describe('workflows', () => {
       'example-kintone.yml',
       'example-huaweicloud-rts.yml',
       'example-aieev.yml',
+      'example-drift.yml',
     ]
     expect(workflows.map((w) => w.file)).toEqual(expect.arrayContaining(names.map((name) => `${WORKFLOW_DIR}/${name}`)))
   })
@@ -415,6 +416,7 @@ describe('README examples', () => {
       'deploy kintone apps',
       'deploy to Aieev',
       'deploy to Huawei Cloud RTS',
+      'drift check',
       'patch deployment',
       'release',
       'release to every environment',

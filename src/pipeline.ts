@@ -92,6 +92,8 @@ export async function runTarget<R>(
       outcome.providerStatus = view.status
       outcome.request = plan.request
       outcome.changes = provider.changes(read, plan.after, payload.value)
+      // "Would change": what a drift check (a scheduled dry run) compares with 'true'.
+      outcome.changed = outcome.changes.length > 0
       outcome.items = itemsOf(read)
       outcome.resource = view.shown ?? read
       outcome.notes = view.notes

@@ -7,12 +7,15 @@
  *   `base-url`) → the emulator's origin, `github.ref_name` → v1.0.0, `inputs.x` → the dispatch
  *   input's default (nothing on a tag push), `matrix.x` → each matrix entry. An expression the
  *   test cannot evaluate fails it, so a new example cannot slip through unrun;
+ * - `steps.<id>.outputs.x` of a `run:` step (which this test does not run) comes from
+ *   RUN_STEP_OUTPUTS; a scheduled workflow runs as its schedule would start it;
  * - the workspace holds examples/deploy/, as actions/checkout would give it;
  * - the emulator is seeded with the workflow's own literal ids (and kintone revisions);
  * - each run must end `succeeded` (`dry-run` when the event makes it one), the emulator must hold
  *   what the payload says (or nothing new in a dry run), the write on the wire must be the payload,
  *   and every `steps.<id>.outputs.*` a later step reads must be set.
  */
+import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -38,6 +41,12 @@ const TYPED_INPUTS: Record<string, Record<string, string>> = {
   'example-dispatch.yml': { deployment: 'dep_019ec556114c78f8b60ee34fcb98bf59' },
 }
 
+/** What the `run:` steps before this action's step output (this test runs only the action's steps). */
+const RUN_STEP_OUTPUTS: Record<string, Record<string, Record<string, string>>> = {
+  // `git describe` finds the latest release tag.
+  'example-drift.yml': { release: { tag: REF_NAME } },
+}
+
 afterAll(() => cleanupRuns())
 
 // ── workflows ────────────────────────────────────────────────────────────────────────────────
@@ -46,6 +55,8 @@ type Values = Record<string, Json>
 
 interface Step {
   id?: string
+  if?: string
+  run?: string
   uses?: string
   with?: Record<string, Json>
   env?: Record<string, Json>
@@ -72,12 +83,14 @@ const workflows = files.map((file) => ({
 
 /** The runner's expression context for one run. */
 interface Context {
-  event: 'push' | 'workflow_dispatch'
+  event: 'push' | 'workflow_dispatch' | 'schedule'
   inputs: Values
   secrets: Record<string, string>
   vars: Record<string, string>
   matrix: Values
   github: Values
+  /** The outputs of earlier steps, by step id. */
+  steps: Record<string, Record<string, string>>
 }
 
 /** One way the workflow starts: a tag push, or a dispatch with its defaults (and dry-run unticked). */
@@ -90,6 +103,7 @@ interface Trigger {
 function triggers(file: string, doc: Workflow): Trigger[] {
   const found: Trigger[] = []
   if ('push' in doc.on) found.push({ label: `tag ${REF_NAME} pushed`, event: 'push', inputs: {} })
+  if ('schedule' in doc.on) found.push({ label: 'started by its schedule', event: 'schedule', inputs: {} })
   if ('workflow_dispatch' in doc.on) {
     const declared = doc.on.workflow_dispatch?.inputs ?? {}
     const inputs: Values = { ...TYPED_INPUTS[file] }
@@ -110,7 +124,7 @@ function triggers(file: string, doc: Workflow): Trigger[] {
       })
     }
   }
-  if (found.length === 0) throw new Error(`${file}: no push or workflow_dispatch trigger`)
+  if (found.length === 0) throw new Error(`${file}: no push, schedule or workflow_dispatch trigger`)
   return found
 }
 
@@ -152,6 +166,13 @@ function lookup(expression: string, ctx: Context): Json {
     case 'github':
       if (!(key in ctx[root])) throw new Error(`\${{ ${expression} }} is not known to this test`)
       return ctx[root][key] ?? null
+    case 'steps': {
+      // steps.<id>.outputs.<name>: an output a step did not set is '' on a runner.
+      const [id = '', kind, name = ''] = rest
+      if (kind !== 'outputs' || rest.length !== 3 || !(id in ctx.steps))
+        throw new Error(`\${{ ${expression} }}: no step '${id}' before this one`)
+      return ctx.steps[id]![name] ?? ''
+    }
     default:
       throw new Error(`\${{ ${expression} }}: context '${root}' is not known to this test`)
   }
@@ -161,12 +182,13 @@ function lookup(expression: string, ctx: Context): Json {
 function evaluate(expression: string, ctx: Context): Json {
   const text = expression.trim()
   if (PATH.test(text)) return lookup(text, ctx)
-  const comparison = /^(\S+)\s*==\s*(\S+)$/.exec(text)
-  if (comparison && PATH.test(comparison[1]!) && LITERAL.test(comparison[2]!)) {
+  const comparison = /^(\S+)\s*(==|!=)\s*(\S+)$/.exec(text)
+  if (comparison && PATH.test(comparison[1]!) && LITERAL.test(comparison[3]!)) {
     const left = lookup(comparison[1]!, ctx)
-    const right = literal(comparison[2]!)
+    const right = literal(comparison[3]!)
     // GitHub compares strings case-insensitively and coerces booleans to numbers; the examples compare like with like.
-    return typeof left === typeof right ? left === right : textOf(left) === textOf(right)
+    const equal = typeof left === typeof right ? left === right : textOf(left) === textOf(right)
+    return comparison[2] === '==' ? equal : !equal
   }
   throw new Error(`cannot evaluate \${{ ${text} }}: extend example-workflows.test.ts`)
 }
@@ -281,7 +303,21 @@ interface World {
   seed(inputs: Record<string, string>, payload: Values): void
   /** Ground truth after the run: what the emulator holds and what went on the wire. */
   check(inputs: Record<string, string>, payload: Values, dryRun: boolean): void
+  /**
+   * For the drift checks: seeds the live resource as the payload left it (`in sync`) or as a
+   * console edit changed it since (`drifted`), and returns what a check step must name when drifted.
+   */
+  live?(inputs: Record<string, string>, payload: Values, state: 'in sync' | 'drifted'): string[]
   close(): Promise<void>
+}
+
+/** A payload as the live resource holds it after the merge patch: a null deletes the key, so it is not there. */
+function withoutNulls(value: Values): Values {
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => [k, v && typeof v === 'object' && !Array.isArray(v) ? withoutNulls(v) : v]),
+  )
 }
 
 const targetsOf = (inputs: Record<string, string>): string[] =>
@@ -314,6 +350,22 @@ const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
           expect(writes.map((w) => JSON.parse(w.body) as unknown)).toEqual(dryRun ? [] : [payload])
           if (!dryRun) expectMerged(emulator.stored(id), payload, id)
         }
+      },
+      live(inputs, payload, state) {
+        type Live = NonNullable<Parameters<typeof emulator.seed>[0]>
+        const live = withoutNulls(payload) as unknown as Live & { schedule: Live['schedule'] & object }
+        for (const id of targetsOf(inputs)) {
+          if (state === 'in sync') emulator.seed({ ...live, id })
+          // Someone moved the schedule in the console, and a key the release deleted came back.
+          else
+            emulator.seed({
+              ...live,
+              id,
+              schedule: { ...live.schedule, expression: '0 3 * * *' },
+              metadata: { ...live.metadata, legacy_ticket: 'OPS-1234' },
+            })
+        }
+        return ['schedule.expression', 'metadata.legacy_ticket']
       },
       close: () => emulator.close(),
     }
@@ -393,6 +445,20 @@ const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
           expect(stored.status).toBe('COMPLETE')
         }
       },
+      live(inputs, payload, state) {
+        // After the release: the agent ran the payload's config and signalled COMPLETE. Drifted: someone
+        // pointed the deployment at another config by hand.
+        const configId = state === 'in sync' ? textOf(payload.config_id) : '9a8b7c6d-0000-4000-8000-00000000d71f'
+        for (const id of targetsOf(inputs))
+          emulator.seed({
+            id,
+            action: 'UPDATE',
+            config_id: configId,
+            status: 'COMPLETE',
+            status_reason: 'Outputs received',
+          })
+        return ['config_id']
+      },
       close: () => emulator.close(),
     }
   },
@@ -419,6 +485,12 @@ const WORLDS: Record<string, (raw: Record<string, Json>) => Promise<World>> = {
             expect(stored[name as keyof typeof stored], name).toEqual(value)
           expect(stored).toMatchObject({ is_active: true, status: 'RUNNING' })
         }
+      },
+      live(inputs, _payload, state) {
+        // Drifted: someone stopped the endpoint.
+        for (const id of targetsOf(inputs))
+          emulator.seed({ endpoint_id: id, name: 'llm-chat-api', is_active: state === 'in sync' })
+        return ['STOPPED']
       },
       close: () => emulator.close(),
     }
@@ -453,6 +525,66 @@ const cases: Case[] = workflows.flatMap(({ file, doc }) =>
   ),
 )
 
+/** The step of a case, and its provider's emulator started. */
+async function startStep({ file, jobName, stepIndex }: Pick<Case, 'file' | 'jobName' | 'stepIndex'>) {
+  const doc = workflows.find((w) => w.file === file)!.doc
+  const job = doc.jobs[jobName]!
+  const step = job.steps[stepIndex]!
+  const where = `${file}: jobs.${jobName}.steps[${stepIndex}]`
+  const raw = step.with ?? {}
+  const provider = textOf(raw.provider)
+  const start = WORLDS[provider]
+  if (!start) throw new Error(`${where}: no emulator for provider '${provider}'`)
+  return { doc, job, step, where, raw, world: await start(raw) }
+}
+
+/** The step's expression context, its env and inputs evaluated as the runner would, and the payload it sends. */
+function prepareStep({ file, jobName, stepIndex, trigger, matrix }: Omit<Case, 'title'>, world: World) {
+  const doc = workflows.find((w) => w.file === file)!.doc
+  const job = doc.jobs[jobName]!
+  const step = job.steps[stepIndex]!
+  const where = `${file}: jobs.${jobName}.steps[${stepIndex}]`
+  const ctx: Context = {
+    event: trigger.event,
+    inputs: trigger.inputs,
+    secrets: world.secrets,
+    // Every configuration variable is the emulator's origin (kintone's KINTONE_BASE_URL is the only one).
+    vars: new Proxy(
+      {},
+      {
+        get: (_t, name) => (typeof name === 'string' && /^[A-Z][A-Z0-9_]*$/.test(name) ? world.origin : undefined),
+      },
+    ),
+    matrix,
+    github: { ref_name: REF_NAME },
+    steps: structuredClone(RUN_STEP_OUTPUTS[file] ?? {}),
+  }
+  const env = {
+    ...interpolateAll(doc.env, ctx, `${file}: env`),
+    ...interpolateAll(job.env, ctx, `${file}: jobs.${jobName}.env`),
+    ...interpolateAll(step.env, ctx, `${where}.env`),
+  }
+  const inputs = interpolateAll(step.with ?? {}, ctx, `${where}.with`)
+  inputs['base-url'] ??= world.origin
+  expect(new URL(inputs['base-url']).origin, `${where}: base-url reaches the emulator`).toBe(world.origin)
+  return { ctx, env, inputs, payload: expectedPayload(inputs, env) }
+}
+
+/** dist/index.js run as the runner runs the step, with the repository's examples/ as the workspace (actions/checkout). */
+function runStep(inputs: Record<string, string>, env: Record<string, string>, trigger: Trigger, githubApi?: string) {
+  const examples = readdirSync(path.join(EXAMPLES, 'deploy')).map((name) => `deploy/${name}`)
+  return runAction({
+    inputs,
+    env: {
+      ...env,
+      GITHUB_REF_NAME: REF_NAME,
+      GITHUB_EVENT_NAME: trigger.event,
+      ...(githubApi ? { GITHUB_API_URL: githubApi } : {}),
+    },
+    files: Object.fromEntries(examples.map((name) => [name, readFileSync(path.join(EXAMPLES, name))])),
+  })
+}
+
 describe('the README example workflows, run against the emulators', () => {
   it('cover every provider, and each one runs this action', () => {
     expect(workflows.length).toBeGreaterThan(0)
@@ -477,9 +609,14 @@ describe('the README example workflows, run against the emulators', () => {
       vars: {},
       matrix: {},
       github: { ref_name: REF_NAME },
+      steps: { plan: { changed: 'true' } },
     }
     expect(interpolate('${{ secrets.A }}-${{ github.ref_name }}', ctx, 'x')).toBe(`a-${REF_NAME}`)
     expect(interpolate('${{ inputs.dry-run == true }}', ctx, 'x')).toBe('false')
+    expect(interpolate("${{ steps.plan.outputs.changed == 'true' }}", ctx, 'x')).toBe('true')
+    expect(interpolate("${{ steps.plan.outputs.changed != 'true' }}", ctx, 'x')).toBe('false')
+    expect(interpolate('${{ steps.plan.outputs.changes }}', ctx, 'x')).toBe('')
+    expect(() => interpolate('${{ steps.release.outputs.tag }}', ctx, 'x')).toThrow(/no step 'release'/)
     expect(() => interpolate('${{ secrets.B }}', ctx, 'x')).toThrow(/no emulator value/)
     expect(() => interpolate('${{ vars.URL }}', ctx, 'x')).toThrow(/no emulator value/)
     expect(() => interpolate('${{ github.sha }}', ctx, 'x')).toThrow(/not known/)
@@ -489,58 +626,14 @@ describe('the README example workflows, run against the emulators', () => {
 
   for (const { title, file, jobName, stepIndex, trigger, matrix } of cases)
     it(title, async () => {
-      const doc = workflows.find((w) => w.file === file)!.doc
-      const job = doc.jobs[jobName]!
-      const step = job.steps[stepIndex]!
-      const where = `${file}: jobs.${jobName}.steps[${stepIndex}]`
-      const raw = step.with ?? {}
-      const provider = textOf(raw.provider)
-      const start = WORLDS[provider]
-      if (!start) throw new Error(`${where}: no emulator for provider '${provider}'`)
-      const world = await start(raw)
+      const { job, step, where, raw, world } = await startStep({ file, jobName, stepIndex })
       const github =
         raw['github-environment'] !== undefined ? new GitHubEmulator({ tokens: [FAKE_GITHUB_TOKEN] }) : undefined
       try {
         const githubApi = github ? await github.start() : undefined
-        const ctx: Context = {
-          event: trigger.event,
-          inputs: trigger.inputs,
-          secrets: {},
-          vars: {},
-          matrix,
-          github: { ref_name: REF_NAME },
-        }
-        // Every configuration variable is the emulator's origin (kintone's KINTONE_BASE_URL is the only one).
-        ctx.vars = new Proxy(
-          {},
-          {
-            get: (_t, name) => (typeof name === 'string' && /^[A-Z][A-Z0-9_]*$/.test(name) ? world.origin : undefined),
-          },
-        )
-        ctx.secrets = world.secrets
-        const env = {
-          ...interpolateAll(doc.env, ctx, `${file}: env`),
-          ...interpolateAll(job.env, ctx, `${file}: jobs.${jobName}.env`),
-          ...interpolateAll(step.env, ctx, `${where}.env`),
-        }
-        const inputs = interpolateAll(raw, ctx, `${where}.with`)
-        inputs['base-url'] ??= world.origin
-        expect(new URL(inputs['base-url']).origin, `${where}: base-url reaches the emulator`).toBe(world.origin)
-        const payload = expectedPayload(inputs, env)
+        const { env, inputs, payload } = prepareStep({ file, jobName, stepIndex, trigger, matrix }, world)
         world.seed(inputs, payload)
-
-        const examples = readdirSync(path.join(EXAMPLES, 'deploy')).map((name) => `deploy/${name}`)
-        const run = await runAction({
-          inputs,
-          env: {
-            ...env,
-            GITHUB_REF_NAME: REF_NAME,
-            GITHUB_EVENT_NAME: trigger.event,
-            ...(githubApi ? { GITHUB_API_URL: githubApi } : {}),
-          },
-          // actions/checkout: the repository's examples/ is the workspace.
-          files: Object.fromEntries(examples.map((name) => [name, readFileSync(path.join(EXAMPLES, name))])),
-        })
+        const run = await runStep(inputs, env, trigger, githubApi)
         const log = `${run.stdout}\n${run.stderr}`
         const dryRun = inputs['dry-run'] === 'true'
         expect(run.code, log).toBe(0)
@@ -581,4 +674,60 @@ describe('the README example workflows, run against the emulators', () => {
         await github?.close()
       }
     })
+})
+
+// ── drift checks ─────────────────────────────────────────────────────────────────────────────
+/** A `run:` step as the runner runs it (`shell: bash`), with its env; its exit code and output. */
+function runScript(script: string, env: Record<string, string>): { code: number; output: string } {
+  const result = spawnSync('bash', ['--noprofile', '--norc', '-eo', 'pipefail', '-c', script], {
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+    encoding: 'utf8',
+    timeout: 10_000,
+  })
+  return { code: result.status ?? -1, output: `${result.stdout}${result.stderr}` }
+}
+
+describe('example-drift.yml: each job passes in sync and fails, naming what drifted, when drifted', () => {
+  const file = 'example-drift.yml'
+  const doc = workflows.find((w) => w.file === file)?.doc
+  it('exists and runs on a schedule', () => {
+    expect(doc?.on).toHaveProperty('schedule')
+  })
+  for (const jobName of Object.keys(doc?.jobs ?? {}))
+    for (const state of ['in sync', 'drifted'] as const)
+      it(`jobs.${jobName}, ${state}`, async () => {
+        const job = doc!.jobs[jobName]!
+        const stepIndex = job.steps.findIndex((step) => typeof step.uses === 'string' && THIS_ACTION.test(step.uses))
+        const trigger = triggers(file, doc!).find((t) => t.event === 'schedule')!
+        const { step, where, world } = await startStep({ file, jobName, stepIndex })
+        try {
+          const [matrix = {}] = matrixEntries(file, job)
+          const { ctx, env, inputs, payload } = prepareStep({ file, jobName, stepIndex, trigger, matrix }, world)
+          expect(inputs['dry-run'], `${where}: a drift check never writes`).toBe('true')
+          const named = world.live!(inputs, payload, state)
+          const run = await runStep(inputs, env, trigger)
+          const log = `${run.stdout}\n${run.stderr}`
+          expect(run.code, log).toBe(0)
+          expect(run.outputs.status, log).toBe('dry-run')
+          world.check(inputs, payload, true)
+
+          // The steps after it, as the runner runs them: their `if:` evaluated, their script run by bash.
+          ctx.steps[step.id!] = run.outputs
+          const checks = job.steps.slice(stepIndex + 1).map((later, index) => {
+            const ran = later.if === undefined || evaluate(later.if, ctx) === true
+            const result = ran
+              ? runScript(later.run ?? '', interpolateAll(later.env, ctx, `${where}+${index + 1}.env`))
+              : undefined
+            return { name: (later as { name?: string }).name, ...result }
+          })
+          const failed = checks.filter((check) => check.code !== undefined && check.code !== 0)
+          if (state === 'in sync') expect(failed, `${log}\n${JSON.stringify(checks)}`).toEqual([])
+          else {
+            expect(failed.length, JSON.stringify(checks)).toBe(1)
+            for (const what of named) expect(failed[0]!.output, `the failing check names ${what}`).toContain(what)
+          }
+        } finally {
+          await world.close()
+        }
+      })
 })

@@ -324,7 +324,8 @@ describe('kintone end to end', () => {
     expect(result.code).toBe(0)
     expect(deploys()).toHaveLength(0)
     expect(result.outputs.status).toBe('dry-run')
-    expect(result.outputs.changed).toBe('false')
+    // A dry run's `changed` is "would change": a deploy always moves the preview to production.
+    expect(result.outputs.changed).toBe('true')
     expect(result.summary).toContain(`POST ${emu.origin}/k/v1/preview/app/deploy.json`)
     expect(result.summary).toContain('x-cybozu-api-token: ***')
   })

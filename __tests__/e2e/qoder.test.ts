@@ -118,7 +118,8 @@ describe('qoder end to end', () => {
     expect(updates()).toHaveLength(0)
     expect(emu.requestsTo('GET', new RegExp(dep.id))).toHaveLength(1)
     expect(result.outputs.status).toBe('dry-run')
-    expect(result.outputs.changed).toBe('false')
+    // A dry run's `changed` is "would change", so a drift check can compare it with 'true'.
+    expect(result.outputs.changed).toBe('true')
     expect(JSON.parse(result.outputs.changes!)).toEqual([
       'metadata.legacy',
       'metadata.owner',
