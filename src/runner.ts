@@ -31,7 +31,12 @@ export function runnerSink(secrets: Secrets): ReportSink {
     setOutput: core.setOutput,
     warning: (message) => core.warning(message),
     error: (message, annotation) => core.error(message, annotation),
-    writeSummary: async (markdown) => void (await core.summary.addRaw(markdown).write()),
+    writeSummary: async (markdown) => {
+      // Outside a runner (a local run of dist/index.js) there is no summary file: say so, and report the rest.
+      if (!process.env.GITHUB_STEP_SUMMARY)
+        return core.info('GITHUB_STEP_SUMMARY is not set: the job summary is not written.')
+      await core.summary.addRaw(markdown).write()
+    },
     redact: (text) => secrets.redact(text),
   }
 }

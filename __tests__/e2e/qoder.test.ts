@@ -56,6 +56,14 @@ async function run(
 const updates = () => emu.requestsTo('POST', /^\/api\/v1\/cloud\/deployments\/dep_[0-9a-f]+$/)
 
 describe('qoder end to end', () => {
+  it('outside a runner (no GITHUB_STEP_SUMMARY), the update is reported, not failed as internal', async () => {
+    const result = await run({}, { env: { GITHUB_STEP_SUMMARY: '' } })
+    expect(result.code, result.stdout).toBe(0)
+    expect(result.outputs.status).toBe('succeeded')
+    expect(updates()).toHaveLength(1)
+    expect(result.stdout).toContain('GITHUB_STEP_SUMMARY is not set: the job summary is not written.')
+  })
+
   it('runs on Node 24, as runs.using says', () => {
     expect(process.versions.node.split('.')[0]).toBe('24')
   })
