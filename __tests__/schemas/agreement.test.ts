@@ -262,7 +262,15 @@ beforeAll(async () => {
     await writeFile(file, f.text)
   }
 })
-afterAll(() => rm(path.dirname(workspace), { recursive: true, force: true }))
+/** For the summary line: how many cases were compared, and how many of them are listed. */
+const tally = { compared: 0, noPayload: 0, listed: 0, fixtures: 0, generated: 0 }
+afterAll(async () => {
+  console.log(
+    `schema agreement: ${tally.compared} corpus cases compared (${tally.listed} listed as beyond JSON Schema), ` +
+      `${tally.noPayload} never reach a payload; ${tally.fixtures} fixtures; ${tally.generated} generated payloads`,
+  )
+  await rm(path.dirname(workspace), { recursive: true, force: true })
+})
 
 /** What a test expects of one compared case: agreement, or (listed) disagreement. */
 function expectAgreement(id: string, compared: Compared, exceptions: Record<string, string>): void {
@@ -305,6 +313,9 @@ describe('the corpus: the schema and the action give the same verdict', () => {
   const cases = [...manifest.rejected, ...manifest.accepted]
   it.each(cases.map((c) => [c.id, c] as const))('%s', async (id, c) => {
     const compared = await compare(c, workspace)
+    if (compared) tally.compared++
+    else tally.noPayload++
+    if (Object.hasOwn(BEYOND_JSON_SCHEMA, id)) tally.listed++
     if (!compared) {
       expect(BEYOND_JSON_SCHEMA, `${id} never reaches a payload: it cannot be listed`).not.toHaveProperty([id])
       return
@@ -325,6 +336,7 @@ describe('the valid fixtures: examples, the demo, the end-to-end tests', () => {
   })
   it.each(fixtures.map((f) => [f.id, f] as const))('%s', async (id, f) => {
     const compared = await compare(fixtureCase(f), workspace)
+    tally.fixtures++
     expect(compared, `${id} reaches the payload check`).toBeDefined()
     expectAgreement(id, compared!, FIXTURE_EXCEPTIONS)
     if (!id.startsWith('e2e ')) expect(compared!.action[0], `${id} is valid`).toBe('accepted')
@@ -596,7 +608,7 @@ describe('a property: near every boundary, the schema and the action agree', () 
   it.each(PROVIDERS.map((provider, i) => [provider, 1500 + i] as const))('%s (seed %i)', async (provider, seed) => {
     const check = await loadProvider(provider)
     const validate = validators.get(provider)!
-    const tally = { accepted: 0, refused: 0 }
+    const verdicts = { accepted: 0, refused: 0 }
     await fc.assert(
       fc.asyncProperty(PROPERTY_PAYLOADS[provider], async (value) => {
         const text = JSON.stringify(value)
@@ -615,13 +627,14 @@ describe('a property: near every boundary, the schema and the action agree', () 
           why = error.message
         }
         const schema: Verdict = validate(JSON.parse(text)) ? 'accepted' : 'refused'
-        tally[action]++
+        verdicts[action]++
+        tally.generated++
         expect(schema, `${text}\nschema: ${JSON.stringify(validate.errors)}\naction: ${why}`).toBe(action)
       }),
       { seed, numRuns: RUNS[provider] },
     )
     // Both verdicts are exercised, so agreement is not the trivial "everything refused".
-    expect(tally.accepted).toBeGreaterThan(20)
-    expect(tally.refused).toBeGreaterThan(20)
+    expect(verdicts.accepted).toBeGreaterThan(20)
+    expect(verdicts.refused).toBeGreaterThan(20)
   })
 })
