@@ -330,6 +330,9 @@ describe('the corpus: the schema and the action give the same verdict', () => {
 })
 
 describe('the valid fixtures: examples, the demo, the end-to-end tests', () => {
+  it('lists only fixtures there are as exceptions', () => {
+    expect(Object.keys(FIXTURE_EXCEPTIONS).filter((id) => !fixtures.some((f) => f.id === id))).toEqual([])
+  })
   it('finds every example and every demo payload', () => {
     expect(examples.map((f) => f.provider).sort()).toEqual([...PROVIDERS].sort())
     expect(demo.map((f) => f.provider).sort()).toEqual([...PROVIDERS].sort())
