@@ -23,6 +23,7 @@ import { authorization, sdkDate } from '../../src/providers/huaweicloud-sign.ts'
 import { RtsEmulator } from '../emulators/huaweicloud-rts.ts'
 import { parseAuthorization } from '../emulators/huaweicloud-sign-reference.ts'
 import type { RecordedRequest } from '../emulators/base.ts'
+import { startTinyServer, type TinyServer } from '../helpers/tiny-server.ts'
 import { runInProcess } from './in-process.ts'
 
 const AK = 'HPUAORACLEACCESSKEY01'
@@ -151,6 +152,61 @@ describe('Huawei AK/SK: the requests the action sends, re-signed by the official
         ].filter(Boolean),
       )
       expect(sent).toBe(sdkAuthorization(request, ak, sk))
+    }
+  })
+})
+
+describe('Huawei AK/SK: a base-url path prefix holding % escapes, on the wire', () => {
+  let gateway: TinyServer | undefined
+  afterEach(async () => {
+    await gateway?.close()
+    gateway = undefined
+  })
+
+  it('the PUT and GET under /rts%20gw/api%2Fv1 carry the Authorization AKSKSigner computes for the path as sent', async () => {
+    const id = '06e87bcc-33a2-4bce-aebd-533e698282d3'
+    const project = '95d02433133a4c0a87ba6967474a2ad3'
+    const prefix = '/rts%20gw/api%2Fv1'
+    // A gateway that keeps one software deployment: a PUT merges its body in, a GET answers it.
+    const stored: Record<string, unknown> = {
+      id,
+      config_id: '5b8c0f9e-1d2a-4c3b-8e7f-6a5b4c3d2e1f',
+      server_id: 'a8b6c4d2-e0f1-4a3b-9c8d-7e6f5a4b3c2d',
+      action: 'CREATE',
+      status: 'COMPLETE',
+      status_reason: 'Outputs received',
+      input_values: {},
+      output_values: {},
+      creation_time: '2026-12-03T10:00:00Z',
+      updated_time: '2026-12-03T10:00:00Z',
+    }
+    gateway = await startTinyServer((req, res) => {
+      if (req.method === 'PUT') Object.assign(stored, JSON.parse(req.body) as object)
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ software_deployment: stored }))
+    })
+    const run = await runInProcess({
+      provider: 'huaweicloud-rts',
+      'base-url': `${gateway.origin}${prefix}`,
+      target: id,
+      'access-key': AK,
+      'secret-key': SK,
+      region: 'cn-north-4',
+      'project-id': project,
+      payload: JSON.stringify({ status: 'COMPLETE', input_values: { release: 'v2' } }),
+      timeout: '20s',
+    })
+    expect(run.problems, run.log.join('\n')).toEqual([])
+    expect(run.outcomes.map((o) => o.status)).toEqual(['succeeded'])
+    const sent = gateway.requests
+    expect(sent.map((r) => `${r.method} ${r.url}`)).toContain(`PUT ${prefix}/v1/${project}/software_deployments/${id}`)
+    for (const recorded of sent) {
+      const url = new URL(recorded.url, gateway.origin)
+      const { request, sent: authorizationSent } = asSigned(
+        { ...recorded, path: url.pathname, url, headers: recorded.headers },
+        gateway.origin,
+      )
+      expect(authorizationSent).toBe(sdkAuthorization(request, AK, SK))
     }
   })
 })
