@@ -10,8 +10,10 @@
  *   Authorization    = "SDK-HMAC-SHA256 Access=<AK>, SignedHeaders=<a;b;c>, Signature=<hex>"
  *
  * Server-side reading of a request (what a gateway sees on the wire):
- * - the path is percent-decoded per segment (bytes) and every segment re-encoded per RFC 3986
- *   (only `A-Z a-z 0-9 - _ . ~` kept, `%XX` upper-case), then `/` is appended if missing;
+ * - the path is taken as sent, and every segment encoded per RFC 3986 (only `A-Z a-z 0-9 - _ . ~`
+ *   kept, `%XX` upper-case) WITHOUT decoding first, so a `%` already sent is encoded again (`%20` →
+ *   `%2520`), then `/` is appended if missing. Huawei's published signing steps do not say; Huawei's
+ *   SDK signer (`AKSKSigner.CanonicalURI`) does exactly this, and the gateway must agree with it;
  * - the query is split on `&`, `+` read as a space, names and values percent-decoded; names sorted,
  *   a repeated name's values sorted (both by raw UTF-8 bytes, before encoding), then encoded and joined;
  *   a name without `=` has the empty value (`flag=`);
@@ -116,11 +118,11 @@ function isHex(byte: number | undefined): boolean {
 // ---------------------------------------------------------------------------------------------
 // Canonical request
 
-/** Each path segment decoded and re-encoded per RFC 3986; always ends with `/`. */
+/** Each path segment, as sent, encoded per RFC 3986 (a `%` encoded again, not decoded); always ends with `/`. */
 export function canonicalUri(path: string): string {
   const uri = path
     .split('/')
-    .map((segment) => encodeBytes(decodeToBytes(segment, false)))
+    .map((segment) => encodeRfc3986(segment))
     .join('/')
   return uri.endsWith('/') ? uri : `${uri}/`
 }

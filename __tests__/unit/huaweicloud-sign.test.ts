@@ -34,7 +34,7 @@ describe('SDK-HMAC-SHA256 signer', () => {
   }
   const canonical = [
     'PUT',
-    `/v1/${PROJECT}/software_deployments/dep%3A1%20%C3%BC/`,
+    `/v1/${PROJECT}/software_deployments/dep%3A1%2520%25C3%25BC/`,
     'flag=&server_id=ec14c864&tag=a%20b&tag=b%2Fc',
     'content-type:application/json',
     'host:rts.cn-north-4.myhuaweicloud.com',
@@ -51,13 +51,13 @@ describe('SDK-HMAC-SHA256 signer', () => {
 
   it('builds its string to sign', () => {
     expect(stringToSign(canonical, '20240315T080910Z')).toBe(
-      'SDK-HMAC-SHA256\n20240315T080910Z\ned363c2539f7eea9e7760067f0fd771ed88d188cdc7fdb0f4abcfcc8011ac5eb',
+      'SDK-HMAC-SHA256\n20240315T080910Z\nfddd8e5eb6ec4aaf78443910f4a58391cda0cb69b0eb97b338d6126ddeeca315',
     )
   })
 
   it('signs the worked PUT vector', () => {
     expect(authorization(put, AK, SK, ['content-type', 'host', 'x-project-id', 'x-sdk-date'])).toBe(
-      `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=457a367f7311c83e4f64016e2d35f0ab47cfd2cd1e8925379aac4c4b7d34d3f1`,
+      `SDK-HMAC-SHA256 Access=${AK}, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature=c0aaf71677f17064aa482583901a23d58a5f03f802c916438f1b71559ce28c90`,
     )
   })
 
@@ -81,6 +81,16 @@ describe('SDK-HMAC-SHA256 signer', () => {
   it('always ends the canonical URI with a slash, for signing only', () => {
     expect(canonicalUri(new URL('https://h/v1/p/software_deployments/x'))).toBe('/v1/p/software_deployments/x/')
     expect(canonicalUri(new URL('https://h/'))).toBe('/')
+  })
+
+  it('encodes the path as sent: a base-url prefix holding % escapes is not decoded first (as the SDK signer)', () => {
+    expect(canonicalUri(new URL('https://gw.example/rts%2Fgw/a%20b/v1/p/x'))).toBe('/rts%252Fgw/a%2520b/v1/p/x/')
+  })
+
+  it('sorts the query before encoding, by UTF-16 code units (as the SDK signer)', () => {
+    expect(canonicalQuery(new URL('https://h/?%C3%BC=1&server_id=2&a%3A=3&a0=4'))).toBe(
+      'a0=4&a%3A=3&server_id=2&%C3%BC=1',
+    )
   })
 
   it('sorts the query by name then value and encodes per RFC 3986', () => {

@@ -29,21 +29,27 @@ export function encodeRfc3986(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
 }
 
-/** The path with each segment decoded and re-encoded per RFC 3986, always ending in `/`. */
+/**
+ * The path as sent with each segment RFC 3986-encoded, always ending in `/`. Nothing is decoded first:
+ * a `%` already in the path (a `base-url` prefix holding escapes) is encoded again, as Huawei's SDK
+ * signer (`AKSKSigner.CanonicalURI`) does.
+ */
 export function canonicalUri(url: URL): string {
   const path = url.pathname
     .split('/')
-    .map((segment) => encodeRfc3986(decodeURIComponent(segment)))
+    .map((segment) => encodeRfc3986(segment))
     .join('/')
   return path.endsWith('/') ? path : `${path}/`
 }
 
-/** Query pairs sorted by name, then value (by UTF-8 bytes), each RFC 3986-encoded, joined with `&`. */
+/**
+ * Query pairs sorted by name, then value, before encoding (as Huawei's SDK signer sorts: by UTF-16 code
+ * units, so `a0` before `a:` and `server_id` before `ü`), then each RFC 3986-encoded, joined with `&`.
+ */
 export function canonicalQuery(url: URL): string {
-  const pairs = [...url.searchParams.entries()].map(([k, v]) => [encodeRfc3986(k), encodeRfc3986(v)] as const)
-  const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b))
-  pairs.sort((a, b) => byBytes(a[0], b[0]) || byBytes(a[1], b[1]))
-  return pairs.map(([k, v]) => `${k}=${v}`).join('&')
+  const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  const pairs = [...url.searchParams.entries()].sort((a, b) => byCodeUnits(a[0], b[0]) || byCodeUnits(a[1], b[1]))
+  return pairs.map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`).join('&')
 }
 
 function headerValue(headers: Record<string, string>, name: string): string {
