@@ -331,6 +331,7 @@ describe('workflows', () => {
       'example-kintone.yml',
       'example-huaweicloud-rts.yml',
       'example-aieev.yml',
+      'example-plan.yml',
     ]
     expect(workflows.map((w) => w.file)).toEqual(expect.arrayContaining(names.map((name) => `${WORKFLOW_DIR}/${name}`)))
   })
@@ -416,6 +417,7 @@ describe('README examples', () => {
       'deploy to Aieev',
       'deploy to Huawei Cloud RTS',
       'patch deployment',
+      'plan and apply',
       'release',
       'release to every environment',
     ])
