@@ -223,7 +223,22 @@ describe('the plan as a pull-request comment, end to end', () => {
       expect(result.code).toBe(0)
       expect(warnings(result)).toEqual([expect.stringContaining('the event file (GITHUB_EVENT_PATH)')])
     }
+    const missing = await run({}, { env: { GITHUB_EVENT_PATH: path.join(eventDir, 'missing.json') } })
+    expect(warnings(missing)).toEqual([expect.stringContaining('the event file (GITHUB_EVENT_PATH) could not be read')])
     expect(github.requests).toHaveLength(0)
+  })
+
+  it('GitHub not answering: the comment gives up after 10 s with one warning, and the step keeps its result', async () => {
+    github.inject({ method: 'GET', fault: { kind: 'hang' } })
+    const started = Date.now()
+    const result = await run()
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(result.code).toBe(0)
+    expect(result.outputs.status).toBe('dry-run')
+    expect(warnings(result)).toEqual([
+      'Could not write the plan on the pull request: GitHub did not answer within 10s while listing the comments of pull request #7. The plan is in the job summary.',
+    ])
+    expect(result.outputs).not.toHaveProperty('pr-comment-url')
   })
 
   it('a validation failure: the comment shows the problem with its file and line, and the step fails validation', async () => {
