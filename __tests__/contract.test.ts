@@ -49,6 +49,8 @@ const SPEC_INPUTS = [
   'github-token',
   'summary',
   'concurrency',
+  // The plan as a pull-request comment (issue 15).
+  'pr-comment',
 ]
 const SPEC_OUTPUTS = [
   'resource',
@@ -66,6 +68,8 @@ const SPEC_OUTPUTS = [
   'github-deployment-id',
   // The product contract: "the whole results go to a file" when they pass GitHub's limits; this output names it (issue 12).
   'results-file',
+  // The plan's pull-request comment (issue 15).
+  'pr-comment-url',
 ]
 
 /** The input names parseSettings reads for a given provider. */
@@ -112,6 +116,7 @@ describe('action.yml', () => {
       'dry-run': 'false',
       'substitute-env': 'false',
       'github-token': '${{ github.token }}',
+      'pr-comment': 'auto',
       summary: 'true',
       concurrency: '4',
     })

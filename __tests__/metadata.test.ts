@@ -332,6 +332,7 @@ describe('workflows', () => {
       'example-huaweicloud-rts.yml',
       'example-aieev.yml',
       'example-drift.yml',
+      'example-plan.yml',
     ]
     expect(workflows.map((w) => w.file)).toEqual(expect.arrayContaining(names.map((name) => `${WORKFLOW_DIR}/${name}`)))
   })
@@ -418,6 +419,7 @@ describe('README examples', () => {
       'deploy to Huawei Cloud RTS',
       'drift check',
       'patch deployment',
+      'plan and apply',
       'release',
       'release to every environment',
     ])

@@ -14,7 +14,7 @@ import type { Logger } from './http/client.js'
 import { isHttpsOrLoopback } from './url.js'
 import { loadUndici } from './undici-on-demand.js'
 
-type Octokit = InstanceType<typeof GitHub>
+export type Octokit = InstanceType<typeof GitHub>
 
 export interface DeploymentRecordOptions {
   /** The GitHub environment (`github-environment`). */
@@ -93,26 +93,7 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
   const call = new Calls(opts)
   let octokit: Octokit
   try {
-    // Lazy on purpose: Octokit (and its fetch) loads only for runs that record a deployment.
-    // undici first: with a proxy set, building the client builds undici's ProxyAgent at once.
-    await loadUndici()
-    // lib/utils is what getOctokit() is made of. Its `defaults` are needed below, and importing
-    // only it keeps Octokit in one chunk.
-    const { GitHub, defaults, getOctokitOptions } = await import('@actions/github/lib/utils')
-    const octokitLog = {
-      debug: (message: string) => log.debug(message),
-      info: (message: string) => log.debug(message),
-      warn: (message: string) => log.warning(message),
-      error: (message: string) => log.warning(message),
-    }
-    // baseUrl is passed explicitly rather than left to the module's import-time default, so
-    // GitHub Enterprise Server (GITHUB_API_URL = https://HOST/api/v3) always gets its own API.
-    // Octokit merges its options shallowly: a `request` of our own would replace the one in
-    // @actions/github's defaults, and with it the fetch that goes through HTTPS_PROXY.
-    const request = { ...defaults.request, log: octokitLog }
-    octokit = new GitHub(
-      getOctokitOptions(opts.token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request }),
-    )
+    octokit = await loadOctokit(opts.token, baseUrl, log)
   } catch (error) {
     return skip(`the GitHub client could not be loaded (${messageOf(error)}).`)
   }
@@ -200,8 +181,33 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
   }
 }
 
+/**
+ * Octokit for `token` on `baseUrl`, loaded on first use (with the PR comment, the only place
+ * @actions/github loads), its own log lines sent to `log` as debug lines and warnings.
+ */
+export async function loadOctokit(token: string, baseUrl: string, log: Logger): Promise<Octokit> {
+  // Lazy on purpose: Octokit (and its fetch) loads only for runs that talk to GitHub.
+  // undici first: with a proxy set, building the client builds undici's ProxyAgent at once.
+  await loadUndici()
+  // lib/utils is what getOctokit() is made of. Its `defaults` are needed below, and importing
+  // only it keeps Octokit in one chunk.
+  const { GitHub, defaults, getOctokitOptions } = await import('@actions/github/lib/utils')
+  const octokitLog = {
+    debug: (message: string) => log.debug(message),
+    info: (message: string) => log.debug(message),
+    warn: (message: string) => log.warning(message),
+    error: (message: string) => log.warning(message),
+  }
+  // baseUrl is passed explicitly rather than left to the module's import-time default, so
+  // GitHub Enterprise Server (GITHUB_API_URL = https://HOST/api/v3) always gets its own API.
+  // Octokit merges its options shallowly: a `request` of our own would replace the one in
+  // @actions/github's defaults, and with it the fetch that goes through HTTPS_PROXY.
+  const request = { ...defaults.request, log: octokitLog }
+  return new GitHub(getOctokitOptions(token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request }))
+}
+
 /** The API base from GITHUB_API_URL: https, or http only on loopback (the token must not cross the network in clear). */
-function apiBaseUrl(value: string | undefined): string | { problem: string } {
+export function apiBaseUrl(value: string | undefined): string | { problem: string } {
   const text = value || 'https://api.github.com'
   let url: URL
   try {

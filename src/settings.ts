@@ -43,6 +43,8 @@ export interface Settings {
   substituteEnv: boolean
   githubEnvironment?: string
   githubToken?: string
+  /** When the plan of a pull request's dry run goes in a comment on it (src/pr-comment.ts). */
+  prComment: PrCommentMode
   summary: boolean
   concurrency: number
   workspace: string
@@ -149,11 +151,22 @@ export function parseSettings(
     substituteEnv: parseBoolean('substitute-env', read('substitute-env'), false),
     githubEnvironment: optional(read('github-environment')),
     githubToken,
+    prComment: parsePrComment(read('pr-comment')),
     summary: parseBoolean('summary', read('summary'), true),
     concurrency: parseInteger('concurrency', read('concurrency'), 4, 1, 32),
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp',
   }
+}
+
+/** `pr-comment`: on for pull requests' dry runs (`auto`), only for a plan worth reading (`changes-only`), or never. */
+export type PrCommentMode = 'auto' | 'changes-only' | 'false'
+
+function parsePrComment(value: string): PrCommentMode {
+  if (value === '') return 'auto'
+  const mode = value.toLowerCase()
+  if (mode === 'auto' || mode === 'changes-only' || mode === 'false') return mode
+  throw new InputError('pr-comment', `Invalid input 'pr-comment': '${value}'. Expected auto, changes-only or false.`)
 }
 
 function optional(value: string): string | undefined {

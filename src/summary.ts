@@ -15,8 +15,35 @@ import type { OutcomeItem } from './providers/provider.js'
 export function renderSummary(
   report: RunReport,
   status: RunStatus = overallStatus(report),
-  options: { redact?: (text: string) => string; collapsed?: boolean } = {},
+  options: SummaryOptions = {},
 ): string {
+  inertMentions = options.inertMentions ?? false
+  try {
+    return render(report, status, options)
+  } finally {
+    inertMentions = false
+  }
+}
+
+/** How the summary is rendered; the defaults are the job summary's. */
+export interface SummaryOptions {
+  /** Hides secrets in values before they are shortened. */
+  redact?: (text: string) => string
+  /** For a summary too large for GitHub: counts, and only the targets that did not succeed. */
+  collapsed?: boolean
+  /** With `collapsed`: why, and where every result is (default: the job summary's 1 MB and the results file). */
+  collapsedNote?: string
+  /**
+   * For a pull-request comment, where `@name` notifies someone (a job summary notifies no one): an
+   * `@` in server or payload text gets a zero-width space after it, so it mentions no user or team.
+   */
+  inertMentions?: boolean
+}
+
+/** Set only while renderSummary runs (it is synchronous): whether `cell` and `plain` make `@` mentions inert. */
+let inertMentions = false
+
+function render(report: RunReport, status: RunStatus, options: SummaryOptions): string {
   const lines: string[] = []
   const value = (v: unknown) => shown(v, options.redact)
   const all = report.outcomes
@@ -41,7 +68,7 @@ export function renderSummary(
     const counts = new Map<string, number>()
     for (const o of all) counts.set(o.status, (counts.get(o.status) ?? 0) + 1)
     lines.push(
-      `**${all.length} targets: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.** The summary would pass GitHub's 1 MB, so it lists only the targets that did not succeed; every result is in the file named by the \`results-file\` output.`,
+      `**${all.length} targets: ${[...counts].map(([s, n]) => `${n} ${s}`).join(', ')}.** ${options.collapsedNote ?? "The summary would pass GitHub's 1 MB, so it lists only the targets that did not succeed; every result is in the file named by the `results-file` output."}`,
       '',
     )
   }
@@ -165,7 +192,7 @@ function fenced(text: string): string[] {
 
 /** Server text as a line of plain words: HTML escaped and every Markdown mark backslash-escaped, so it cannot become a link or a heading. */
 function plain(text: string): string {
-  return text
+  return mentionsInert(text)
     .replace(/\s+/g, ' ')
     .replace(/[\\`*_{}[\]()#+\-.!|~]/g, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
@@ -173,8 +200,17 @@ function plain(text: string): string {
     .replace(/>/g, '&gt;')
 }
 
-/** A table cell: one line, pipes and HTML escaped. */
+/** A table cell: one line, pipes and HTML escaped (and mentions made inert, in a comment). */
 function cell(text: string): string {
+  return mentionsInert(escapeCell(text))
+}
+
+/** `@name` → `@\u200Bname` while rendering a comment: GitHub sees no mention, a reader sees the same text. */
+function mentionsInert(text: string): string {
+  return inertMentions ? text.replace(/@(?=[\p{L}\p{N}_-])/gu, '@\u200B') : text
+}
+
+function escapeCell(text: string): string {
   return text
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -190,7 +226,10 @@ function shown(v: unknown, redact: (text: string) => string = (text) => text): s
   return code(chars.length > 80 ? `${chars.slice(0, 77).join('')}…` : chars.join(''))
 }
 
-/** Inline code in a table cell: <code> rather than backticks, so escaped HTML and backticks inside show as written. */
+/**
+ * Inline code in a table cell: <code> rather than backticks, so escaped HTML and backticks inside
+ * show as written. GitHub never reads a mention inside <code>, so the text is left as it is.
+ */
 function code(text: string): string {
-  return `<code>${cell(text)}</code>`
+  return `<code>${escapeCell(text)}</code>`
 }

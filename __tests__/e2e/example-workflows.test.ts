@@ -4,7 +4,8 @@
  * - each step that `uses: OWNER/deploy-patch@…` becomes one run of dist/index.js, its `with:` the
  *   INPUT_* variables and its `env:` the environment, with every `${{ … }}` evaluated from the
  *   event: `secrets.X` → the emulator's credential for that secret, `vars.X` (and a missing
- *   `base-url`) → the emulator's origin, `github.ref_name` → v1.0.0, `inputs.x` → the dispatch
+ *   `base-url`) → the emulator's origin, `github.ref_name` → v1.0.0 (7/merge on a pull request),
+ *   `github.event_name` → the trigger's event, `inputs.x` → the dispatch
  *   input's default (nothing on a tag push), `matrix.x` → each matrix entry. An expression the
  *   test cannot evaluate fails it, so a new example cannot slip through unrun;
  * - `steps.<id>.outputs.x` of a `run:` step (which this test does not run) comes from
@@ -13,10 +14,14 @@
  * - the emulator is seeded with the workflow's own literal ids (and kintone revisions);
  * - each run must end `succeeded` (`dry-run` when the event makes it one), the emulator must hold
  *   what the payload says (or nothing new in a dry run), the write on the wire must be the payload,
- *   and every `steps.<id>.outputs.*` a later step reads must be set.
+ *   and every `steps.<id>.outputs.*` a later step reads must be set;
+ * - a `pull_request` trigger runs with an event file of pull request 7 and the GitHub emulator, which
+ *   must then hold one comment with the plan (`pr-comment`), and no other trigger writes one.
  */
 import { spawnSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
@@ -32,6 +37,9 @@ const WORKFLOW_DIR = path.join(REPO_ROOT, '.github', 'workflows')
 const EXAMPLES = path.join(REPO_ROOT, 'examples')
 const THIS_ACTION = /^OWNER\/deploy-patch@.+$/
 const REF_NAME = 'v1.0.0'
+/** The pull request a `pull_request` trigger is for, and its ref name. */
+const PULL_REQUEST = 7
+const PR_REF_NAME = `${PULL_REQUEST}/merge`
 
 /**
  * What a person types into the dispatch form for inputs that have no default (the workflow's
@@ -83,7 +91,7 @@ const workflows = files.map((file) => ({
 
 /** The runner's expression context for one run. */
 interface Context {
-  event: 'push' | 'workflow_dispatch' | 'schedule'
+  event: 'push' | 'workflow_dispatch' | 'schedule' | 'pull_request'
   inputs: Values
   secrets: Record<string, string>
   vars: Record<string, string>
@@ -104,6 +112,8 @@ function triggers(file: string, doc: Workflow): Trigger[] {
   const found: Trigger[] = []
   if ('push' in doc.on) found.push({ label: `tag ${REF_NAME} pushed`, event: 'push', inputs: {} })
   if ('schedule' in doc.on) found.push({ label: 'started by its schedule', event: 'schedule', inputs: {} })
+  if ('pull_request' in doc.on)
+    found.push({ label: `pull request #${PULL_REQUEST} opened`, event: 'pull_request', inputs: {} })
   if ('workflow_dispatch' in doc.on) {
     const declared = doc.on.workflow_dispatch?.inputs ?? {}
     const inputs: Values = { ...TYPED_INPUTS[file] }
@@ -124,7 +134,7 @@ function triggers(file: string, doc: Workflow): Trigger[] {
       })
     }
   }
-  if (found.length === 0) throw new Error(`${file}: no push, schedule or workflow_dispatch trigger`)
+  if (found.length === 0) throw new Error(`${file}: no push, pull_request, schedule or workflow_dispatch trigger`)
   return found
 }
 
@@ -525,6 +535,9 @@ const cases: Case[] = workflows.flatMap(({ file, doc }) =>
   ),
 )
 
+/** GITHUB_REF_NAME for a trigger: the tag, or a pull request's merge ref. */
+const refName = (trigger: Trigger): string => (trigger.event === 'pull_request' ? PR_REF_NAME : REF_NAME)
+
 /** The step of a case, and its provider's emulator started. */
 async function startStep({ file, jobName, stepIndex }: Pick<Case, 'file' | 'jobName' | 'stepIndex'>) {
   const doc = workflows.find((w) => w.file === file)!.doc
@@ -556,7 +569,7 @@ function prepareStep({ file, jobName, stepIndex, trigger, matrix }: Omit<Case, '
       },
     ),
     matrix,
-    github: { ref_name: REF_NAME },
+    github: { ref_name: refName(trigger), event_name: trigger.event },
     steps: structuredClone(RUN_STEP_OUTPUTS[file] ?? {}),
   }
   const env = {
@@ -571,14 +584,21 @@ function prepareStep({ file, jobName, stepIndex, trigger, matrix }: Omit<Case, '
 }
 
 /** dist/index.js run as the runner runs the step, with the repository's examples/ as the workspace (actions/checkout). */
-function runStep(inputs: Record<string, string>, env: Record<string, string>, trigger: Trigger, githubApi?: string) {
+function runStep(
+  inputs: Record<string, string>,
+  env: Record<string, string>,
+  trigger: Trigger,
+  githubApi?: string,
+  eventPath?: string,
+) {
   const examples = readdirSync(path.join(EXAMPLES, 'deploy')).map((name) => `deploy/${name}`)
   return runAction({
     inputs,
     env: {
       ...env,
-      GITHUB_REF_NAME: REF_NAME,
+      GITHUB_REF_NAME: refName(trigger),
       GITHUB_EVENT_NAME: trigger.event,
+      ...(eventPath ? { GITHUB_EVENT_PATH: eventPath } : {}),
       ...(githubApi ? { GITHUB_API_URL: githubApi } : {}),
     },
     files: Object.fromEntries(examples.map((name) => [name, readFileSync(path.join(EXAMPLES, name))])),
@@ -627,13 +647,21 @@ describe('the README example workflows, run against the emulators', () => {
   for (const { title, file, jobName, stepIndex, trigger, matrix } of cases)
     it(title, async () => {
       const { job, step, where, raw, world } = await startStep({ file, jobName, stepIndex })
+      const provider = textOf(raw.provider)
+      const onPullRequest = trigger.event === 'pull_request'
       const github =
-        raw['github-environment'] !== undefined ? new GitHubEmulator({ tokens: [FAKE_GITHUB_TOKEN] }) : undefined
+        raw['github-environment'] !== undefined || onPullRequest
+          ? new GitHubEmulator({ tokens: [FAKE_GITHUB_TOKEN] })
+          : undefined
+      const eventDir = onPullRequest ? await mkdtemp(path.join(os.tmpdir(), 'deploy-patch-event-')) : undefined
       try {
         const githubApi = github ? await github.start() : undefined
         const { env, inputs, payload } = prepareStep({ file, jobName, stepIndex, trigger, matrix }, world)
         world.seed(inputs, payload)
-        const run = await runStep(inputs, env, trigger, githubApi)
+        const eventPath = eventDir && path.join(eventDir, 'event.json')
+        if (eventPath)
+          await writeFile(eventPath, JSON.stringify({ number: PULL_REQUEST, pull_request: { number: PULL_REQUEST } }))
+        const run = await runStep(inputs, env, trigger, githubApi, eventPath)
         const log = `${run.stdout}\n${run.stderr}`
         const dryRun = inputs['dry-run'] === 'true'
         expect(run.code, log).toBe(0)
@@ -662,6 +690,15 @@ describe('the README example workflows, run against the emulators', () => {
         }
 
         if (github) {
+          // A pull request's dry run writes the plan as one comment; nothing else writes one.
+          const comments = github.comments()
+          if (onPullRequest && dryRun) {
+            expect(comments.map((c) => c.issue)).toEqual([PULL_REQUEST])
+            expect(comments[0]!.body).toContain(`## deploy-patch plan · ${provider}`)
+            expect(run.outputs['pr-comment-url']).toMatch(new RegExp(`/pull/${PULL_REQUEST}#issuecomment-`))
+            const secrets = Object.values(world.secrets).flatMap((s) => [s, ...s.split(',')])
+            expect(secrets.filter((secret) => comments[0]!.body.includes(secret))).toEqual([])
+          } else expect(comments).toEqual([])
           const records = github.deployments()
           if (dryRun) expect(records).toEqual([])
           else {
@@ -672,6 +709,7 @@ describe('the README example workflows, run against the emulators', () => {
       } finally {
         await world.close()
         await github?.close()
+        if (eventDir) await rm(eventDir, { recursive: true, force: true })
       }
     })
 })

@@ -9,7 +9,7 @@
  * scenario may use. A run that imported a missing chunk would fail (or, for the GitHub record,
  * warn), so a clean success proves the other chunks were never loaded.
  */
-import { copyFile, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -117,6 +117,8 @@ describe('dist/ chunks', () => {
 
 interface Started {
   options: RunOptions
+  /** The status the run ends with: `succeeded` unless a dry run. */
+  status?: 'dry-run'
   /** The provider (and GitHub) state proving the run really did its work. */
   verify(result: ActionRun): void
   close(): Promise<void>
@@ -167,6 +169,43 @@ async function qoder(payload: { inline: string } | { yamlFile: string }, github?
     },
     close: async () => {
       await Promise.all([emu.close(), github?.close()])
+    },
+  }
+}
+
+/** A Qoder dry run on a pull_request event: with `pr-comment` on, the plan is commented (Octokit loads); off, it is not. */
+async function qoderPlanOnPullRequest(prComment: 'auto' | 'false'): Promise<Started> {
+  const emu = new QoderEmulator({ tokens: [QODER_TOKEN] })
+  const github = new GitHubEmulator({ tokens: [GH_TOKEN] })
+  await Promise.all([emu.start(), github.start()])
+  const dep = emu.seed({ name: 'nightly-report' })
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'deploy-patch-event-'))
+  temps.push(dir)
+  await writeFile(path.join(dir, 'event.json'), JSON.stringify({ pull_request: { number: 7 } }))
+  return {
+    status: 'dry-run',
+    options: {
+      inputs: {
+        provider: 'qoder',
+        payload: '{"name": "nightly-report-v2"}',
+        target: dep.id,
+        token: QODER_TOKEN,
+        'base-url': emu.origin,
+        'dry-run': 'true',
+        'github-token': GH_TOKEN,
+        'pr-comment': prComment,
+      },
+      env: {
+        GITHUB_API_URL: github.apiUrl,
+        GITHUB_EVENT_NAME: 'pull_request',
+        GITHUB_EVENT_PATH: path.join(dir, 'event.json'),
+      },
+    },
+    verify: () => {
+      expect(github.comments(7)).toHaveLength(prComment === 'auto' ? 1 : 0)
+    },
+    close: async () => {
+      await Promise.all([emu.close(), github.close()])
     },
   }
 }
@@ -277,6 +316,16 @@ const SCENARIOS: Scenario[] = [
     chunks: ['qoder', 'octokit', 'undici'],
     start: () => qoder({ inline: '{"name": "nightly-report-v2"}' }, new GitHubEmulator({ tokens: [GH_TOKEN] })),
   },
+  {
+    name: "Qoder's dry run on a pull request, the plan commented (pr-comment: auto)",
+    chunks: ['qoder', 'octokit', 'undici'],
+    start: () => qoderPlanOnPullRequest('auto'),
+  },
+  {
+    name: "Qoder's dry run on a pull request with pr-comment: false",
+    chunks: ['qoder'],
+    start: () => qoderPlanOnPullRequest('false'),
+  },
 ]
 
 describe('a run loads only the chunks it needs', () => {
@@ -292,7 +341,7 @@ describe('a run loads only the chunks it needs', () => {
       const context = `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`
       expect(result.code, context).toBe(0)
       expect(result.stderr).toBe('')
-      expect(result.outputs.status).toBe('succeeded')
+      expect(result.outputs.status).toBe(started.status ?? 'succeeded')
       // A warning could be a chunk that failed to load and was tolerated (the GitHub record does that).
       expect(result.commands.filter((c) => c.command === 'warning' || c.command === 'error')).toEqual([])
       started.verify(result)

@@ -371,3 +371,96 @@ describe('src/github-deployment.ts against the emulator (Octokit over http)', ()
     ])
   })
 })
+
+/** A comment (or a list of them) as the emulator answers. */
+interface CommentJson {
+  id: number
+  body: string
+  user: { login: string; type: string }
+  html_url: string
+  message?: string
+  errors?: unknown[]
+}
+
+describe('GitHub emulator: issue comments (plain HTTP)', () => {
+  const PERSONAL = 'ghp_PersonalToken000000000000000000000'
+  async function send(emu: GitHubEmulator, method: string, path: string, body?: unknown, token = DEFAULT_GITHUB_TOKEN) {
+    const response = await fetch(`${emu.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    })
+    return {
+      status: response.status,
+      link: response.headers.get('link'),
+      body: (await response.json()) as CommentJson & CommentJson[],
+    }
+  }
+
+  it('creates (201, by github-actions[bot]), lists and updates (200) a comment, as GitHub answers', async () => {
+    const emu = await start()
+    const created = await send(emu, 'POST', '/repos/octo/app/issues/7/comments', { body: 'plan v1' })
+    expect(created.status).toBe(201)
+    expect(created.body).toMatchObject({
+      body: 'plan v1',
+      user: { login: 'github-actions[bot]', type: 'Bot' },
+    })
+    expect(created.body.html_url).toMatch(/^https:\/\/github\.com\/octo\/app\/pull\/7#issuecomment-\d+$/)
+    const updated = await send(emu, 'PATCH', `/repos/octo/app/issues/comments/${created.body.id}`, { body: 'plan v2' })
+    expect(updated.status).toBe(200)
+    expect(updated.body).toMatchObject({ id: created.body.id, body: 'plan v2' })
+    const listed = await send(emu, 'GET', '/repos/octo/app/issues/7/comments')
+    expect(listed.body.map((c) => c.body)).toEqual(['plan v2'])
+    expect(emu.comments(7).map((c) => c.body)).toEqual(['plan v2'])
+    expect((await send(emu, 'GET', '/repos/octo/app/issues/8/comments')).body).toEqual([])
+  })
+
+  it('paginates oldest first with per_page (at most 100) and page, and a Link header naming next and last', async () => {
+    const emu = await start()
+    for (let i = 1; i <= 5; i++) emu.seedComment({ issue: 7, body: `c${i}` })
+    const first = await send(emu, 'GET', '/repos/octo/app/issues/7/comments?per_page=2')
+    expect(first.body.map((c) => c.body)).toEqual(['c1', 'c2'])
+    expect(first.link).toContain('page=2>; rel="next"')
+    expect(first.link).toContain('page=3>; rel="last"')
+    const last = await send(emu, 'GET', '/repos/octo/app/issues/7/comments?per_page=2&page=3')
+    expect(last.body.map((c) => c.body)).toEqual(['c5'])
+    expect(last.link).toContain('rel="prev"')
+    expect(last.link).not.toContain('rel="next"')
+    const capped = await send(emu, 'GET', '/repos/octo/app/issues/7/comments?per_page=500')
+    expect(capped.body).toHaveLength(5)
+    expect(capped.link).toBeNull()
+  })
+
+  it('403 for a token without the permission (a write), 404 for an unknown issue or comment, 422 for an empty or too long body', async () => {
+    const emu = await start({ issues: [7] })
+    expect((await send(emu, 'GET', '/repos/octo/app/issues/7/comments', undefined, FORBIDDEN)).status).toBe(200)
+    const denied = await send(emu, 'POST', '/repos/octo/app/issues/7/comments', { body: 'x' }, FORBIDDEN)
+    expect(denied).toMatchObject({ status: 403, body: { message: 'Resource not accessible by integration' } })
+    expect((await send(emu, 'POST', '/repos/octo/app/issues/8/comments', { body: 'x' })).status).toBe(404)
+    expect((await send(emu, 'PATCH', '/repos/octo/app/issues/comments/99', { body: 'x' })).status).toBe(404)
+    const seeded = emu.seedComment({ issue: 7, body: 'theirs' })
+    expect(
+      (await send(emu, 'PATCH', `/repos/octo/app/issues/comments/${seeded.id}`, { body: 'x' }, FORBIDDEN)).status,
+    ).toBe(403)
+    expect((await send(emu, 'POST', '/repos/octo/app/issues/7/comments', { body: '' })).status).toBe(422)
+    expect((await send(emu, 'POST', '/repos/octo/app/issues/7/comments', {})).status).toBe(422)
+    const long = await send(emu, 'POST', '/repos/octo/app/issues/7/comments', { body: 'é'.repeat(65_537) })
+    expect(long).toMatchObject({ status: 422, body: { errors: [{ field: 'body' }] } })
+    expect(JSON.stringify(long.body.errors)).toContain('maximum is 65536 characters')
+    expect((await send(emu, 'POST', '/repos/octo/app/issues/7/comments', { body: 'é'.repeat(65_536) })).status).toBe(
+      201,
+    )
+    expect(emu.comments(7).map((c) => c.body.length)).toEqual([6, 65_536])
+  })
+
+  it('GET /user: the login of a personal token, 403 for an installation token; a personal token comments as its user', async () => {
+    const emu = await start({ users: { [PERSONAL]: 'octocat' } })
+    expect((await send(emu, 'GET', '/user', undefined, PERSONAL)).body).toMatchObject({
+      login: 'octocat',
+      type: 'User',
+    })
+    expect((await send(emu, 'GET', '/user')).status).toBe(403)
+    const created = await send(emu, 'POST', '/repos/octo/app/issues/7/comments', { body: 'x' }, PERSONAL)
+    expect(created.body.user).toMatchObject({ login: 'octocat', type: 'User' })
+  })
+})

@@ -1,6 +1,7 @@
 /**
- * Loopback emulator of the part of the GitHub REST API that deployment records use: create a
- * deployment, post its statuses, and read both back. It answers as api.github.com does (or as
+ * Loopback emulator of the part of the GitHub REST API that deployment records and plan comments
+ * use: create a deployment, post its statuses, and read both back; list, create and update an
+ * issue's (a pull request's) comments, paginated with a Link header; and GET /user. It answers as api.github.com does (or as
  * GitHub Enterprise Server does, under a `/api/v3` prefix): `token`/`Bearer` auth, 401 for a bad
  * token, 403 "Resource not accessible by integration" for a token without deployments: write,
  * 422 for invalid fields, 409 when commit statuses are required and not green, and
@@ -27,7 +28,32 @@ export interface GitHubEmulatorOptions {
   commitStatuses?: { context: string; state: 'success' | 'pending' | 'failure' | 'error' }[]
   /** Status posts with these states are recorded but never answered (until close), to test bounds on slow APIs. */
   hangStates?: string[]
+  /**
+   * Personal tokens (accepted with full access), by their user's login: their comments are by that
+   * user (type User) and GET /user answers it. Every other token is an installation token, like
+   * GITHUB_TOKEN: its comments are by github-actions[bot], and GET /user is 403 for it.
+   */
+  users?: Record<string, string>
+  /** Issue and pull request numbers that exist (in every repository); default: any. */
+  issues?: number[]
 }
+
+/** An issue comment as recorded. */
+export interface StoredComment {
+  id: number
+  owner: string
+  repo: string
+  issue: number
+  body: string
+  user: { login: string; id: number; type: 'Bot' | 'User' }
+  created_at: string
+  updated_at: string
+}
+
+/** The app GITHUB_TOKEN acts as. */
+export const ACTIONS_BOT = { login: 'github-actions[bot]', id: 41898282, type: 'Bot' } as const
+/** GitHub's limit for an issue comment's body, in characters. */
+export const MAX_COMMENT_BODY = 65_536
 
 export const DEFAULT_GITHUB_TOKEN = 'ghs_EmulatorToken0000000000000000000000'
 
@@ -80,6 +106,7 @@ const DOCS = 'https://docs.github.com/rest/deployments'
 const CREATE_DOCS = `${DOCS}/deployments#create-a-deployment`
 const STATUS_DOCS = `${DOCS}/statuses#create-a-deployment-status`
 const MAX_STATUS_DESCRIPTION = 140
+const COMMENTS_DOCS = 'https://docs.github.com/rest/issues/comments'
 
 /** GitHub's REST API for deployments, on 127.0.0.1. */
 export class GitHubEmulator extends Emulator {
@@ -94,6 +121,10 @@ export class GitHubEmulator extends Emulator {
   #nextId = 1_000_000_001
   #nextStatusId = 2_000_000_001
   #held: ((reply: Reply) => void)[] = []
+  #users: Map<string, string>
+  #issues: Set<number> | undefined
+  #comments = new Map<number, StoredComment>()
+  #nextCommentId = 3_000_000_001
 
   constructor(options: GitHubEmulatorOptions = {}) {
     super()
@@ -103,6 +134,39 @@ export class GitHubEmulator extends Emulator {
     this.#repositories = options.repositories && new Set(options.repositories.map((r) => r.toLowerCase()))
     this.#commitStatuses = options.commitStatuses ?? [{ context: 'ci/test', state: 'pending' }]
     this.hangStates = new Set(options.hangStates ?? [])
+    this.#users = new Map(Object.entries(options.users ?? {}))
+    for (const token of this.#users.keys()) this.#tokens.add(token)
+    this.#issues = options.issues && new Set(options.issues)
+  }
+
+  /** The comments of one issue (or of all), oldest first (copies). */
+  comments(issue?: number): StoredComment[] {
+    return [...this.#comments.values()]
+      .filter((c) => issue === undefined || c.issue === issue)
+      .map((c) => structuredClone(c))
+  }
+
+  /** A comment someone else wrote (a person, another bot), as if posted before the run. */
+  seedComment(comment: {
+    owner?: string
+    repo?: string
+    issue: number
+    body: string
+    user?: StoredComment['user']
+  }): StoredComment {
+    const now = timestamp()
+    const stored: StoredComment = {
+      id: this.#nextCommentId++,
+      owner: comment.owner ?? 'octo',
+      repo: comment.repo ?? 'app',
+      issue: comment.issue,
+      body: comment.body,
+      user: comment.user ?? { login: 'mallory', id: 66, type: 'User' },
+      created_at: now,
+      updated_at: now,
+    }
+    this.#comments.set(stored.id, stored)
+    return structuredClone(stored)
   }
 
   /** What GITHUB_API_URL is for this emulator: the origin plus the path prefix. */
@@ -152,6 +216,8 @@ export class GitHubEmulator extends Emulator {
     const notFound = githubError(404, 'Not Found', 'https://docs.github.com/rest')
     if (!req.path.startsWith(`${this.pathPrefix}/`)) return notFound
     const path = req.path.slice(this.pathPrefix.length)
+    const comments = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(?:([^/]+)\/comments|comments\/([^/]+))$/.exec(path)
+    if (comments || path === '/user') return this.#handleComments(req, comments)
     const match = /^\/repos\/([^/]+)\/([^/]+)\/deployments(?:\/([^/]+)(\/statuses)?)?$/.exec(path)
     if (!match) return notFound
 
@@ -190,6 +256,114 @@ export class GitHubEmulator extends Emulator {
       }
     if (write) return this.#postStatus(deployment, req.body)
     return notFound
+  }
+
+  /** GET/POST /repos/{o}/{r}/issues/{n}/comments, PATCH /repos/{o}/{r}/issues/comments/{id}, GET /user. */
+  #handleComments(req: RecordedRequest, match: RegExpExecArray | null): Reply {
+    const notFound = githubError(404, 'Not Found', 'https://docs.github.com/rest')
+    const token = tokenOf(req.headers.authorization)
+    if (token === undefined) return githubError(401, 'Requires authentication', 'https://docs.github.com/rest')
+    if (!this.#tokens.has(token)) return githubError(401, 'Bad credentials', 'https://docs.github.com/rest')
+    const login = this.#users.get(token)
+    const author: StoredComment['user'] = login
+      ? { login, id: 1000 + this.#users.size, type: 'User' }
+      : { ...ACTIONS_BOT }
+    if (!match) {
+      if (req.method !== 'GET') return notFound
+      if (!login)
+        return githubError(
+          403,
+          'Resource not accessible by integration',
+          'https://docs.github.com/rest/users/users#get-the-authenticated-user',
+        )
+      return { status: 200, body: { login, id: author.id, type: 'User' }, headers: requestId() }
+    }
+    const [, owner, repo, issueText, commentText] = match as unknown as [
+      string,
+      string,
+      string,
+      string | undefined,
+      string | undefined,
+    ]
+    if (this.#repositories && !this.#repositories.has(`${owner}/${repo}`.toLowerCase())) return notFound
+    if (issueText !== undefined) {
+      const issue = Number(issueText)
+      if (!/^[1-9]\d{0,9}$/.test(issueText) || (this.#issues && !this.#issues.has(issue))) return notFound
+      if (req.method === 'GET') return this.#listComments(owner, repo, issue, req.url)
+      if (req.method !== 'POST') return notFound
+      if (this.#forbidden.has(token))
+        return githubError(403, 'Resource not accessible by integration', `${COMMENTS_DOCS}#create-an-issue-comment`)
+      const body = commentBodyOf(req.body)
+      if (typeof body !== 'string') return body
+      const now = timestamp()
+      const stored: StoredComment = {
+        id: this.#nextCommentId++,
+        owner,
+        repo,
+        issue,
+        body,
+        user: author,
+        created_at: now,
+        updated_at: now,
+      }
+      this.#comments.set(stored.id, stored)
+      return {
+        status: 201,
+        body: this.#commentView(stored),
+        headers: { ...requestId(), location: this.#commentView(stored).url },
+      }
+    }
+    const comment = this.#comments.get(Number(commentText))
+    if (!/^\d+$/.test(commentText ?? '') || !comment || comment.owner !== owner || comment.repo !== repo)
+      return notFound
+    if (req.method === 'GET') return { status: 200, body: this.#commentView(comment), headers: requestId() }
+    if (req.method !== 'PATCH') return notFound
+    if (this.#forbidden.has(token))
+      return githubError(403, 'Resource not accessible by integration', `${COMMENTS_DOCS}#update-an-issue-comment`)
+    const body = commentBodyOf(req.body)
+    if (typeof body !== 'string') return body
+    comment.body = body
+    comment.updated_at = timestamp()
+    return { status: 200, body: this.#commentView(comment), headers: requestId() }
+  }
+
+  /** One page (`per_page` 1–100, default 30; `page` from 1), oldest first, with GitHub's Link header. */
+  #listComments(owner: string, repo: string, issue: number, url: URL): Reply {
+    const all = [...this.#comments.values()].filter((c) => c.owner === owner && c.repo === repo && c.issue === issue)
+    const perPage = Math.min(100, Math.max(1, Number.parseInt(url.searchParams.get('per_page') ?? '30', 10) || 30))
+    const page = Math.max(1, Number.parseInt(url.searchParams.get('page') ?? '1', 10) || 1)
+    const last = Math.max(1, Math.ceil(all.length / perPage))
+    const link = (n: number, rel: string) => {
+      const target = new URL(url.pathname, this.origin)
+      target.searchParams.set('per_page', String(perPage))
+      target.searchParams.set('page', String(n))
+      return `<${target.href}>; rel="${rel}"`
+    }
+    const links = [
+      ...(page > 1 ? [link(page - 1, 'prev'), link(1, 'first')] : []),
+      ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+    ]
+    return {
+      status: 200,
+      body: all.slice((page - 1) * perPage, page * perPage).map((c) => this.#commentView(c)),
+      headers: { ...requestId(), ...(links.length > 0 ? { link: links.join(', ') } : {}) },
+    }
+  }
+
+  #commentView(c: StoredComment): { url: string } & Record<string, unknown> {
+    const repoUrl = `${this.apiUrl}/repos/${c.owner}/${c.repo}`
+    return {
+      url: `${repoUrl}/issues/comments/${c.id}`,
+      html_url: `https://github.com/${c.owner}/${c.repo}/pull/${c.issue}#issuecomment-${c.id}`,
+      issue_url: `${repoUrl}/issues/${c.issue}`,
+      id: c.id,
+      node_id: `IC_${Buffer.from(String(c.id)).toString('base64')}`,
+      user: c.user,
+      created_at: c.created_at,
+      updated_at: c.updated_at,
+      author_association: c.user.type === 'Bot' ? 'NONE' : 'CONTRIBUTOR',
+      body: c.body,
+    }
   }
 
   #create(owner: string, repo: string, token: string, text: string): Reply {
@@ -416,13 +590,27 @@ function githubError(status: number, message: string, documentationUrl: string):
   }
 }
 
-function validationFailed(field: string, message: string): Reply {
+/** A comment's body from a request, or GitHub's answer to a missing, empty or too long one. */
+function commentBodyOf(text: string): string | Reply {
+  const body = parseBody(text)
+  if (body === undefined) return githubError(400, 'Problems parsing JSON', COMMENTS_DOCS)
+  if (body.body === undefined) return githubError(422, 'Invalid request.\n\n"body" wasn\'t supplied.', COMMENTS_DOCS)
+  const problem = typeProblemOf(body, 'body', 'string')
+  if (problem) return githubError(422, `Invalid request.\n\n${problem}`, COMMENTS_DOCS)
+  const value = body.body as string
+  if (value.trim() === '') return validationFailed('body', "body can't be blank", 'IssueComment', 'missing_field')
+  if (Array.from(value).length > MAX_COMMENT_BODY)
+    return validationFailed('body', `body is too long (maximum is ${MAX_COMMENT_BODY} characters)`, 'IssueComment')
+  return value
+}
+
+function validationFailed(field: string, message: string, resource = 'DeploymentStatus', code = 'custom'): Reply {
   return {
     status: 422,
     body: {
       message: 'Validation Failed',
-      errors: [{ resource: 'DeploymentStatus', code: 'custom', field, message }],
-      documentation_url: STATUS_DOCS,
+      errors: [{ resource, code, field, message }],
+      documentation_url: resource === 'IssueComment' ? COMMENTS_DOCS : STATUS_DOCS,
       status: '422',
     },
     headers: requestId(),

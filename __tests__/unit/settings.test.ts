@@ -49,6 +49,7 @@ describe('defaults', () => {
       dryRun: false,
       substituteEnv: false,
       summary: true,
+      prComment: 'auto',
       concurrency: 4,
       workspace: '/ws',
       runnerTemp: '/rt',
@@ -549,5 +550,22 @@ describe('secrets', () => {
     const lastSecret = order.map((entry) => entry.startsWith('secret:')).lastIndexOf(true)
     expect(firstPlainRead).toBeGreaterThan(-1)
     expect(lastSecret).toBeLessThan(firstPlainRead)
+  })
+})
+
+describe('pr-comment', () => {
+  it('takes auto (the default), changes-only or false, whatever the case', () => {
+    expect(parse().settings.prComment).toBe('auto')
+    expect(parse({ 'pr-comment': 'changes-only' }).settings.prComment).toBe('changes-only')
+    expect(parse({ 'pr-comment': 'False' }).settings.prComment).toBe('false')
+    expect(parse({ 'pr-comment': 'AUTO' }).settings.prComment).toBe('auto')
+  })
+
+  it('refuses anything else, naming the input and the values it takes', () => {
+    for (const value of ['true', 'always', 'changes', 'no']) {
+      const error = inputError({ 'pr-comment': value })
+      expect(error.input).toBe('pr-comment')
+      expect(error.message).toBe(`Invalid input 'pr-comment': '${value}'. Expected auto, changes-only or false.`)
+    }
   })
 })
