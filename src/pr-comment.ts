@@ -4,8 +4,8 @@
  * and every later run of the same workflow, job and target set updates that comment in place.
  *
  * Which comment is ours: its first line is a hidden marker, a hash of the workflow, the job, the
- * provider and the sorted targets (or the payload file, when no target is given: kintone's apps
- * are in it), so two steps never share one. Anyone can paste that marker into a comment of their
+ * provider, the sorted targets (or the payload file, when no target is given: kintone's apps
+ * are in it) and where they live (base-url, region, …), so two steps never share one. Anyone can paste that marker into a comment of their
  * own, and a comment we kept updating would then be theirs to edit, so a marked comment counts
  * only when GitHub says its author is a bot (GITHUB_TOKEN comments as github-actions[bot]) or is
  * the token's own user (a personal token; asked only when a marked comment by a user exists).
@@ -37,7 +37,12 @@ const MAX_EVENT_BYTES = 16 * 1024 * 1024
 /** What the comment needs from the run; `log` lines are redacted by the caller. */
 export interface PlanCommentOptions {
   /** Unset when the inputs could not be read: then there is no comment. */
-  settings: Pick<Settings, 'prComment' | 'githubToken' | 'targets' | 'payloadFile'> | undefined
+  settings:
+    | Pick<
+        Settings,
+        'prComment' | 'githubToken' | 'targets' | 'payloadFile' | 'region' | 'projectId' | 'guestSpaceId' | 'baseUrl'
+      >
+    | undefined
   report: RunReport
   status: RunStatus
   /** GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL, GITHUB_WORKFLOW, GITHUB_JOB, … */
@@ -87,7 +92,13 @@ export async function writePlanComment(opts: PlanCommentOptions): Promise<string
   if (typeof baseUrl !== 'string') return skip(baseUrl.problem)
 
   const worthNew = settings.prComment === 'auto' || worthComment(report)
-  const marker = markerOf(env, report.provider ?? '', settings.targets, settings.payloadFile)
+  const { region, projectId, guestSpaceId, baseUrl: site } = settings
+  const marker = markerOf(env, report.provider ?? '', settings.targets, settings.payloadFile, [
+    site?.href,
+    region,
+    projectId,
+    guestSpaceId,
+  ])
   const body = commentBody(opts, marker, pullRequest.headSha)
   const issue = { owner, repo, issue_number: pullRequest.number }
   const calls = new Calls(opts.signal)
@@ -136,15 +147,22 @@ export function worthComment(report: RunReport): boolean {
   return report.outcomes.some((o) => o.error || o.status !== 'dry-run' || (!o.liveDiffSkipped && o.changes.length > 0))
 }
 
-/** The hidden first line that finds this step's comment again: workflow, job, provider and target set, hashed. */
+/**
+ * The hidden first line that finds this step's comment again: workflow, job, provider, target set
+ * and where the targets live (`address`: base-url, region, project, guest space), hashed. The
+ * address keeps apart a matrix whose entries share ids on different sites (kintone app 12 on a
+ * staging and a production domain).
+ */
 export function markerOf(
   env: NodeJS.ProcessEnv,
   provider: string,
   targets: readonly string[],
   payloadFile: string | undefined,
+  address: readonly (string | undefined)[] = [],
 ): string {
   const targetSet = targets.length > 0 ? [...targets].sort() : [`payload-file:${payloadFile ?? ''}`]
-  const key = JSON.stringify([env.GITHUB_WORKFLOW ?? '', env.GITHUB_JOB ?? '', provider, targetSet])
+  const where = address.map((part) => part ?? '')
+  const key = JSON.stringify([env.GITHUB_WORKFLOW ?? '', env.GITHUB_JOB ?? '', provider, targetSet, ...where])
   return `<!-- deploy-patch plan ${createHash('sha256').update(key).digest('hex').slice(0, 32)} -->`
 }
 

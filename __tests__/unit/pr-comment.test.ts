@@ -101,8 +101,13 @@ describe('the marker', () => {
       markerOf(ENV, 'qoder', ['dep_1', 'dep_2'], undefined),
       markerOf(ENV, 'kintone', [], 'deploy/a.yaml'),
       markerOf(ENV, 'kintone', [], 'deploy/b.yaml'),
+      // A matrix over sites with the same app ids: kintone app 12 on staging and on production.
+      markerOf(ENV, 'kintone', ['12'], undefined, ['https://staging.example.cybozu.com/']),
+      markerOf(ENV, 'kintone', ['12'], undefined, ['https://example.cybozu.com/']),
+      markerOf(ENV, 'huaweicloud-rts', ['dep_1'], undefined, [undefined, 'cn-north-4', 'p1']),
+      markerOf(ENV, 'huaweicloud-rts', ['dep_1'], undefined, [undefined, 'cn-south-1', 'p1']),
     ])
-    expect(markers.size).toBe(7)
+    expect(markers.size).toBe(11)
     expect(markerOf(ENV, 'qoder', ['b', 'a'], undefined)).toBe(markerOf(ENV, 'qoder', ['a', 'b'], undefined))
     expect(MARKER).toMatch(/^<!-- deploy-patch plan [0-9a-f]{32} -->$/)
   })
