@@ -49,6 +49,11 @@ const SPEC_INPUTS = [
   'github-token',
   'summary',
   'concurrency',
+  // Rollback on failure (issue 16).
+  'on-failure',
+  'rollback-payload-file',
+  'rollback-payload',
+  'rollback-timeout',
 ]
 const SPEC_OUTPUTS = [
   'resource',
@@ -66,6 +71,8 @@ const SPEC_OUTPUTS = [
   'github-deployment-id',
   // The product contract: "the whole results go to a file" when they pass GitHub's limits; this output names it (issue 12).
   'results-file',
+  // Whether a failed release was put back (issue 16).
+  'rolled-back',
 ]
 
 /** The input names parseSettings reads for a given provider. */
@@ -114,6 +121,8 @@ describe('action.yml', () => {
       'github-token': '${{ github.token }}',
       summary: 'true',
       concurrency: '4',
+      'on-failure': 'report',
+      'rollback-timeout': '5m',
     })
     expect(action.inputs.provider?.required).toBe(true)
   })
