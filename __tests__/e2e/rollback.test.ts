@@ -114,7 +114,8 @@ describe('on-failure: rollback, aieev', () => {
     const { emu, id } = await aieev({ getIncludesSettings: true })
     const before = emu.stored(id)!
     emu.failStartsWhen(id, newSettingsCrash)
-    const result = await runAieev(emu, id, { 'rollback-payload-file': '' })
+    // Debug logging on: the values read and sent back are secrets all the same (findLeaks in runAieev).
+    const result = await runAieev(emu, id, { 'rollback-payload-file': '' }, { env: { ACTIONS_STEP_DEBUG: 'true' } })
     expect(result.code).toBe(1)
     expect(result.outputs['rolled-back']).toBe('true')
     expect(patchBodies(emu)[1]).toEqual({
