@@ -51,6 +51,11 @@ const SPEC_INPUTS = [
   'concurrency',
   // The plan as a pull-request comment (issue 15).
   'pr-comment',
+  // Rollback on failure (issue 16).
+  'on-failure',
+  'rollback-payload-file',
+  'rollback-payload',
+  'rollback-timeout',
 ]
 const SPEC_OUTPUTS = [
   'resource',
@@ -70,6 +75,8 @@ const SPEC_OUTPUTS = [
   'results-file',
   // The plan's pull-request comment (issue 15).
   'pr-comment-url',
+  // Whether a failed release was put back (issue 16).
+  'rolled-back',
 ]
 
 /** The input names parseSettings reads for a given provider. */
@@ -119,6 +126,8 @@ describe('action.yml', () => {
       'pr-comment': 'auto',
       summary: 'true',
       concurrency: '4',
+      'on-failure': 'report',
+      'rollback-timeout': '5m',
     })
     expect(action.inputs.provider?.required).toBe(true)
   })

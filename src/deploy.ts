@@ -17,6 +17,7 @@ import type { Connection, Provider, ProviderContext, Unit } from './providers/pr
 import { loadProvider } from './providers/registry.js'
 import { overallStatus, type Outcome, type RunReport } from './outcome.js'
 import type { Secrets } from './secrets.js'
+import { loadKnownGood, rollbackProblems } from './rollback.js'
 import { parseSettings, type InputReader, type Settings } from './settings.js'
 
 /** The run's log: every line goes through it, redacted (and made inert) by the caller on a runner. */
@@ -66,7 +67,7 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
     }
     // The deadline starts before the payload is read: a large payload counts against `timeout`.
     const deadline = new Deadline(settings.timeoutMs)
-    const { provider, payload, units, skipped } = await prepare(settings, deadline, options)
+    const { provider, payload, units, skipped, known } = await prepare(settings, deadline, options)
     const log = options.log(units.length <= 1)
     if (settings.githubEnvironment) {
       const { githubEnvironment: environment, githubToken: token, dryRun } = settings
@@ -90,7 +91,7 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
       const contextFor = await connect(provider, { settings, deadline, log, clients }, options)
       connecting = undefined
       outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
-        runTarget(provider, contextFor(), unit, payload),
+        runTarget(provider, contextFor(), unit, payload, known?.value),
       )
     }
   } catch (caught) {
@@ -109,7 +110,11 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
     githubDeployment: record,
   }
   // The final GitHub status goes out while the report is written, so a slow GitHub API never delays the outputs.
-  const recorded = record?.finish(overallStatus(report), outcomes.find((o) => o.consoleUrl)?.consoleUrl)
+  const recorded = record?.finish(
+    overallStatus(report),
+    outcomes.find((o) => o.consoleUrl)?.consoleUrl,
+    outcomes.some((o) => o.rolledBack),
+  )
   return { settings, report, recorded }
 }
 
@@ -122,7 +127,7 @@ async function prepare(
   settings: Settings,
   deadline: Deadline,
   { env, signal, secrets }: DeployOptions,
-): Promise<{ provider: Provider; payload: Payload; units: Unit[]; skipped?: string }> {
+): Promise<{ provider: Provider; payload: Payload; units: Unit[]; skipped?: string; known?: Payload }> {
   const provider = await loadProvider(settings.provider)
   // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
   // A payload that cannot be read or parsed is reported together with every input problem (inputs first),
@@ -134,9 +139,14 @@ async function prepare(
     throw withInputProblems(offlineDryRun(settings, checkInputs(provider, settings)).problems, loadError)
   })
   for (const { key, value } of provider.secrets(payload.value)) secrets.addSetting(key, value)
-  const { problems, skipped } = offlineDryRun(settings, checkBeforeSending(provider, settings, payload))
+  // on-failure: rollback — the known-good payload, its secrets registered and its problems listed with the payload's.
+  const known = await loadKnownGood(settings, env, { deadline, signal })
+  for (const { key, value } of known ? provider.secrets(known.value) : []) secrets.addSetting(key, value)
+  const found = checkBeforeSending(provider, settings, payload)
+  found.push(...rollbackProblems(provider, settings, found, known))
+  const { problems, skipped } = offlineDryRun(settings, found)
   if (problems.length > 0) throw new PayloadError(problems, payload.file)
-  return { provider, payload, units: provider.units(settings, payload.value), skipped }
+  return { provider, payload, units: provider.units(settings, payload.value), skipped, known }
 }
 
 /**
@@ -188,9 +198,11 @@ async function connect(
     clientFor: (baseUrl, parseError) => clientOf(baseUrl, parseError),
   })
   const credential: CredentialState = {}
-  return () => {
-    const client = clientOf(connection.baseUrl, connection.parseError, { authorize: connection.authorize, credential })
+  const contextWith = (bound: Deadline): ProviderContext => {
+    const more = { authorize: connection.authorize, credential, deadline: bound }
+    const client = clientOf(connection.baseUrl, connection.parseError, more)
     clients.push(client)
-    return { ...base, client }
+    return { ...base, deadline: bound, client, withDeadline: contextWith }
   }
+  return () => contextWith(deadline)
 }

@@ -43,7 +43,7 @@ export interface DeploymentRecord {
   /** The environment's deployment history on GitHub, for the summary. */
   readonly historyUrl?: string
   /** Post the final status for `status` (never throws; bounded in time, shortest after a cancellation). */
-  finish(status: RunStatus, environmentUrl?: string): Promise<void>
+  finish(status: RunStatus, environmentUrl?: string, rolledBack?: boolean): Promise<void>
 }
 
 /** Longest wait for one GitHub call. */
@@ -165,16 +165,20 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
     id,
     environment,
     historyUrl: `${serverUrl}/${owner}/${repo}/deployments/${encodeURIComponent(environment)}`,
-    async finish(status, environmentUrl) {
+    async finish(status, environmentUrl, rolledBack = false) {
       if (finished || status === 'dry-run') return
       finished = true
-      const state = STATE_OF[status]
-      const description = {
-        succeeded: `Updated ${subject}`,
-        failed: `Failed to update ${subject}`,
-        'timed-out': `Timed out updating ${subject}`,
-        cancelled: `Cancelled while updating ${subject}`,
-      }[status]
+      // A release rolled back failed, and the resource is as it was: 'failure', said first so a long subject cannot cut it.
+      const back = rolledBack && status !== 'succeeded' && status !== 'cancelled'
+      const state = back ? 'failure' : STATE_OF[status]
+      const description =
+        (back ? 'Rolled back: ' : '') +
+        {
+          succeeded: `Updated ${subject}`,
+          failed: `${back ? 'f' : 'F'}ailed to update ${subject}`,
+          'timed-out': `${back ? 't' : 'T'}imed out updating ${subject}`,
+          cancelled: `Cancelled while updating ${subject}`,
+        }[status]
       if (await postStatus(state, description, call.finishSignal(status), environmentUrl))
         log.info(`GitHub deployment ${id}: ${state}.`)
     },

@@ -36,6 +36,13 @@ export interface Outcome {
   /** Items inside this unit (kintone apps), each its own entry in `results`. */
   items?: OutcomeItem[]
   itemLabels?: { item: string; detail: string }
+  /**
+   * With `on-failure: rollback`: whether the failed release was rolled back (false: not needed,
+   * or it failed); unset with `on-failure: report`.
+   */
+  rolledBack?: boolean
+  /** With `on-failure: rollback`: each field the rollback put back (or, in a dry run, would), values fit to show. */
+  restored?: Change[]
   durationMs: number
 }
 

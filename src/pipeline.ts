@@ -11,11 +11,12 @@ import {
   type LocatedProblem,
 } from './errors.js'
 import { describeFailure, type Phase } from './failure.js'
-import { locateProblem, type Payload } from './payload.js'
+import { locateProblem, type Payload, type PayloadObject } from './payload.js'
 import type { RequestSpec } from './http/client.js'
 import type { Provider, ProviderContext, Unit, ViewContext } from './providers/provider.js'
 import type { Outcome } from './outcome.js'
 import type { Settings } from './settings.js'
+import { planRollback, rollBack, wantsRollback } from './rollback.js'
 import { waitFor } from './wait.js'
 
 /** Every problem with the inputs, the targets and the payload, the payload's located in its file. Pure. */
@@ -54,12 +55,16 @@ export function offlineOutcome(unit: Unit, skipped: string, log: ProviderContext
   return { target: unit.id, status: 'dry-run', changed: false, changes: [], notes: [], liveDiffSkipped, durationMs: 0 }
 }
 
-/** Run one unit through the provider; never throws, every failure becomes the Outcome's error. */
+/**
+ * Run one unit through the provider; never throws, every failure becomes the Outcome's error.
+ * `known` is the known-good payload of `on-failure: rollback`, when one was given.
+ */
 export async function runTarget<R>(
   provider: Provider<R>,
   ctx: ProviderContext,
   unit: Unit,
   payload: Payload,
+  known?: PayloadObject,
 ): Promise<Outcome> {
   const started = Date.now()
   const { settings, log } = ctx
@@ -81,9 +86,14 @@ export async function runTarget<R>(
   let phase: Phase = 'read'
   // Whether the update sent a write, and whether its last request was one (a refusal of the write itself).
   const writes = { sent: false, last: false }
+  // on-failure: rollback — what to put back, planned from the read before any write.
+  let rollback: ReturnType<typeof planRollback> = undefined
   try {
     const read = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, unit))
     before = read
+    rollback = planRollback(provider, ctx, unit, read, payload.value, known)
+    if (rollback && settings.dryRun) outcome.restored = rollback.fields
+    else if (rollback) outcome.rolledBack = false
 
     if (settings.dryRun) {
       // A dry run's outcome is the live state: what it read is what it reports.
@@ -161,6 +171,9 @@ export async function runTarget<R>(
     )
   } catch (error) {
     fail(outcome, provider, unit, settings, error, ctx.client.origin, phase, writes.sent)
+    if (settings.onFailure === 'rollback' && error instanceof CancelledError && writes.sent && outcome.error)
+      // The runner wants the step gone within seconds: no rollback, and the words say what that leaves.
+      outcome.error.message += ` It was not rolled back (a cancelled run never is): ${target} may be half-updated; check it at the provider.`
     if (error instanceof DeployFailedError && error.resource !== undefined && phase === 'wait') {
       // The resource a poll of this provider failed with: the provider's own R.
       const failed = error.resource as R
@@ -182,6 +195,10 @@ export async function runTarget<R>(
         succeeded: false,
         unread,
       }))
+    }
+    if (rollback && phase === 'wait' && wantsRollback(error) && !ctx.signal.aborted) {
+      const failed = error instanceof DeployFailedError && error.resource !== undefined ? (error.resource as R) : latest
+      await rollBack(provider, ctx, unit, rollback, failed ?? before!, outcome, at)
     }
   } finally {
     outcome.durationMs = Date.now() - started

@@ -77,6 +77,8 @@ export async function writeReport(
   if (single?.httpStatus) set('http-status', String(single.httpStatus))
   if (single?.requestId) set('request-id', single.requestId)
   if (report.githubDeployment) set('github-deployment-id', String(report.githubDeployment.id))
+  // on-failure: rollback — true when a failed release was put back (the step still fails).
+  set('rolled-back', String(report.outcomes.some((o) => o.rolledBack)))
   const failed = report.outcomes.flatMap((o) => (o.error ? [o.error] : []))
   const failure = report.error ?? failed[0]
   if (failure) {
@@ -170,6 +172,8 @@ function keepWithin<T>(items: T[], bytes: number, render: (kept: T[]) => string)
 /** The `results` entries of one outcome: one per item when it has items (kintone apps), else one. */
 function resultsOf(o: Outcome): object[] {
   const error = o.error ? { error: o.error.message } : {}
+  // Only with on-failure: rollback, so entries of runs without it keep their shape.
+  if (o.rolledBack !== undefined) Object.assign(error, { 'rolled-back': o.rolledBack })
   if (!o.items)
     return [
       { target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...error },

@@ -47,6 +47,13 @@ export interface Settings {
   prComment: PrCommentMode
   summary: boolean
   concurrency: number
+  /** What a failed asynchronous update leads to: 'report' it only, or 'rollback' the fields the payload set. */
+  onFailure: 'report' | 'rollback'
+  /** A known-good payload (a file, or inline) giving the previous values the read before the update lacks. */
+  rollbackPayloadFile?: string
+  rollbackPayload?: string
+  /** The rollback's own time budget, since the step's `timeout` may be what ended the wait. */
+  rollbackTimeoutMs: number
   workspace: string
   runnerTemp: string
 }
@@ -121,6 +128,8 @@ export function parseSettings(
   const timeoutMs = parseDuration('timeout', read('timeout') || '10m', { minMs: 1_000, maxMs: 6 * 3_600_000 })
   const pollIntervalMs = parseDuration('poll-interval', read('poll-interval') || '1s', { minMs: 100, maxMs: 300_000 })
 
+  const rollback = parseRollback(read)
+
   return {
     provider,
     payloadFile,
@@ -154,6 +163,7 @@ export function parseSettings(
     prComment: parsePrComment(read('pr-comment')),
     summary: parseBoolean('summary', read('summary'), true),
     concurrency: parseInteger('concurrency', read('concurrency'), 4, 1, 32),
+    ...rollback,
     workspace: env.GITHUB_WORKSPACE || process.cwd(),
     runnerTemp: env.RUNNER_TEMP || env.TMPDIR || '/tmp',
   }
@@ -167,6 +177,33 @@ function parsePrComment(value: string): PrCommentMode {
   const mode = value.toLowerCase()
   if (mode === 'auto' || mode === 'changes-only' || mode === 'false') return mode
   throw new InputError('pr-comment', `Invalid input 'pr-comment': '${value}'. Expected auto, changes-only or false.`)
+}
+
+/** The `on-failure` input and what a rollback takes: a known-good payload (one source at most) and its time budget. */
+function parseRollback(
+  read: InputReader,
+): Pick<Settings, 'onFailure' | 'rollbackPayloadFile' | 'rollbackPayload' | 'rollbackTimeoutMs'> {
+  const value = read('on-failure') || 'report'
+  if (value !== 'report' && value !== 'rollback')
+    throw new InputError('on-failure', `Invalid input 'on-failure': '${value}'. Expected report or rollback.`)
+  const rollbackPayloadFile = optional(read('rollback-payload-file'))
+  const rollbackPayload = optional(read('rollback-payload'))
+  const given = rollbackPayloadFile ? 'rollback-payload-file' : rollbackPayload ? 'rollback-payload' : undefined
+  if (rollbackPayloadFile && rollbackPayload)
+    throw new InputError(
+      'rollback-payload',
+      "Inputs 'rollback-payload-file' and 'rollback-payload' are both set. Set at most one: the known-good payload as a file, or inline.",
+    )
+  if (given && value !== 'rollback')
+    throw new InputError(
+      given,
+      `Input '${given}' is set, but 'on-failure' is 'report', so it would never be used. Set 'on-failure: rollback', or remove '${given}'.`,
+    )
+  const rollbackTimeoutMs = parseDuration('rollback-timeout', read('rollback-timeout') || '5m', {
+    minMs: 1_000,
+    maxMs: 6 * 3_600_000,
+  })
+  return { onFailure: value, rollbackPayloadFile, rollbackPayload, rollbackTimeoutMs }
 }
 
 function optional(value: string): string | undefined {

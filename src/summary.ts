@@ -139,6 +139,19 @@ function render(report: RunReport, status: RunStatus, options: SummaryOptions): 
       // "No field changed" under a row saying "Changed: yes" would contradict it.
       lines.push(`No field ${report.dryRun ? 'would change' : 'changed'}${heading}.`, '')
     }
+    if (o.restored && o.restored.length > 0) {
+      // on-failure: rollback — what was put back (a dry run: would be, on a failure), and the state it left.
+      const [title, put] = report.dryRun
+        ? ['Would roll back on failure', 'Would put back']
+        : o.rolledBack
+          ? ['Rolled back', 'Put back']
+          : ['Rollback failed', 'To put back']
+      lines.push(`#### ${title}${heading}`, '', `| Field | Set by this run | ${put} |`, '| --- | --- | --- |')
+      for (const field of o.restored.slice(0, 100))
+        lines.push(`| ${code(field.path)} | ${value(field.before)} | ${value(field.after)} |`)
+      lines.push('')
+      if (!report.dryRun) lines.push(`Final state: ${cell(o.providerStatus ?? 'unknown')}.`, '')
+    }
     if (o.request) {
       lines.push(
         `<details><summary>Request that would be sent${heading}</summary>`,

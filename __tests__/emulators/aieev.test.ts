@@ -441,6 +441,24 @@ describe('POST /endpoints/{endpoint_id}/start', () => {
     await waitFor(get, (e) => e.status === 'RUNNING')
   })
 
+  it('failStartsWhen: a start fails by the settings it starts with; stallStartsWhen: it never ends', async () => {
+    emu.failStartsWhen(ep.endpoint_id, (e) => (e.container_port === 9000 ? 'DEPLOY_FAILED' : undefined))
+    await patch({ container_port: 9000 })
+    await start()
+    expect(await waitFor(get, (e) => e.status !== 'DEPLOYING')).toMatchObject({ status: 'DEPLOY_FAILED' })
+    // Every start with those settings fails; the old ones serve.
+    await patch({ container_port: 8080 })
+    await start()
+    expect(await waitFor(get, (e) => e.status !== 'DEPLOYING')).toMatchObject({ status: 'RUNNING', is_active: true })
+
+    const other = emu.seed()
+    emu.stallStartsWhen(other.endpoint_id, (e) => e.container_port === 7000)
+    await patch({ container_port: 7000 }, other.endpoint_id)
+    await start(other.endpoint_id)
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    expect(await get(other.endpoint_id)).toMatchObject({ status: 'DEPLOYING', replica_status_summary: { STARTING: 1 } })
+  })
+
   it("startRoute 'missing': start is 404 Not Found, the settings stay saved and the endpoint inactive", async () => {
     await boot({ startRoute: 'missing' })
     expect((await patch({ container_port: 9000 })).status).toBe(200)

@@ -140,6 +140,8 @@ export class AieevEmulator extends Emulator {
   #patchKeepsUpdatedAt: boolean
   #records = new Map<string, EndpointRecord>()
   #pendingFailures = new Map<string, string>()
+  #failWhen = new Map<string, (endpoint: Endpoint) => string | undefined>()
+  #stallWhen = new Map<string, (endpoint: Endpoint) => boolean>()
   #patches = new Map<string, number>()
   #starts = new Map<string, number>()
   #lastMicros = 0
@@ -208,6 +210,19 @@ export class AieevEmulator extends Emulator {
   /** The next successful start of this endpoint ends in `status` instead of RUNNING ('DEPLOY_FAILED' by default). */
   failNextStart(id: string, status: string = 'DEPLOY_FAILED'): void {
     this.#pendingFailures.set(id, status)
+  }
+
+  /**
+   * Every start of this endpoint whose saved settings `fails` picks ends in the status it returns
+   * (undefined: the start succeeds), as a container that crashes with some settings and serves with others.
+   */
+  failStartsWhen(id: string, fails: (endpoint: Endpoint) => string | undefined): void {
+    this.#failWhen.set(id, fails)
+  }
+
+  /** Every start of this endpoint whose saved settings `stalls` picks never ends: DEPLOYING, replicas STARTING. */
+  stallStartsWhen(id: string, stalls: (endpoint: Endpoint) => boolean): void {
+    this.#stallWhen.set(id, stalls)
   }
 
   /** The endpoint as it is now, with every field and the replica summary when active (a copy). */
@@ -448,13 +463,16 @@ export class AieevEmulator extends Emulator {
     e.is_active = true
     e.status = 'DEPLOYING'
     e.updated_at = this.#timestamp(now)
-    const failure = this.#pendingFailures.get(e.endpoint_id)
+    const failure =
+      this.#pendingFailures.get(e.endpoint_id) ?? this.#failWhen.get(e.endpoint_id)?.(this.#view(record, true))
     this.#pendingFailures.delete(e.endpoint_id)
     if (failure !== undefined) record.failing = { at: now + this.#startMs, status: failure }
+    const stalled = failure === undefined && this.#stallWhen.get(e.endpoint_id)?.(this.#view(record, true)) === true
     record.replicas = []
     for (let i = 0; i < e.num_replicas; i++) {
-      // Replicas come up one after another over startMs; a failing start never brings one up.
-      const readyAt = failure === undefined ? now + Math.round((this.#startMs * (i + 1)) / e.num_replicas) : Infinity
+      // Replicas come up one after another over startMs; a failing or stalled start never brings one up.
+      const readyAt =
+        failure === undefined && !stalled ? now + Math.round((this.#startMs * (i + 1)) / e.num_replicas) : Infinity
       record.replicas.push(newReplica(e, now, readyAt))
     }
     this.#starts.set(e.endpoint_id, (this.#starts.get(e.endpoint_id) ?? 0) + 1)

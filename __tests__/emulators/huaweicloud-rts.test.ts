@@ -656,6 +656,24 @@ describe('PUT semantics (Heat update_software_deployment)', () => {
     expect((await deploymentOf(await get())).status).toBe('COMPLETE')
   })
 
+  it('failConfig and failRunsWhen: every run of that config (or that the predicate picks) ends FAILED, others COMPLETE', async () => {
+    emu.failConfig('cfg-bad')
+    await put({ config_id: 'cfg-bad', status: 'IN_PROGRESS' })
+    await sleep(SETTLE_MS + 20)
+    expect((await deploymentOf(await get())).status).toBe('FAILED')
+    await put({ config_id: 'cfg-good', status: 'IN_PROGRESS' })
+    await sleep(SETTLE_MS + 20)
+    expect((await deploymentOf(await get())).status).toBe('COMPLETE')
+    await put({ config_id: 'cfg-bad', status: 'IN_PROGRESS' })
+    await sleep(SETTLE_MS + 20)
+    expect((await deploymentOf(await get())).status).toBe('FAILED')
+
+    emu.failRunsWhen(dep.id, (d) => d.input_values?.release === 'v9')
+    await put({ config_id: 'cfg-good', input_values: { release: 'v9' }, status: 'IN_PROGRESS' })
+    await sleep(SETTLE_MS + 20)
+    expect((await deploymentOf(await get())).status).toBe('FAILED')
+  })
+
   it('failNext with a custom stderr', async () => {
     emu.failNext(dep.id, { statusCode: 127, stderr: 'line one\nbash: deploy.sh: command not found\n' })
     await put({ status: 'IN_PROGRESS' })

@@ -132,6 +132,8 @@ export class RtsEmulator extends Emulator {
   #deployments = new Map<string, SoftwareDeployment>()
   #runs = new Map<string, Run>()
   #failNext = new Map<string, PlannedFailure>()
+  #failingConfigs = new Set<string>()
+  #failWhen = new Map<string, (deployment: SoftwareDeployment) => boolean>()
   #applied = new Map<string, number>()
   #omitUpdatedTime: boolean
   #locks = new Map<string, LockState>()
@@ -214,6 +216,16 @@ export class RtsEmulator extends Emulator {
         '',
       ].join('\n')
     this.#failNext.set(id, { statusCode, stderr })
+  }
+
+  /** Every run of software config `configId`, on any deployment, ends FAILED (a config whose script always fails). */
+  failConfig(configId: string): void {
+    this.#failingConfigs.add(configId)
+  }
+
+  /** Every run of this deployment that `fails` picks (given the deployment as the run found it) ends FAILED. */
+  failRunsWhen(id: string, fails: (deployment: SoftwareDeployment) => boolean): void {
+    this.#failWhen.set(id, fails)
   }
 
   /** The stored deployment (a copy). Raw state: an IN_PROGRESS run only settles on an API GET. */
@@ -365,7 +377,12 @@ export class RtsEmulator extends Emulator {
     if (!run || deployment.status !== 'IN_PROGRESS') return
     if (Date.now() - run.startedAt < this.#settleMs) return
     this.#runs.delete(deployment.id)
-    const failure = this.#failNext.get(deployment.id)
+    const failure =
+      this.#failNext.get(deployment.id) ??
+      (this.#failingConfigs.has(deployment.config_id) ||
+      this.#failWhen.get(deployment.id)?.(structuredClone(deployment))
+        ? { statusCode: 2, stderr: 'config script failed\n' }
+        : undefined)
     this.#failNext.delete(deployment.id)
     const statusCode = failure?.statusCode ?? 0
     const config = deployment.config_id

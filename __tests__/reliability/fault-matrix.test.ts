@@ -402,6 +402,98 @@ function checkHow(result: CaseResult, fault: FaultId, expected: AppliedOnce, con
 }
 
 // ---------------------------------------------------------------------------------------------
+// Faults on the rollback's write (on-failure: rollback, issue 16)
+
+/**
+ * The faults whose outcome the rollback's write cannot know at once (a lost or unusable answer,
+ * before or after the write took effect) and the retried statuses: each must end with the
+ * rollback applied exactly once, every resend after a read, and the resource serving again.
+ */
+const ROLLBACK_FAULTS = [
+  '429 Retry-After seconds',
+  '503',
+  '500',
+  '502',
+  '504',
+  'reset before applied',
+  'reset after applied',
+  'hang once',
+  'truncated body',
+  'malformed JSON 200',
+  'oversize body',
+  '503 after applied, Retry-After 0',
+  '429 after applied, Retry-After 0',
+  '408 after applied',
+  '500 after applied',
+  '204 after applied',
+  'empty 200 after applied',
+  'null 200 after applied',
+  'error envelope 200 after applied',
+  'another resource 200 after applied',
+  '204 not applied',
+  'empty 200 not applied',
+  'error envelope 200 not applied',
+  'another resource 200 not applied',
+] as const satisfies readonly FaultId[]
+const ROLLBACK_PROVIDERS = ['huaweicloud-rts', 'aieev'] as const satisfies readonly ProviderName[]
+const rollbackResults = new Map<string, CaseResult>()
+
+describe('fault matrix: faults on the rollback write (in-process, real HTTP)', () => {
+  beforeAll(async () => {
+    const cells = ROLLBACK_PROVIDERS.flatMap((provider) =>
+      [...ROLLBACK_FAULTS, '401' as const].map((fault) => ({ provider, fault })),
+    )
+    await pool(cells, CONCURRENCY, async ({ provider, fault }) => {
+      rollbackResults.set(key(provider, fault), await runCase(provider, fault, { rollback: true }))
+    })
+  }, 90_000)
+
+  for (const provider of ROLLBACK_PROVIDERS) {
+    describe(provider, () => {
+      for (const fault of ROLLBACK_FAULTS) {
+        it(`${fault} on the rollback write → rolled back once, never twice`, () => {
+          const result = rollbackResults.get(key(provider, fault))!
+          const context = describeResult(result)
+          expect(result.harnessError, context).toBeUndefined()
+          expect(result.hung, context).toBe(false)
+          expect(withinDeadline(result), context).toBe(true)
+          expect(result.leaks, context).toEqual([])
+          // The update once, the rollback once: never a third write applied.
+          expect(result.applied, `applied ${result.applied} writes\n${context}`).toBe(2)
+          if (result.starts !== undefined) expect(result.starts, context).toBe(2)
+          for (let i = 1; i < result.writes.length; i++) {
+            const [from, to] = [result.writes[i - 1]!, result.writes[i]!].map((w) => result.requests.indexOf(w))
+            expect(
+              readBetween(result, from!, to!),
+              `write ${i + 1} was sent without a read before it\n${context}`,
+            ).toBe(true)
+          }
+          const outcome = result.outcome!
+          expect(outcome.status, context).toBe('failed')
+          expect(outcome.error?.type, context).toBe('deploy-failed')
+          expect(outcome.rolledBack, context).toBe(true)
+          expect(outcome.providerStatus, context).toBe(provider === 'aieev' ? 'RUNNING' : 'COMPLETE')
+          expect(outcome.error?.message, context).toMatch(/Rolled back: .* again; the release did not happen/)
+        })
+      }
+      it('401 on the rollback write → the rollback fails once, naming both failures and the last state', () => {
+        const result = rollbackResults.get(key(provider, '401'))!
+        const context = describeResult(result)
+        expect(result.harnessError, context).toBeUndefined()
+        expect(result.leaks, context).toEqual([])
+        expect(result.applied, context).toBe(1)
+        expect(result.writes, context).toHaveLength(2)
+        const outcome = result.outcome!
+        expect(outcome.status, context).toBe('failed')
+        expect(outcome.error?.type, context).toBe('deploy-failed')
+        expect(outcome.rolledBack, context).toBe(false)
+        expect(outcome.error?.message, context).toMatch(/The rollback failed too: .*HTTP 401.*The last known state of/)
+      })
+    })
+  }
+})
+
+// ---------------------------------------------------------------------------------------------
 // The same in the real process: the committed dist/index.js
 
 describe('fault matrix subset through dist/index.js', () => {

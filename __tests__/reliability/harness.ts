@@ -17,6 +17,7 @@ import { Secrets } from '../../src/secrets.js'
 import type { ProviderName } from '../../src/settings.js'
 import { startCatcher, type Emulator, type Fault, type FaultRule, type RecordedRequest } from '../emulators/base.ts'
 import { AieevEmulator } from '../emulators/aieev.ts'
+import { RtsEmulator } from '../emulators/huaweicloud-rts.ts'
 import { FAKE_CREDENTIALS, seededAieev, seededKintone, seededQoder, seededRts } from '../emulators/seeded.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -380,7 +381,19 @@ export interface CaseResult {
   starts?: number
 }
 
-export async function runCase(providerName: ProviderName, fault: FaultId): Promise<CaseResult> {
+/** The known-good payload of the rollback cases: Aieev's documented GET has no settings to put back. */
+export const ROLLBACK_PAYLOAD = { container_port: 8080, container_env_vars: [{ key: 'API_SECRET', value: 'old' }] }
+
+/**
+ * One case: the fault on the provider's write. With `rollback` (aieev, huaweicloud-rts), the update
+ * goes through cleanly and its new settings fail on the server; the fault then hits the rollback's
+ * write instead (armed when the failing start or agent run begins), under `on-failure: rollback`.
+ */
+export async function runCase(
+  providerName: ProviderName,
+  fault: FaultId,
+  options: { rollback?: boolean } = {},
+): Promise<CaseResult> {
   const setup = await setupProvider(providerName)
   const started = Date.now()
   const result: CaseResult = {
@@ -404,7 +417,30 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
     result.timeoutMs = arrangement.timeoutMs
     result.retryAtMs = arrangement.retryAtMs
     result.catcherOrigin = arrangement.catcher?.origin
-    for (const rule of arrangement.rules) setup.emu.inject(rule)
+    const arm = () => {
+      for (const rule of arrangement!.rules) setup.emu.inject(rule)
+    }
+    if (!options.rollback) arm()
+    else if (setup.emu instanceof AieevEmulator) {
+      // The new settings (port 9090) crash: the start fails, and the fault waits for the rollback's PATCH.
+      let armed = false
+      setup.emu.failStartsWhen(setup.target, (e) => {
+        if (e.container_port !== setup.payload.container_port) return undefined
+        if (!armed) arm()
+        armed = true
+        return 'DEPLOY_FAILED'
+      })
+    } else if (setup.emu instanceof RtsEmulator) {
+      let armed = false
+      setup.emu.failRunsWhen(setup.target, (d) => {
+        if (d.config_id !== setup.payload.config_id) return false
+        if (!armed) arm()
+        armed = true
+        return true
+      })
+    } else throw new Error(`${providerName} has no rollback`)
+    // The rollback has a deadline of its own, as long as the step's: the case may take both.
+    if (options.rollback) result.timeoutMs = 2 * arrangement.timeoutMs
     const baseUrl = arrangement.refused ? await deadOrigin() : setup.emu.origin
 
     const inputs: Record<string, string> = {
@@ -414,6 +450,13 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
       payload: JSON.stringify(setup.payload),
       timeout: `${arrangement.timeoutMs}ms`,
       'poll-interval': '100ms',
+      ...(options.rollback
+        ? {
+            'on-failure': 'rollback',
+            'rollback-timeout': `${arrangement.timeoutMs}ms`,
+            ...(providerName === 'aieev' ? { 'rollback-payload': JSON.stringify(ROLLBACK_PAYLOAD) } : {}),
+          }
+        : {}),
     }
     const lines = result.logLines
     const log: RunLog = {
@@ -439,7 +482,7 @@ export async function runCase(providerName: ProviderName, fault: FaultId): Promi
 
     let guard: NodeJS.Timeout | undefined
     const guarded = new Promise<'hung'>((resolve) => {
-      guard = setTimeout(() => resolve('hung'), arrangement!.timeoutMs + GUARD_SLACK_MS)
+      guard = setTimeout(() => resolve('hung'), result.timeoutMs + GUARD_SLACK_MS)
     })
     try {
       const settled = await Promise.race([running, guarded])

@@ -15,7 +15,7 @@ import { isLoopbackHost } from '../url.js'
 import { isEqual, isPlainObject } from '../diff.js'
 import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
-import type { Provider, ProviderContext } from './provider.js'
+import type { Provider, ProviderContext, RestorePlan } from './provider.js'
 import {
   apiBase,
   bearerAuth,
@@ -112,6 +112,34 @@ export const aieev: Provider<Endpoint> = {
     return getEndpoint(ctx, id)
   },
 
+  restore: {
+    plan: restorePlan,
+    async write(ctx, { id: target }, body, now) {
+      // The same guarded PATCH as the update's: read before sending it again after a lost answer.
+      const sent = await writeOnce(
+        ctx,
+        () =>
+          ctx.client.request({
+            method: 'PATCH',
+            path: endpointPath(target),
+            body,
+            replay: 'unsafe',
+            what: 'put the previous settings back',
+            expect: (json) => notEndpoint(json, target, false) ?? notSaved(objectOf(json), body),
+          }),
+        async () => savedState(await getEndpoint(ctx, target), now, body, target),
+        {
+          applied: 'The previous settings had been put back (the endpoint shows it): not sending them again.',
+          notApplied:
+            'The previous settings had not been put back (the endpoint is unchanged): sending them once more.',
+        },
+      )
+      const saved = { ...now, ...('state' in sent ? sent.state : objectOf(sent.response.json)) }
+      await startEndpoint(ctx, target)
+      return { resource: saved, providerStatus: 'STARTING', pending: true, maxWaitMs: waitBound(saved) }
+    },
+  },
+
   async update(ctx, { id: target }, payload, before) {
     // No idempotency key: a PATCH whose answer was lost took effect if the endpoint's updated_at moved.
     const sent = await writeOnce(
@@ -148,17 +176,7 @@ export const aieev: Provider<Endpoint> = {
       }
     }
     await startEndpoint(ctx, target)
-    const healthCheckSeconds = Number(saved.health_check_timeout)
-    return {
-      ...result,
-      resource: saved,
-      providerStatus: 'STARTING',
-      pending: true,
-      maxWaitMs:
-        Number.isFinite(healthCheckSeconds) && healthCheckSeconds > 0
-          ? healthCheckSeconds * 1_000 + WAIT_MARGIN_MS
-          : undefined,
-    }
+    return { ...result, resource: saved, providerStatus: 'STARTING', pending: true, maxWaitMs: waitBound(saved) }
   },
 
   async poll(ctx, { id: target }, last) {
@@ -222,6 +240,59 @@ export const aieev: Provider<Endpoint> = {
       link: url ? { url, label: `Open the serving URL of endpoint ${unit.id}` } : undefined,
     }
   },
+}
+
+/** The endpoint's own bound for a start: its health_check_timeout plus a margin, when it has one. */
+function waitBound(saved: Endpoint): number | undefined {
+  const healthCheckSeconds = Number(saved.health_check_timeout)
+  return Number.isFinite(healthCheckSeconds) && healthCheckSeconds > 0
+    ? healthCheckSeconds * 1_000 + WAIT_MARGIN_MS
+    : undefined
+}
+
+/**
+ * The rollback's PATCH: for each setting the payload sets, its value in the GET before the update
+ * when the live API returns it (the documented GET does not; env vars only with every value
+ * readable), else its value in the known-good payload; a setting in neither is missing.
+ */
+function restorePlan(before: Endpoint, payload: PayloadObject, known: PayloadObject | undefined): RestorePlan {
+  const body: PayloadObject = {}
+  const missing: string[] = []
+  for (const field of FIELDS) {
+    if (payload[field] === undefined || payload[field] === null) continue
+    if (readable(field, before[field])) body[field] = before[field]
+    else if (known?.[field] !== undefined && known[field] !== null) body[field] = known[field]
+    else missing.push(field)
+  }
+  if (missing.length > 0)
+    return {
+      missing,
+      why: `Aieev's GET of the endpoint does not return ${missing.join(', ')}, so the values to put back are not known${known ? ' (the known-good payload does not set them either)' : ''}. Set 'rollback-payload-file' to a known-good payload that sets them, typically the previous release's file (git show <previous tag>:deploy/aieev.yaml), or use 'on-failure: report'.`,
+    }
+  const [sent, restored] = [hideEnvValues(payload), hideEnvValues(body)]
+  const fields = Object.keys(body).map((field) => ({
+    path: field,
+    segments: [field],
+    before: sent[field],
+    after: restored[field],
+  }))
+  return { body, fields }
+}
+
+/** Whether a setting as a GET returned it can be sent back: present, not null, and env vars with every value readable. */
+function readable(field: string, value: unknown): boolean {
+  if (value === undefined || value === null) return false
+  if (field !== 'container_env_vars') return true
+  return (
+    Array.isArray(value) &&
+    value.every(
+      (entry: unknown) =>
+        isPlainObject(entry) &&
+        typeof entry.key === 'string' &&
+        typeof entry.value === 'string' &&
+        !/^\*+$/.test(entry.value),
+    )
+  )
 }
 
 /** Every problem of the payload, each with its JSON path. */

@@ -16,7 +16,7 @@ import { redactValue } from '../secrets.js'
 import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
 import { authorization, sdkDate } from './huaweicloud-sign.js'
-import type { ConnectContext, Provider, ProviderContext, UpdateResult } from './provider.js'
+import type { ConnectContext, Provider, ProviderContext, RestorePlan, UpdateResult } from './provider.js'
 import {
   apiBase,
   checkTargets,
@@ -110,6 +110,38 @@ export const huaweicloudRts: Provider<Deployment> = {
     return getDeployment(ctx, id)
   },
 
+  restore: {
+    plan: restorePlan,
+    async write(ctx, { id: target }, body, now) {
+      // Status IN_PROGRESS runs the server's agent again, on the old config: never twice blindly.
+      const sent = await writeOnce(
+        ctx,
+        () =>
+          ctx.client.request({
+            method: 'PUT',
+            path: deploymentPath(target),
+            body,
+            replay: 'unsafe',
+            what: 'put the previous deployment back',
+            expect: (json) => notDeployment(json, target),
+          }),
+        async () => appliedState(await getDeployment(ctx, target), now, body, target),
+        {
+          applied:
+            'The previous deployment had been put back (the deployment has the fields sent): not sending it again.',
+          notApplied:
+            'The previous deployment had not been put back (it does not have the fields sent): sending it once more.',
+        },
+      )
+      if ('state' in sent) return resultOf(sent.state)
+      return {
+        ...resultOf(unwrap(sent.response.json)),
+        httpStatus: sent.response.status,
+        requestId: sent.response.requestId,
+      }
+    },
+  },
+
   async update(ctx, { id: target }, payload, before) {
     // A PUT with status IN_PROGRESS starts the server's agent again: never send it twice blindly.
     const sent = await writeOnce(
@@ -179,6 +211,38 @@ export const huaweicloudRts: Provider<Deployment> = {
       details: detailsOf(redactValue(resource, redact)),
     }
   },
+}
+
+/**
+ * The rollback's PUT: the value before the update of each field the payload sets (the known-good
+ * payload's where the deployment had none, as RTS cannot write an empty value), and status
+ * IN_PROGRESS when the payload started a run, so the agent runs the old config again.
+ */
+function restorePlan(before: Deployment, payload: PayloadObject, known: PayloadObject | undefined): RestorePlan {
+  const body: PayloadObject = {}
+  const missing: string[] = []
+  const empty = (value: unknown) =>
+    value === undefined || value === null || value === '' || (isPlainObject(value) && Object.keys(value).length === 0)
+  for (const field of FIELDS) {
+    if (!Object.hasOwn(payload, field) || field === 'status') continue
+    if (!empty(before[field])) body[field] = before[field]
+    else if (!empty(known?.[field])) body[field] = known![field]
+    else missing.push(field)
+  }
+  if (missing.length > 0)
+    return {
+      missing,
+      why: `The deployment had no ${missing.join(', ')} before the update, and RTS cannot write an empty value, so the rollback could not put it back. Set 'rollback-payload-file' to a known-good payload that sets ${missing.length === 1 ? 'it' : 'them'}, remove ${missing.length === 1 ? 'it' : 'them'} from the payload, or use 'on-failure: report'.`,
+    }
+  const fields = Object.keys(body).map((field) => ({
+    path: field,
+    segments: [field],
+    before: payload[field],
+    after: body[field],
+  }))
+  if (payload.status === 'IN_PROGRESS') body.status = 'IN_PROGRESS'
+  else if (Object.hasOwn(payload, 'status') && !empty(before.status)) body.status = before.status
+  return { body, fields }
 }
 
 /** Every problem with the inputs RTS needs (project, region, target, one kind of credential), each naming its input. */

@@ -15,7 +15,7 @@ import { textOf } from '../text.js'
 import { Problems } from '../validate.js'
 import { waitFor } from '../wait.js'
 import type { ConnectContext, OutcomeItem, Provider, ProviderContext } from './provider.js'
-import { checkTargets, noSecrets, writeOnce } from './shared.js'
+import { checkTargets, noSecrets, refuseRollback, writeOnce } from './shared.js'
 
 type DeployStatus = 'PROCESSING' | 'SUCCESS' | 'FAIL' | 'CANCEL'
 const DEPLOY_STATUSES: readonly string[] = ['PROCESSING', 'SUCCESS', 'FAIL', 'CANCEL']
@@ -42,6 +42,11 @@ export const kintone: Provider<StatusResource> = {
   check(settings, payload) {
     return [
       ...inputProblems(settings),
+      ...refuseRollback(
+        'kintone',
+        settings,
+        'a failed kintone deploy already leaves every app as it was (the API reverts all of them), so there is nothing to roll back.',
+      ),
       ...checkTargets('kintone', settings.targets, (target) =>
         appId(target) === undefined
           ? `'${target}' is not a kintone app id; expected a positive whole number such as 12.`

@@ -23,6 +23,8 @@ export interface ProviderContext {
   secret(value: string): string
   /** Hide every registered secret in server text; use it before cutting an excerpt, so a cut never leaves part of one. */
   redact: (text: string) => string
+  /** The same context with a client bound by another deadline (the rollback's own); unset: only `deadline` changes. */
+  withDeadline?(deadline: Deadline): ProviderContext
 }
 
 /** What `connect` has before any client of the API exists. */
@@ -144,6 +146,11 @@ export interface Provider<R = unknown> {
   // Talking to the API.
   /** Where the API is and how to authorize and read errors; may log in first (and register what it derives as secrets). */
   connect(ctx: ConnectContext): Promise<Connection>
+  /**
+   * How to put back what `update` changed when the release fails (`on-failure: rollback`); unset
+   * for a provider whose failures leave nothing to undo (its `check` says why it refuses rollback).
+   */
+  restore?: Restore<R>
   /** The live resource, for the diff's before side and for dry runs. */
   read(ctx: ProviderContext, unit: Unit): Promise<R>
   /** The request the update would send and the resource it would leave, for a dry run. Pure. */
@@ -163,6 +170,32 @@ export interface Provider<R = unknown> {
    * `unit` is unset for an error while connecting (Huawei's IAM login).
    */
   advise(error: ApiError, unit: Unit | undefined, settings: Settings): string | undefined
+}
+
+/** The write that puts a resource back, planned from the read before the update. */
+export type RestorePlan =
+  | {
+      /** The previous values of the fields the payload sets: the rollback's request body. */
+      body: PayloadObject
+      /** Per field: the value the payload sets (`before`) and the one put back (`after`), fit to show. */
+      fields: Change[]
+    }
+  | {
+      /** The fields the payload sets whose previous value neither the read nor the known-good payload gives. */
+      missing: string[]
+      /** Why they are missing and what to do, for the refusal's message. */
+      why: string
+    }
+
+/** Putting back the fields the payload set, as they were before the update (`on-failure: rollback`). */
+export interface Restore<R> {
+  /** The rollback's body from `before` (the read before the update) and, where it lacks one, `known` (rollback-payload). Pure. */
+  plan(before: R, payload: PayloadObject, known: PayloadObject | undefined): RestorePlan
+  /**
+   * The rollback's one write (never twice blindly, as `update`'s): `now` is the resource as last
+   * seen after the failed update; the result is polled with `poll` until the resource serves again.
+   */
+  write(ctx: ProviderContext, unit: Unit, body: PayloadObject, now: R): Promise<UpdateResult<R>>
 }
 
 /** One item of a unit (a kintone app), as `results` and the summary show it. */

@@ -22,6 +22,7 @@ import {
   fieldChanges,
   noSecrets,
   objectOf,
+  refuseRollback,
   required,
   requiredCredential,
   unitPerTarget,
@@ -62,6 +63,11 @@ export const qoder: Provider<Deployment> = {
 
   check(settings, payload) {
     return [
+      ...refuseRollback(
+        'qoder',
+        settings,
+        'a Qoder update is applied synchronously, so there is no later failure to undo (a refused update changes nothing).',
+      ),
       ...requiredCredential(
         'qoder',
         'token',

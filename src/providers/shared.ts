@@ -53,6 +53,19 @@ export function checkTargets(
   return problems
 }
 
+/** The refusal of `on-failure: rollback` by a provider whose failures leave nothing to undo (`why` says so). */
+export function refuseRollback(provider: string, settings: Settings, why: string): Problem[] {
+  return settings.onFailure === 'rollback'
+    ? [
+        {
+          path: [],
+          input: 'on-failure',
+          message: `Input 'on-failure' cannot be 'rollback' for ${provider}: ${why} Use 'on-failure: report'.`,
+        },
+      ]
+    : []
+}
+
 /** One unit per target, each id as the provider spells it (`canonical`: RTS's lower-case UUID). */
 export function unitPerTarget(settings: Settings, canonical: (target: string) => string = (target) => target): Unit[] {
   return settings.targets.map((target) => {
