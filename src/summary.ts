@@ -102,7 +102,7 @@ function render(report: RunReport, status: RunStatus, options: SummaryOptions): 
     for (const note of o.notes) lines.push('> [!WARNING]', `> ${cell(note)}`, '')
     if (o.consoleUrl)
       lines.push(
-        `[${linkText(o.consoleLabel ?? `Open ${o.target}`)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`,
+        `[${cell(o.consoleLabel ?? `Open ${o.target}`)}](${o.consoleUrl.replace(/[()\s]/g, encodeURIComponent)})`,
         '',
       )
     if (o.details && o.details.length > 0) {
@@ -180,11 +180,6 @@ function itemStatus(item: OutcomeItem): string {
   return item.unread === 'unknown' ? '❔ unknown: check it at the provider' : '❌ not deployed'
 }
 
-/** Link text: a cell's escaping, and brackets escaped so the text cannot end the link early. */
-function linkText(text: string): string {
-  return cell(text).replace(/[[\]\\]/g, (c) => `\\${c}`)
-}
-
 /** 'Output deploy_stderr: line 1\nline 2' → ['Output deploy_stderr', 'line 1\nline 2']. */
 function splitLabel(detail: string): [string, string] {
   const colon = detail.indexOf(': ')
@@ -213,7 +208,7 @@ function plain(text: string): string {
     .replace(/>/g, '&gt;')
 }
 
-/** A table cell: one line, pipes and HTML escaped (and mentions made inert, in a comment). */
+/** A table cell: one line; brackets, pipes and HTML escaped (and mentions made inert, in a comment). */
 function cell(text: string): string {
   return mentionsInert(escapeCell(text))
 }
@@ -223,8 +218,16 @@ function mentionsInert(text: string): string {
   return inertMentions ? text.replace(/@(?=[\p{L}\p{N}_-])/gu, '@\u200B') : text
 }
 
+/**
+ * One line of table text, shown as written: brackets escaped, so server text such as
+ * `[Sign in](https://…)` is not a link whose words hide its address; the marks of emphasis, code
+ * and strike-through escaped, so `"*!*"` is not italics (an `_` inside a word, as in `dep_01`,
+ * never is, and stays); HTML, pipes and backslashes escaped.
+ * The same inside <code>, where GitHub still reads Markdown.
+ */
 function escapeCell(text: string): string {
   return text
+    .replace(/[\\[\]*`~]|(?<![\p{L}\p{N}])_|_(?![\p{L}\p{N}])/gu, (c) => `\\${c}`)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')

@@ -106,7 +106,7 @@ describe('aieev end to end', () => {
     expect(result.code).toBe(0)
     expect(JSON.parse(result.outputs.changes!)).toEqual(['container_env_vars[1].value'])
     expect(result.summary).toContain(
-      '| <code>container_env_vars[1].value</code> | <code>"***"</code> | <code>"***"</code> |',
+      '| <code>container_env_vars\\[1\\].value</code> | <code>"\\*\\*\\*"</code> | <code>"\\*\\*\\*"</code> |',
     )
   })
 

@@ -105,7 +105,7 @@ describe('on-failure: rollback, aieev', () => {
     expect(result.summary).toContain('#### Rolled back')
     expect(result.summary).toContain('| <code>container_port</code> | <code>9090</code> | <code>8080</code> |')
     expect(result.summary).toContain(
-      '| <code>container_env_vars</code> | <code>[{"key":"DB_PASSWORD","value":"***"}]</code>',
+      '| <code>container_env_vars</code> | <code>\\[{"key":"DB_PASSWORD","value":"\\*\\*\\*"}\\]</code>',
     )
     expect(result.summary).toContain('Final state: RUNNING.')
   })

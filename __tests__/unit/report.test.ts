@@ -340,7 +340,10 @@ describe('summary', () => {
     expect(md).toContain('deploy-patch · qoder · succeeded')
     expect(md).toContain('| <code>dep_01ABC</code> | succeeded | active | yes (1) | 1.5s |')
     expect(md).toContain('| Field | Before | After |')
-    expect(md).toContain('| <code>schedule.expression</code> | <code>"0 * * * *"</code> | <code>"5 * * * *"</code> |')
+    // Marks of emphasis are escaped even inside <code>, where GitHub still reads Markdown.
+    expect(md).toContain(
+      '| <code>schedule.expression</code> | <code>"0 \\* \\* \\* \\*"</code> | <code>"5 \\* \\* \\* \\*"</code> |',
+    )
     expect(md).toContain('Took 2s.')
   })
 
