@@ -12,12 +12,19 @@ import { ApiError, InputError, PayloadError, type LocatedProblem } from './error
 import { describeFailure, type Failure } from './failure.js'
 import { startDeploymentRecord, type DeploymentRecord } from './github-deployment.js'
 import { loadPayload, type Payload } from './payload.js'
-import { checkBeforeSending, checkInputs, mapConcurrent, offlineDryRun, offlineOutcome, runTarget } from './pipeline.js'
+import {
+  checkBeforeSending,
+  checkInputs,
+  mapConcurrent,
+  offlineDryRun,
+  offlineOutcome,
+  runTarget,
+  type RollbackSupport,
+} from './pipeline.js'
 import type { Connection, Provider, ProviderContext, Unit } from './providers/provider.js'
 import { loadProvider } from './providers/registry.js'
 import { overallStatus, type Outcome, type RunReport } from './outcome.js'
 import type { Secrets } from './secrets.js'
-import { loadKnownGood, rollbackProblems } from './rollback.js'
 import { parseSettings, type InputReader, type Settings } from './settings.js'
 
 /** The run's log: every line goes through it, redacted (and made inert) by the caller on a runner. */
@@ -67,7 +74,7 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
     }
     // The deadline starts before the payload is read: a large payload counts against `timeout`.
     const deadline = new Deadline(settings.timeoutMs)
-    const { provider, payload, units, skipped, known } = await prepare(settings, deadline, options)
+    const { provider, payload, units, skipped, rollback } = await prepare(settings, deadline, options)
     const log = options.log(units.length <= 1)
     if (settings.githubEnvironment) {
       const { githubEnvironment: environment, githubToken: token, dryRun } = settings
@@ -91,7 +98,7 @@ export async function deploy(options: DeployOptions): Promise<Deployment> {
       const contextFor = await connect(provider, { settings, deadline, log, clients }, options)
       connecting = undefined
       outcomes = await mapConcurrent(units, settings.concurrency, (unit) =>
-        runTarget(provider, contextFor(), unit, payload, known?.value),
+        runTarget(provider, contextFor(), unit, payload, rollback),
       )
     }
   } catch (caught) {
@@ -127,7 +134,7 @@ async function prepare(
   settings: Settings,
   deadline: Deadline,
   { env, signal, secrets }: DeployOptions,
-): Promise<{ provider: Provider; payload: Payload; units: Unit[]; skipped?: string; known?: Payload }> {
+): Promise<{ provider: Provider; payload: Payload; units: Unit[]; skipped?: string; rollback?: RollbackSupport }> {
   const provider = await loadProvider(settings.provider)
   // A payload file is read only from the workspace or RUNNER_TEMP (when the runner sets it; not TMPDIR or /tmp).
   // A payload that cannot be read or parsed is reported together with every input problem (inputs first),
@@ -139,14 +146,17 @@ async function prepare(
     throw withInputProblems(offlineDryRun(settings, checkInputs(provider, settings)).problems, loadError)
   })
   for (const { key, value } of provider.secrets(payload.value)) secrets.addSetting(key, value)
-  // on-failure: rollback — the known-good payload, its secrets registered and its problems listed with the payload's.
-  const known = await loadKnownGood(settings, env, { deadline, signal })
+  // on-failure: rollback — its code (loaded only then), the known-good payload, its secrets registered
+  // and its problems listed with the payload's.
+  const rollbackCode = settings.onFailure === 'rollback' ? await import('./rollback.js') : undefined
+  const known = await rollbackCode?.loadKnownGood(settings, env, { deadline, signal })
   for (const { key, value } of known ? provider.secrets(known.value) : []) secrets.addSetting(key, value)
   const found = checkBeforeSending(provider, settings, payload)
-  found.push(...rollbackProblems(provider, settings, found, known))
+  if (rollbackCode) found.push(...rollbackCode.rollbackProblems(provider, settings, found, known))
   const { problems, skipped } = offlineDryRun(settings, found)
   if (problems.length > 0) throw new PayloadError(problems, payload.file)
-  return { provider, payload, units: provider.units(settings, payload.value), skipped, known }
+  const rollback = rollbackCode && { module: rollbackCode, known: known?.value }
+  return { provider, payload, units: provider.units(settings, payload.value), skipped, rollback }
 }
 
 /**

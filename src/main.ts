@@ -9,7 +9,7 @@ import { deploy } from './deploy.js'
 import { describeReportFailure, stepFailure } from './failure.js'
 import type { RunStatus } from './errors.js'
 import { overallStatus } from './outcome.js'
-import { writePlanComment } from './pr-comment.js'
+import { writePlanCommentOnDemand } from './pr-comment-on-demand.js'
 import { writeReport } from './report.js'
 import { failUnreported, runnerLog, runnerSink } from './runner.js'
 import { Secrets } from './secrets.js'
@@ -43,7 +43,7 @@ export async function run(): Promise<void> {
   // After the report: the comment shows the plan the summary rendered, and never changes the result.
   const log = runnerLog(secrets, true)
   const redact = (text: string) => secrets.redact(text)
-  const commentUrl = await writePlanComment({ settings, report, status, env: process.env, redact, log, signal })
+  const commentUrl = await writePlanCommentOnDemand({ settings, report, status, env: process.env, redact, log, signal })
   if (commentUrl) core.setOutput('pr-comment-url', redact(commentUrl))
   const failure = stepFailure([report.error, ...report.outcomes.map((o) => o.error)])
   if (failure) core.setFailed(secrets.redact(failure))

@@ -13,10 +13,9 @@ import {
 import { describeFailure, type Phase } from './failure.js'
 import { locateProblem, type Payload, type PayloadObject } from './payload.js'
 import type { RequestSpec } from './http/client.js'
-import type { Provider, ProviderContext, Unit, ViewContext } from './providers/provider.js'
+import type { Provider, ProviderContext, RestorePlan, Unit, ViewContext } from './providers/provider.js'
 import type { Outcome } from './outcome.js'
 import type { Settings } from './settings.js'
-import { planRollback, rollBack, wantsRollback } from './rollback.js'
 import { waitFor } from './wait.js'
 
 /** Every problem with the inputs, the targets and the payload, the payload's located in its file. Pure. */
@@ -57,14 +56,20 @@ export function offlineOutcome(unit: Unit, skipped: string, log: ProviderContext
 
 /**
  * Run one unit through the provider; never throws, every failure becomes the Outcome's error.
- * `known` is the known-good payload of `on-failure: rollback`, when one was given.
+ * `rollback` is there with `on-failure: rollback`: its module and the known-good payload, if given.
  */
+/** `on-failure: rollback`: rollback.ts, loaded by deploy.ts only then (a lazy chunk), and the known-good payload. */
+export interface RollbackSupport {
+  module: typeof import('./rollback.js')
+  known?: PayloadObject
+}
+
 export async function runTarget<R>(
   provider: Provider<R>,
   ctx: ProviderContext,
   unit: Unit,
   payload: Payload,
-  known?: PayloadObject,
+  rollback?: RollbackSupport,
 ): Promise<Outcome> {
   const started = Date.now()
   const { settings, log } = ctx
@@ -87,13 +92,13 @@ export async function runTarget<R>(
   // Whether the update sent a write, and whether its last request was one (a refusal of the write itself).
   const writes = { sent: false, last: false }
   // on-failure: rollback — what to put back, planned from the read before any write.
-  let rollback: ReturnType<typeof planRollback> = undefined
+  let restore: Extract<RestorePlan, { body: unknown }> | undefined
   try {
     const read = await log.group(`Read ${provider.name} ${target}`, () => provider.read(ctx, unit))
     before = read
-    rollback = planRollback(provider, ctx, unit, read, payload.value, known)
-    if (rollback && settings.dryRun) outcome.restored = rollback.fields
-    else if (rollback) outcome.rolledBack = false
+    restore = rollback?.module.planRollback(provider, ctx, unit, read, payload.value, rollback.known)
+    if (restore && settings.dryRun) outcome.restored = restore.fields
+    else if (restore) outcome.rolledBack = false
 
     if (settings.dryRun) {
       // A dry run's outcome is the live state: what it read is what it reports.
@@ -196,9 +201,9 @@ export async function runTarget<R>(
         unread,
       }))
     }
-    if (rollback && phase === 'wait' && wantsRollback(error) && !ctx.signal.aborted) {
+    if (rollback && restore && phase === 'wait' && rollback.module.wantsRollback(error) && !ctx.signal.aborted) {
       const failed = error instanceof DeployFailedError && error.resource !== undefined ? (error.resource as R) : latest
-      await rollBack(provider, ctx, unit, rollback, failed ?? before!, outcome, at)
+      await rollback.module.rollBack(provider, ctx, unit, restore, failed ?? before!, outcome, at)
     }
   } finally {
     outcome.durationMs = Date.now() - started

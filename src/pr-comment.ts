@@ -64,14 +64,13 @@ interface IssueComment {
 }
 
 /**
- * Write or update the plan's comment when the run is a pull request's dry run and `pr-comment`
- * allows it; the comment's html_url, or undefined (after at most one warning). Never throws.
+ * Write or update the plan's comment of a pull request's dry run that `pr-comment` allows (the
+ * caller checks that first: pr-comment-on-demand.ts); the comment's html_url, or undefined (after
+ * at most one warning). Never throws.
  */
 export async function writePlanComment(opts: PlanCommentOptions): Promise<string | undefined> {
   const { settings, report, env, log } = opts
-  if (!settings || settings.prComment === 'false' || !report.dryRun) return undefined
-  const event = env.GITHUB_EVENT_NAME
-  if (event !== 'pull_request' && event !== 'pull_request_target') return undefined
+  if (!settings) return undefined
   if (opts.signal?.aborted || opts.status === 'cancelled') {
     log.info('The run was cancelled: no plan comment is written on the pull request.')
     return undefined

@@ -2,7 +2,9 @@
  * End to end: a run pays only for what it uses, proven on the committed dist/. The budget (from
  * the project issue): a JSON payload does not load the YAML parser, a run without
  * github-environment never loads Octokit, and no provider module's dependencies load for another
- * provider. Since undici is only needed by Octokit's fetch, it loads only with Octokit.
+ * provider. Since undici is only needed by Octokit's fetch, it loads only with Octokit. The plan
+ * comment's code loads only for a pull request's dry run that writes one, and the rollback's only
+ * with `on-failure: rollback`.
  *
  * How: every lazily loaded chunk of dist/ is recognised by a string only its code has. Each
  * scenario runs a copy of dist/ that keeps index.js, package.json and only the chunks that
@@ -25,7 +27,8 @@ const DIST = path.join(REPO_ROOT, 'dist')
 /**
  * What marks each chunk: strings the code needs at run time, so minification keeps them (no
  * comments, no local names). API paths and the signing scheme for providers; the name yaml gives
- * its parse errors (a string literal and an export name); Octokit's user agent; undici's error codes.
+ * its parse errors (a string literal and an export name); Octokit's user agent; undici's error codes;
+ * the plan comment's marker; the words of the rollback's deadline.
  */
 const MARKERS = {
   qoder: '/api/v1/cloud',
@@ -35,6 +38,8 @@ const MARKERS = {
   yaml: 'YAMLParseError',
   octokit: 'octokit-core.js',
   undici: 'UND_ERR_',
+  'pr-comment': 'deploy-patch plan ${',
+  rollback: "The rollback's time budget",
 } as const
 type Kind = keyof typeof MARKERS
 const KINDS = Object.keys(MARKERS) as Kind[]
@@ -272,6 +277,35 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
+    name: 'Aieev with on-failure: rollback and a known-good payload (the release succeeds)',
+    chunks: ['aieev', 'rollback'],
+    start: async () => {
+      const key = 'aieev-e2e-key-0123456789'
+      const emu = new AieevEmulator({ keys: [key], startMs: 100 })
+      await emu.start()
+      const endpoint = emu.seed({ container_port: 8080 })
+      return {
+        options: {
+          inputs: {
+            provider: 'aieev',
+            payload: '{"container_port": 9090}',
+            target: endpoint.endpoint_id,
+            token: key,
+            'base-url': emu.origin,
+            'poll-interval': '100ms',
+            'on-failure': 'rollback',
+            'rollback-payload': '{"container_port": 8080}',
+          },
+        },
+        verify: () => {
+          expect(emu.appliedPatches(endpoint.endpoint_id)).toBe(1)
+          expect(emu.stored(endpoint.endpoint_id)).toMatchObject({ is_active: true, container_port: 9090 })
+        },
+        close: () => emu.close(),
+      }
+    },
+  },
+  {
     name: 'Huawei Cloud RTS with AK/SK and an inline JSON payload',
     chunks: ['huaweicloud-rts'],
     start: async () => {
@@ -318,7 +352,7 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: "Qoder's dry run on a pull request, the plan commented (pr-comment: auto)",
-    chunks: ['qoder', 'octokit', 'undici'],
+    chunks: ['qoder', 'pr-comment', 'octokit', 'undici'],
     start: () => qoderPlanOnPullRequest('auto'),
   },
   {
