@@ -9,6 +9,8 @@ import { formatMs } from './format.js'
 export class Deadline {
   readonly at: number
   readonly totalMs: number
+  /** How a message names this budget ("no retry: the step's timeout leaves 2s"). */
+  readonly name: string = "the step's timeout"
   private readonly now: () => number
 
   constructor(totalMs: number, now: () => number = Date.now) {

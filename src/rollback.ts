@@ -24,6 +24,8 @@ import { waitFor } from './wait.js'
 
 /** The rollback's deadline: its own budget, and its own words when it passes. */
 export class RollbackDeadline extends Deadline {
+  override readonly name = "the rollback's time budget ('rollback-timeout')"
+
   override error(what: string, providerStatus?: string): TimeoutError {
     const last = providerStatus ? ` The last status was ${providerStatus}.` : ''
     return new TimeoutError(

@@ -17,6 +17,7 @@ import {
   type RequestSpec,
 } from '../../src/http/client.js'
 import { Deadline } from '../../src/deadline.js'
+import { RollbackDeadline } from '../../src/rollback.js'
 import {
   ApiError,
   CancelledError,
@@ -435,6 +436,15 @@ describe.concurrent('timing: Retry-After, backoff, timeouts, deadline, cancellat
       /^Could not read item 1: HTTP 503: .*\(no retry: the server asked to wait 2m, the step's timeout leaves \d+(\.\d)?s\)\.$/,
     )
     expect(s.api.requests).toHaveLength(1)
+  })
+
+  it("under the rollback's own deadline, the message names 'rollback-timeout', not the step's timeout", async (ctx) => {
+    const s = await setup(ctx)
+    s.api.inject({ fault: { kind: 'status', status: 503, retryAfter: '120' }, times: Infinity })
+    const error = await rejectionOf(s.client({ deadline: new RollbackDeadline(5_000) }).request(read()))
+    expect(error.message).toMatch(
+      /\(no retry: the server asked to wait 2m, the rollback's time budget \('rollback-timeout'\) leaves \d+(\.\d)?s\)\.$/,
+    )
   })
 
   it('backs off exponentially with full jitter: random × min(30 s, 1 s × 2^attempt)', async (ctx) => {

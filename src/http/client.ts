@@ -224,7 +224,7 @@ export class ApiClient {
       if (waitMs >= deadline.remainingMs()) {
         throw withEnding(
           failure,
-          `(no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}the step's timeout leaves ${formatMs(deadline.remainingMs())})`,
+          `(no retry: ${retryAfterMs !== undefined ? `the server asked to wait ${formatMs(waitMs)}, ` : ''}${deadline.name} leaves ${formatMs(deadline.remainingMs())})`,
         )
       }
       log.info(

@@ -162,7 +162,7 @@ export async function writeOnce<W, S>(
       if (waitMs >= ctx.deadline.remainingMs())
         throw withEnding(
           error,
-          `(it had not been applied; no retry: the step's timeout leaves ${formatMs(ctx.deadline.remainingMs())})`,
+          `(it had not been applied; no retry: ${ctx.deadline.name} leaves ${formatMs(ctx.deadline.remainingMs())})`,
         )
       ctx.log.info(
         `${words.notApplied}${waitMs > 0 ? ` Waiting ${formatMs(waitMs)}${retryAfterMs !== undefined ? ' (Retry-After)' : ''} first.` : ''}`,
