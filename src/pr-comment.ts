@@ -189,7 +189,8 @@ export function commentBody(
     '',
   ].join('\n')
   const whole = (plan: string) => redact([marker, heading, '', plan, footer].join('\n'))
-  const options = { redact, inertMentions: true }
+  // The comment's heading says what the plan comes to; the summary's own would say it twice.
+  const options = { redact, inertMentions: true, heading: false }
   const full = whole(renderSummary(report, status, options))
   if (full.length <= MAX_COMMENT_CHARS) return full
   const collapsedNote = `The plan would pass GitHub's ${MAX_COMMENT_CHARS.toLocaleString('en')} characters for a comment, so it lists only the targets that did not succeed; the whole plan is in the job summary${runUrl ? ` of [the run](${runUrl})` : ''}.`

@@ -31,6 +31,8 @@ export interface SummaryOptions {
   redact?: (text: string) => string
   /** For a summary too large for GitHub: counts, and only the targets that did not succeed. */
   collapsed?: boolean
+  /** Whether the first line is the summary's own heading (default); a comment has a heading of its own. */
+  heading?: boolean
   /** With `collapsed`: why, and where every result is (default: the job summary's 1 MB and the results file). */
   collapsedNote?: string
   /**
@@ -49,10 +51,11 @@ function render(report: RunReport, status: RunStatus, options: SummaryOptions): 
   const all = report.outcomes
   const outcomes = options.collapsed ? all.filter((o) => o.status !== 'succeeded' && o.status !== 'dry-run') : all
   const icon = { succeeded: '✅', 'dry-run': '🔎', failed: '❌', 'timed-out': '⏱️', cancelled: '⏹️' }[status]
-  lines.push(
-    `### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
-    '',
-  )
+  if (options.heading !== false)
+    lines.push(
+      `### ${icon} deploy-patch${report.provider ? ` · ${report.provider}` : ''} · ${status}${report.dryRun ? ' (dry run: nothing was sent)' : ''}`,
+      '',
+    )
   // With problems, the bold line is a headline and the table below has each problem: the message is not shown twice.
   if (report.error)
     lines.push(`**${cell(report.problems.length > 0 ? problemsHeadline(report.problems) : report.error.message)}**`, '')

@@ -111,6 +111,8 @@ describe('the plan as a pull-request comment, end to end', () => {
     expect(body.split('\n')[0]).toMatch(/^<!-- deploy-patch plan [0-9a-f]{32} -->$/)
     expect(body).toContain('## deploy-patch plan · qoder: 1 change')
     expect(body).toContain('#### Would change')
+    // One heading: the comment's own, not the job summary's after it.
+    expect(body.match(/^#{1,3} /gm)).toEqual(['## '])
     expect(body).toContain('| <code>name</code> | <code>"nightly-report"</code> | <code>"nightly-report-v2"</code> |')
     expect(body).toContain('Request that would be sent')
     expect(body).toContain(`POST ${qoder.origin}/api/v1/cloud/deployments/${dep.id}`)
