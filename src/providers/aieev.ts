@@ -115,25 +115,11 @@ export const aieev: Provider<Endpoint> = {
   restore: {
     plan: restorePlan,
     async write(ctx, { id: target }, body, now) {
-      // The same guarded PATCH as the update's: read before sending it again after a lost answer.
-      const sent = await writeOnce(
-        ctx,
-        () =>
-          ctx.client.request({
-            method: 'PATCH',
-            path: endpointPath(target),
-            body,
-            replay: 'unsafe',
-            what: 'put the previous settings back',
-            expect: (json) => notEndpoint(json, target, false) ?? notSaved(objectOf(json), body),
-          }),
-        async () => savedState(await getEndpoint(ctx, target), now, body, target),
-        {
-          applied: 'The previous settings had been put back (the endpoint shows it): not sending them again.',
-          notApplied:
-            'The previous settings had not been put back (the endpoint is unchanged): sending them once more.',
-        },
-      )
+      // The same guarded PATCH as the update's.
+      const sent = await patchOnce(ctx, target, body, now, 'put the previous settings back', {
+        applied: 'The previous settings had been put back (the endpoint shows it): not sending them again.',
+        notApplied: 'The previous settings had not been put back (the endpoint is unchanged): sending them once more.',
+      })
       const saved = { ...now, ...('state' in sent ? sent.state : objectOf(sent.response.json)) }
       await startEndpoint(ctx, target)
       return { resource: saved, providerStatus: 'STARTING', pending: true, maxWaitMs: waitBound(saved) }
@@ -141,25 +127,11 @@ export const aieev: Provider<Endpoint> = {
   },
 
   async update(ctx, { id: target }, payload, before) {
-    // No idempotency key: a PATCH whose answer was lost took effect if the endpoint's updated_at moved.
-    const sent = await writeOnce(
-      ctx,
-      () =>
-        ctx.client.request({
-          method: 'PATCH',
-          path: endpointPath(target),
-          body: payload,
-          replay: 'unsafe',
-          what: 'save the endpoint settings',
-          expect: (json) => notEndpoint(json, target, false) ?? notSaved(objectOf(json), payload),
-        }),
-      async () => savedState(await getEndpoint(ctx, target), before, payload, target),
-      {
-        applied: 'The settings had been saved (the endpoint shows it): not sending them again.',
-        notApplied:
-          'The settings had not been saved (the endpoint is unchanged and still active): sending them once more.',
-      },
-    )
+    const sent = await patchOnce(ctx, target, payload, before, 'save the endpoint settings', {
+      applied: 'The settings had been saved (the endpoint shows it): not sending them again.',
+      notApplied:
+        'The settings had not been saved (the endpoint is unchanged and still active): sending them once more.',
+    })
     const saved = { ...before, ...('state' in sent ? sent.state : objectOf(sent.response.json)) }
     const result = 'state' in sent ? {} : { httpStatus: sent.response.status, requestId: sent.response.requestId }
     if (!ctx.settings.restart) {
@@ -404,6 +376,35 @@ function servingUrl(value: unknown, settings: Settings): string | undefined {
 
 function endpointPath(target: string): string {
   return `/endpoints/${encodeURIComponent(target)}`
+}
+
+/**
+ * The settings PATCH of the update and of the rollback, never sent twice blindly: no idempotency
+ * key, so after a lost answer it is read first, and it took effect if the endpoint shows the
+ * settings sent (or its updated_at moved).
+ */
+function patchOnce(
+  ctx: ProviderContext,
+  target: string,
+  body: PayloadObject,
+  before: Endpoint,
+  what: string,
+  words: { applied: string; notApplied: string },
+) {
+  return writeOnce(
+    ctx,
+    () =>
+      ctx.client.request({
+        method: 'PATCH',
+        path: endpointPath(target),
+        body,
+        replay: 'unsafe',
+        what,
+        expect: (json) => notEndpoint(json, target, false) ?? notSaved(objectOf(json), body),
+      }),
+    async () => savedState(await getEndpoint(ctx, target), before, body, target),
+    words,
+  )
 }
 
 async function getEndpoint(ctx: ProviderContext, target: string): Promise<Endpoint> {

@@ -113,26 +113,13 @@ export const huaweicloudRts: Provider<Deployment> = {
   restore: {
     plan: restorePlan,
     async write(ctx, { id: target }, body, now) {
-      // Status IN_PROGRESS runs the server's agent again, on the old config: never twice blindly.
-      const sent = await writeOnce(
-        ctx,
-        () =>
-          ctx.client.request({
-            method: 'PUT',
-            path: deploymentPath(target),
-            body,
-            replay: 'unsafe',
-            what: 'put the previous deployment back',
-            expect: (json) => notDeployment(json, target),
-          }),
-        async () => appliedState(await getDeployment(ctx, target), now, body, target),
-        {
-          applied:
-            'The previous deployment had been put back (the deployment has the fields sent): not sending it again.',
-          notApplied:
-            'The previous deployment had not been put back (it does not have the fields sent): sending it once more.',
-        },
-      )
+      // Status IN_PROGRESS runs the server's agent again, on the old config.
+      const sent = await putOnce(ctx, target, body, now, 'put the previous deployment back', {
+        applied:
+          'The previous deployment had been put back (the deployment has the fields sent): not sending it again.',
+        notApplied:
+          'The previous deployment had not been put back (it does not have the fields sent): sending it once more.',
+      })
       if ('state' in sent) return resultOf(sent.state)
       return {
         ...resultOf(unwrap(sent.response.json)),
@@ -143,26 +130,12 @@ export const huaweicloudRts: Provider<Deployment> = {
   },
 
   async update(ctx, { id: target }, payload, before) {
-    // A PUT with status IN_PROGRESS starts the server's agent again: never send it twice blindly.
-    const sent = await writeOnce(
-      ctx,
-      () =>
-        ctx.client.request({
-          method: 'PUT',
-          path: deploymentPath(target),
-          body: payload,
-          replay: 'unsafe',
-          what: 'update the software deployment',
-          expect: (json) => notDeployment(json, target),
-        }),
-      async () => appliedState(await getDeployment(ctx, target), before, payload, target),
-      {
-        applied: (now) =>
-          `The update had been applied (${stampMoved(now, before, 'updated_time') ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
-        notApplied:
-          'The update had not been applied (the deployment does not have the fields sent): sending it once more.',
-      },
-    )
+    const sent = await putOnce(ctx, target, payload, before, 'update the software deployment', {
+      applied: (now) =>
+        `The update had been applied (${stampMoved(now, before, 'updated_time') ? 'updated_time moved' : 'the deployment has the fields sent'}): not sending it again.`,
+      notApplied:
+        'The update had not been applied (the deployment does not have the fields sent): sending it once more.',
+    })
     if ('state' in sent) return { ...resultOf(sent.state), notes: droppedKeys(before, payload) }
     const response = sent.response
     return {
@@ -406,6 +379,34 @@ function notDeployment(json: unknown, target: string): string | undefined {
 function unwrap(body: unknown): Deployment {
   if (isPlainObject(body) && isPlainObject(body.software_deployment)) return body.software_deployment
   throw new DeployPatchError('RTS answered without a software_deployment object.', 'invalid-response')
+}
+
+/**
+ * The PUT of the update and of the rollback. One with status IN_PROGRESS starts the server's agent
+ * again, so it is never sent twice blindly: after a lost answer the deployment is read first.
+ */
+function putOnce(
+  ctx: ProviderContext,
+  target: string,
+  body: PayloadObject,
+  before: Deployment,
+  what: string,
+  words: { applied: string | ((now: Deployment) => string); notApplied: string },
+) {
+  return writeOnce(
+    ctx,
+    () =>
+      ctx.client.request({
+        method: 'PUT',
+        path: deploymentPath(target),
+        body,
+        replay: 'unsafe',
+        what,
+        expect: (json) => notDeployment(json, target),
+      }),
+    async () => appliedState(await getDeployment(ctx, target), before, body, target),
+    words,
+  )
 }
 
 async function getDeployment(ctx: ProviderContext, target: string): Promise<Deployment> {
