@@ -1,20 +1,16 @@
 /**
  * The GitHub Deployment record of a run (`github-environment`): a deployment of GITHUB_SHA is
  * created before the first provider request and marked in_progress, then finished with the
- * run's result. This is the only importer of @actions/github, and it imports it lazily, so a run
- * without `github-environment` never loads Octokit.
+ * run's result. Octokit loads lazily (github-api.ts), so a run without `github-environment`
+ * (and without a plan comment) never loads it.
  *
  * Recording is best effort by design: the provider's outcome decides the step. Every GitHub
  * call is bounded in time and any failure of it becomes one warning, never an error.
  */
-import type { GitHub } from '@actions/github/lib/utils'
 import type { Deadline } from './deadline.js'
 import { messageOf, type RunStatus } from './errors.js'
+import { apiBaseUrl, CALL_TIMEOUT_MS, GitHubCalls, loadOctokit, type Octokit } from './github-api.js'
 import type { Logger } from './http/client.js'
-import { isHttpsOrLoopback } from './url.js'
-import { loadUndici } from './undici-on-demand.js'
-
-export type Octokit = InstanceType<typeof GitHub>
 
 export interface DeploymentRecordOptions {
   /** The GitHub environment (`github-environment`). */
@@ -46,8 +42,6 @@ export interface DeploymentRecord {
   finish(status: RunStatus, environmentUrl?: string, rolledBack?: boolean): Promise<void>
 }
 
-/** Longest wait for one GitHub call. */
-export const CALL_TIMEOUT_MS = 10_000
 /** After a timeout the final status still gets this long, so a timed-out run is recorded as `error`. */
 export const FINISH_GRACE_MS = 2_000
 /** After a cancellation: short enough that the step still ends within about 2 s of the signal. */
@@ -185,61 +179,23 @@ export async function startDeploymentRecord(opts: DeploymentRecordOptions): Prom
   }
 }
 
-/**
- * Octokit for `token` on `baseUrl`, loaded on first use (with the PR comment, the only place
- * @actions/github loads), its own log lines sent to `log` as debug lines and warnings.
- */
-export async function loadOctokit(token: string, baseUrl: string, log: Logger): Promise<Octokit> {
-  // Lazy on purpose: Octokit (and its fetch) loads only for runs that talk to GitHub.
-  // undici first: with a proxy set, building the client builds undici's ProxyAgent at once.
-  await loadUndici()
-  // lib/utils is what getOctokit() is made of. Its `defaults` are needed below, and importing
-  // only it keeps Octokit in one chunk.
-  const { GitHub, defaults, getOctokitOptions } = await import('@actions/github/lib/utils')
-  const octokitLog = {
-    debug: (message: string) => log.debug(message),
-    info: (message: string) => log.debug(message),
-    warn: (message: string) => log.warning(message),
-    error: (message: string) => log.warning(message),
-  }
-  // baseUrl is passed explicitly rather than left to the module's import-time default, so
-  // GitHub Enterprise Server (GITHUB_API_URL = https://HOST/api/v3) always gets its own API.
-  // Octokit merges its options shallowly: a `request` of our own would replace the one in
-  // @actions/github's defaults, and with it the fetch that goes through HTTPS_PROXY.
-  const request = { ...defaults.request, log: octokitLog }
-  return new GitHub(getOctokitOptions(token, { baseUrl, userAgent: 'deploy-patch', log: octokitLog, request }))
-}
-
-/** The API base from GITHUB_API_URL: https, or http only on loopback (the token must not cross the network in clear). */
-export function apiBaseUrl(value: string | undefined): string | { problem: string } {
-  const text = value || 'https://api.github.com'
-  let url: URL
-  try {
-    url = new URL(text)
-  } catch {
-    return { problem: `GITHUB_API_URL is not a URL.` }
-  }
-  if (!isHttpsOrLoopback(url)) {
-    return { problem: `GITHUB_API_URL (${url.origin}) is not https; the token is not sent over plain http.` }
-  }
-  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`
-}
-
-/** Per-call time bounds and the reasons a call failed. */
-class Calls {
-  readonly #opts: DeploymentRecordOptions
-  /** The timeout signal of the last call, to tell "GitHub was slow" from "the run was cancelled". */
-  #timeout: AbortSignal | undefined
-  #timeoutMs = 0
+/** The deployment record's calls: before the provider's work, and the final status after it. */
+class Calls extends GitHubCalls {
+  readonly #deadline: Deadline | undefined
 
   constructor(opts: DeploymentRecordOptions) {
-    this.#opts = opts
+    super(opts.signal, {
+      403: ". The token needs the deployments: write permission: add `permissions: deployments: write` to the job (with `contents: read`), or pass a 'github-token' that has it.",
+      401: ": 'github-token' was refused. Pass a valid token, or leave 'github-token' at its default.",
+      404: ": the repository is not visible to 'github-token'. Use a token of this repository.",
+    })
+    this.#deadline = opts.deadline
   }
 
   /** Before the provider's work: at most CALL_TIMEOUT_MS, never past the step's deadline, and cancellable. */
   startSignal(): AbortSignal {
-    const remaining = this.#opts.deadline?.remainingMs() ?? CALL_TIMEOUT_MS
-    return this.#bounded(Math.min(CALL_TIMEOUT_MS, remaining), this.#opts.signal)
+    const remaining = this.#deadline?.remainingMs() ?? CALL_TIMEOUT_MS
+    return this.bounded(Math.min(CALL_TIMEOUT_MS, remaining), this.cancel)
   }
 
   /**
@@ -248,42 +204,16 @@ class Calls {
    * so the step still ends within about 2 s of the signal.
    */
   finishSignal(status: RunStatus): AbortSignal {
-    const signal = this.#opts.signal
-    if (status === 'cancelled' || signal?.aborted) return this.#bounded(CANCELLED_FINISH_MS)
-    const remaining = this.#opts.deadline?.remainingMs() ?? CALL_TIMEOUT_MS
-    const bounded = this.#bounded(Math.min(CALL_TIMEOUT_MS, Math.max(FINISH_GRACE_MS, remaining)))
+    const signal = this.cancel
+    if (status === 'cancelled' || signal?.aborted) return this.bounded(CANCELLED_FINISH_MS)
+    const remaining = this.#deadline?.remainingMs() ?? CALL_TIMEOUT_MS
+    const bounded = this.bounded(Math.min(CALL_TIMEOUT_MS, Math.max(FINISH_GRACE_MS, remaining)))
     if (!signal) return bounded
     const cut = new AbortController()
     const onCancel = () => setTimeout(() => cut.abort(signal.reason), CANCELLED_FINISH_MS).unref()
     signal.addEventListener('abort', onCancel, { once: true })
     bounded.addEventListener('abort', () => signal.removeEventListener('abort', onCancel), { once: true })
     return AbortSignal.any([bounded, cut.signal])
-  }
-
-  #bounded(ms: number, signal?: AbortSignal): AbortSignal {
-    this.#timeoutMs = ms
-    this.#timeout = AbortSignal.timeout(Math.max(1, ms))
-    return signal ? AbortSignal.any([this.#timeout, signal]) : this.#timeout
-  }
-
-  /** One sentence on why `what` failed, with what to do where there is something to do. */
-  explain(error: unknown, what: string): string {
-    if (this.#timeout?.aborted)
-      return `GitHub did not answer within ${Math.round(this.#timeoutMs / 100) / 10}s while ${what}.`
-    const response = (error as { response?: { status?: unknown; data?: unknown } } | undefined)?.response
-    if (!response && this.#opts.signal?.aborted) return `the run was cancelled while ${what}.`
-    const status = typeof response?.status === 'number' ? response.status : undefined
-    const data = response?.data
-    const message = data && typeof data === 'object' && 'message' in data ? String(data.message) : messageOf(error)
-    if (status === 403) {
-      return `GitHub answered 403 (${message}) while ${what}. The token needs the deployments: write permission: add \`permissions: deployments: write\` to the job (with \`contents: read\`), or pass a 'github-token' that has it.`
-    }
-    if (status === 401)
-      return `GitHub answered 401 (${message}) while ${what}: 'github-token' was refused. Pass a valid token, or leave 'github-token' at its default.`
-    if (status === 404)
-      return `GitHub answered 404 (${message}) while ${what}: the repository is not visible to 'github-token'. Use a token of this repository.`
-    if (status !== undefined) return `GitHub answered ${status} (${message}) while ${what}.`
-    return `${what} failed: ${message}.`
   }
 }
 

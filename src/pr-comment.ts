@@ -17,8 +17,9 @@
  */
 import { createHash } from 'node:crypto'
 import { open } from 'node:fs/promises'
+import { isPlainObject } from './diff.js'
 import { messageOf, type RunStatus } from './errors.js'
-import { apiBaseUrl, CALL_TIMEOUT_MS, loadOctokit, type Octokit } from './github-deployment.js'
+import { apiBaseUrl, CALL_TIMEOUT_MS, GitHubCalls, loadOctokit, type Octokit } from './github-api.js'
 import type { Logger } from './http/client.js'
 import type { RunReport } from './outcome.js'
 import type { Settings } from './settings.js'
@@ -236,11 +237,11 @@ async function pullRequestOf(
   } catch {
     return { problem: 'the event file (GITHUB_EVENT_PATH) is not JSON.' }
   }
-  const pr = isObject(event) && isObject(event.pull_request) ? event.pull_request : undefined
+  const pr = isPlainObject(event) && isPlainObject(event.pull_request) ? event.pull_request : undefined
   const number = pr?.number
   if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 1)
     return { problem: 'the event file (GITHUB_EVENT_PATH) has no pull_request.number.' }
-  const head = isObject(pr?.head) ? pr.head.sha : undefined
+  const head = isPlainObject(pr?.head) ? pr.head.sha : undefined
   return { number, headSha: typeof head === 'string' && /^[0-9a-f]{40}$/.test(head) ? head : undefined }
 }
 
@@ -275,39 +276,19 @@ async function findOurComment(
 }
 
 /** Time bounds: each call at most CALL_TIMEOUT_MS, all together COMMENT_BUDGET_MS, and the run's cancellation. */
-class Calls {
-  readonly #cancel: AbortSignal | undefined
+class Calls extends GitHubCalls {
   readonly #end = Date.now() + COMMENT_BUDGET_MS
-  #timeout: AbortSignal | undefined
-  #timeoutMs = 0
 
   constructor(cancel: AbortSignal | undefined) {
-    this.#cancel = cancel
+    super(cancel, {
+      403: ". The token needs to write pull requests: add `permissions: pull-requests: write` to the job (with `contents: read`). A pull request from a fork gets a read-only token whatever the workflow asks, so there the plan stays in the job summary; set 'pr-comment: false' to skip the attempt.",
+      401: ": 'github-token' was refused. Leave 'github-token' at its default, or pass a valid token.",
+      404: ": the pull request is not visible to 'github-token'. Use a token of this repository.",
+    })
   }
 
   signal(): AbortSignal {
-    this.#timeoutMs = Math.max(1, Math.min(CALL_TIMEOUT_MS, this.#end - Date.now()))
-    this.#timeout = AbortSignal.timeout(this.#timeoutMs)
-    return this.#cancel ? AbortSignal.any([this.#timeout, this.#cancel]) : this.#timeout
-  }
-
-  /** One sentence on why `what` failed, and what to grant where that is the cure. */
-  explain(error: unknown, what: string): string {
-    if (this.#timeout?.aborted)
-      return `GitHub did not answer within ${Math.round(this.#timeoutMs / 100) / 10}s while ${what}.`
-    const response = (error as { response?: { status?: unknown; data?: unknown } } | undefined)?.response
-    if (!response && this.#cancel?.aborted) return `the run was cancelled while ${what}.`
-    const status = typeof response?.status === 'number' ? response.status : undefined
-    const data = response?.data
-    const message = isObject(data) && 'message' in data ? String(data.message) : messageOf(error)
-    if (status === 403)
-      return `GitHub answered 403 (${message}) while ${what}. The token needs to write pull requests: add \`permissions: pull-requests: write\` to the job (with \`contents: read\`). A pull request from a fork gets a read-only token whatever the workflow asks, so there the plan stays in the job summary; set 'pr-comment: false' to skip the attempt.`
-    if (status === 401)
-      return `GitHub answered 401 (${message}) while ${what}: 'github-token' was refused. Leave 'github-token' at its default, or pass a valid token.`
-    if (status === 404)
-      return `GitHub answered 404 (${message}) while ${what}: the pull request is not visible to 'github-token'. Use a token of this repository.`
-    if (status !== undefined) return `GitHub answered ${status} (${message}) while ${what}.`
-    return `${what} failed: ${message}.`
+    return this.bounded(Math.max(1, Math.min(CALL_TIMEOUT_MS, this.#end - Date.now())), this.cancel)
   }
 }
 
@@ -340,8 +321,4 @@ function inline(text: string): string {
 /** The html_url GitHub answered, if it is one (it becomes an output). */
 function httpUrl(value: unknown): string | undefined {
   return typeof value === 'string' && /^https?:\/\/\S+$/.test(value) ? value : undefined
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
