@@ -251,9 +251,14 @@ function restorePlan(before: Endpoint, payload: PayloadObject, known: PayloadObj
   return { body, fields }
 }
 
-/** Whether a setting as a GET returned it can be sent back: present, not null, and env vars with every value readable. */
+/**
+ * Whether a setting as a GET returned it can be sent back: present, not null, a value the payload
+ * check would take in that field (a server's answer is not trusted to be one), and env vars with
+ * every value readable.
+ */
 function readable(field: string, value: unknown): boolean {
   if (value === undefined || value === null) return false
+  if (validate({ [field]: value }).some((problem) => problem.path[0] === field)) return false
   if (field !== 'container_env_vars') return true
   return (
     Array.isArray(value) &&

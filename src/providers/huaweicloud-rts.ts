@@ -196,9 +196,12 @@ function restorePlan(before: Deployment, payload: PayloadObject, known: PayloadO
   const missing: string[] = []
   const empty = (value: unknown) =>
     value === undefined || value === null || value === '' || (isPlainObject(value) && Object.keys(value).length === 0)
+  // A value read back is sent only if the payload check would take it in that field: the GET is not trusted to be one.
+  const sendable = (field: string, value: unknown) =>
+    !empty(value) && !validate({ [field]: value }).some((problem) => problem.path[0] === field)
   for (const field of FIELDS) {
     if (!Object.hasOwn(payload, field) || field === 'status') continue
-    if (!empty(before[field])) body[field] = before[field]
+    if (sendable(field, before[field])) body[field] = before[field]
     else if (!empty(known?.[field])) body[field] = known![field]
     else missing.push(field)
   }
