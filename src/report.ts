@@ -182,7 +182,8 @@ function resultsOf(o: Outcome): object[] {
     target: item.id,
     status: o.status === 'succeeded' && !item.succeeded ? 'failed' : o.status,
     'provider-status': item.providerStatus ?? null,
-    changed: o.changed && item.succeeded,
+    // A dry run's item status is the last deploy's, not this run's: every app in it would deploy.
+    changed: o.changed && (o.status === 'dry-run' || item.succeeded),
     ...error,
   }))
 }

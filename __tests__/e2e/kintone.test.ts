@@ -330,6 +330,19 @@ describe('kintone end to end', () => {
     expect(result.summary).toContain('x-cybozu-api-token: ***')
   })
 
+  it("a dry run after a failed deploy: each app's results entry says it would change, as the outputs do", async () => {
+    emu.failNextDeploy(2)
+    expect((await run()).outputs.status).toBe('failed')
+    const result = await run({ 'dry-run': 'true' })
+    expect(result.outputs.changed).toBe('true')
+    const results = JSON.parse(result.outputs.results!) as { target: string; changed: boolean }[]
+    expect(results.map((r) => [r.target, r.changed])).toEqual([
+      ['1', true],
+      ['2', true],
+      ['3', true],
+    ])
+  })
+
   it('a deploy still PROCESSING at the deadline ends timed-out with the last status', async () => {
     await emu.close()
     await start({ deployMs: 60_000 })
