@@ -171,12 +171,14 @@ function keepWithin<T>(items: T[], bytes: number, render: (kept: T[]) => string)
 
 /** The `results` entries of one outcome: one per item when it has items (kintone apps), else one. */
 function resultsOf(o: Outcome): object[] {
-  const error = o.error ? { error: o.error.message } : {}
-  // Only with on-failure: rollback, so entries of runs without it keep their shape.
-  if (o.rolledBack !== undefined) Object.assign(error, { 'rolled-back': o.rolledBack })
+  // `rolled-back` only with on-failure: rollback, so entries of runs without it keep their shape.
+  const extra = {
+    ...(o.error ? { error: o.error.message } : {}),
+    ...(o.rolledBack !== undefined ? { 'rolled-back': o.rolledBack } : {}),
+  }
   if (!o.items)
     return [
-      { target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...error },
+      { target: o.target, status: o.status, 'provider-status': o.providerStatus ?? null, changed: o.changed, ...extra },
     ]
   return o.items.map((item) => ({
     target: item.id,
@@ -184,7 +186,7 @@ function resultsOf(o: Outcome): object[] {
     'provider-status': item.providerStatus ?? null,
     // A dry run's item status is the last deploy's, not this run's: every app in it would deploy.
     changed: o.changed && (o.status === 'dry-run' || item.succeeded),
-    ...error,
+    ...extra,
   }))
 }
 
