@@ -393,6 +393,34 @@ describe('deploy lifecycle', () => {
       await fast.close()
     }
   })
+
+  it('deployReads: the first status read after a deploy sees PROCESSING whatever the time; the next is SUCCESS', async () => {
+    const fast = new KintoneEmulator({ ...OPTIONS, deployMs: 0, deployReads: 1 })
+    fast.addApp(1)
+    fast.addApp(2)
+    await fast.start()
+    try {
+      const read = async (app: number) => {
+        const res = await fetch(`${fast.origin}${DEPLOY}?apps%5B0%5D=${app}`, {
+          headers: { 'x-cybozu-api-token': TOKEN },
+        })
+        return ((await res.json()) as { apps: { status: string }[] }).apps[0]!.status
+      }
+      const res = await fetch(`${fast.origin}${DEPLOY}`, {
+        method: 'POST',
+        headers: { 'x-cybozu-api-token': TOKEN, 'content-type': 'application/json' },
+        body: '{"apps":[{"app":1}]}',
+      })
+      expect(res.status).toBe(200)
+      expect(await read(2)).toBe('SUCCESS') // a read of other apps does not count
+      expect(fast.deployStatus(1)).toBe('PROCESSING') // nor does the test's own look
+      expect(await read(1)).toBe('PROCESSING')
+      expect(await read(1)).toBe('SUCCESS')
+      expect(fast.deployedRevision(1)).toBe(2)
+    } finally {
+      await fast.close()
+    }
+  })
 })
 
 describe('validation', () => {

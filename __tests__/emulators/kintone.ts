@@ -25,6 +25,12 @@ export interface KintoneEmulatorOptions {
   basicAuth?: string
   /** How long a deploy stays PROCESSING, in ms (default 300). */
   deployMs?: number
+  /**
+   * A deploy also stays PROCESSING until this many status reads have included one of its apps (default 0:
+   * time alone). A real deploy takes seconds, so the read right after one is accepted sees it running;
+   * a test that relies on that sets 1, so that a slow machine cannot turn it into a finished deploy.
+   */
+  deployReads?: number
   /** Guest space id → ids of the apps living in it (placement only: apps still come from `addApp`). */
   guestSpaces?: Record<number, number[]>
 }
@@ -163,6 +169,8 @@ interface Batch {
   revisions: Map<number, number>
   failing: number | undefined
   settled: boolean
+  /** Status reads still to answer PROCESSING (see `deployReads`). */
+  readsLeft: number
 }
 
 /** Who the request authenticated as. */
@@ -178,6 +186,7 @@ export class KintoneEmulator extends Emulator {
   #oauth: Set<string>
   #basic: string | undefined
   #deployMs: number
+  #deployReads: number
   #placement = new Map<number, number>()
   #apps = new Map<number, AppState>()
   #batches: Batch[] = []
@@ -195,6 +204,7 @@ export class KintoneEmulator extends Emulator {
     this.#oauth = new Set(options.oauthTokens ?? [])
     this.#basic = options.basicAuth
     this.#deployMs = options.deployMs ?? 300
+    this.#deployReads = options.deployReads ?? 0
     for (const [space, apps] of Object.entries(options.guestSpaces ?? {})) {
       for (const app of apps) this.#placement.set(app, Number(space))
     }
@@ -336,7 +346,13 @@ export class KintoneEmulator extends Emulator {
 
     const denied = this.#checkApps(ids, space, principal)
     if (denied) return denied
-    return json(200, { apps: ids.map((id) => ({ app: String(id), status: this.#apps.get(id)!.status ?? 'SUCCESS' })) })
+    const reply = json(200, {
+      apps: ids.map((id) => ({ app: String(id), status: this.#apps.get(id)!.status ?? 'SUCCESS' })),
+    })
+    for (const batch of this.#batches) {
+      if (batch.readsLeft > 0 && ids.some((id) => batch.revisions.has(id))) batch.readsLeft -= 1
+    }
+    return reply
   }
 
   // -------------------------------------------------------------------------------------------
@@ -378,6 +394,7 @@ export class KintoneEmulator extends Emulator {
       revisions: new Map(apps.map(({ app }) => [app, this.#apps.get(app)!.preview])),
       failing,
       settled: false,
+      readsLeft: this.#deployReads,
     }
     for (const { app } of apps) this.#apps.get(app)!.status = 'PROCESSING'
     this.#batches.push(batch)
@@ -391,7 +408,7 @@ export class KintoneEmulator extends Emulator {
   #settle(): void {
     const now = Date.now()
     for (const batch of this.#batches) {
-      if (batch.settled || now < batch.doneAt) continue
+      if (batch.settled || now < batch.doneAt || batch.readsLeft > 0) continue
       batch.settled = true
       for (const [app, revision] of batch.revisions) {
         const state = this.#apps.get(app)

@@ -42,6 +42,8 @@ export interface SeedOptions {
 export interface KintoneSeedOptions extends SeedOptions {
   /** App → preview revision; the API token may manage exactly these (default: SEEDED.kintone, the README's). */
   apps?: Record<number, number>
+  /** Status reads that see a new deploy PROCESSING whatever the time (the emulator's `deployReads`; default 0). */
+  deployReads?: number
 }
 
 /** A started, seeded emulator and how to reach it. */
@@ -94,6 +96,7 @@ export async function seededKintone(options: KintoneSeedOptions = {}): Promise<S
   const emulator = new KintoneEmulator({
     apiTokens: { [token]: { apps, appManagement: true } },
     deployMs: options.asyncMs ?? DEFAULT_ASYNC_MS,
+    deployReads: options.deployReads,
   })
   await startAndSeed(emulator, options.port, () => {
     for (const app of apps) emulator.addApp(app, { revision: revisions[app] })

@@ -38,8 +38,9 @@ export const POLL_INTERVAL_MS = 50
 /** Emulator async times (RTS agent run, Aieev start). */
 export const ASYNC_MS = 150
 /**
- * kintone's deploy time: long enough that the status read after a lost deploy answer still sees
- * PROCESSING on a loaded CI machine (a deploy already finished reads SUCCESS and is sent again).
+ * kintone's deploy time. The status read right after a deploy sees PROCESSING whatever the time
+ * (`deployReads: 1`): on a loaded CI machine that read once came 2 s after the lost answer, the
+ * deploy had finished, and a finished deploy reads like one never sent, so it was sent again.
  */
 export const KINTONE_DEPLOY_MS = 500
 /** Body cap for the in-process client, so an "oversize" answer is 128 KB, not 16 MB. */
@@ -104,7 +105,11 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
       }
     }
     case 'kintone': {
-      const { emulator: emu, inputs } = await seededKintone({ apps: { 1: 5 }, asyncMs: KINTONE_DEPLOY_MS })
+      const { emulator: emu, inputs } = await seededKintone({
+        apps: { 1: 5 },
+        asyncMs: KINTONE_DEPLOY_MS,
+        deployReads: 1,
+      })
       const path = /^\/k\/v1\/preview\/app\/deploy\.json$/
       return {
         emu,

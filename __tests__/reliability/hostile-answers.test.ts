@@ -226,6 +226,7 @@ describe('class 3: a write applied, then answered 503/429/408 with Retry-After: 
       const kintone = new KintoneEmulator({
         apiTokens: { [KINTONE_TOKEN]: { apps: [1], appManagement: true } },
         deployMs: 500,
+        deployReads: 1, // the read after the lost answer sees the deploy running, however slow the machine
       })
       await kintone.start()
       ctx.onTestFinished(() => kintone.close())
