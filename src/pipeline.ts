@@ -91,6 +91,8 @@ export async function runTarget<R>(
   let phase: Phase = 'read'
   // Whether the update sent a write, and whether its last request was one (a refusal of the write itself).
   const writes = { sent: false, last: false }
+  // Whether the update said its write was applied before a later step of its own (Aieev's start).
+  let applied = false
   // on-failure: rollback — what to put back, planned from the read before any write.
   let restore: Extract<RestorePlan, { body: unknown }> | undefined
   try {
@@ -121,7 +123,18 @@ export async function runTarget<R>(
 
     phase = 'update'
     const update = await log.group(`Update ${provider.name} ${target}`, () =>
-      provider.update(watchWrites(ctx, writes), unit, payload.value, read),
+      provider.update(
+        {
+          ...watchWrites(ctx, writes),
+          applied: (resource) => {
+            applied = true
+            latest = resource as R
+          },
+        },
+        unit,
+        payload.value,
+        read,
+      ),
     )
     phase = 'wait'
     outcome.httpStatus = update.httpStatus
@@ -201,7 +214,10 @@ export async function runTarget<R>(
         unread,
       }))
     }
-    if (rollback && restore && phase === 'wait' && rollback.module.wantsRollback(error) && !ctx.signal.aborted) {
+    // The release failed after its write was applied: in the wait, or in the update's own later step.
+    const releaseFailed =
+      phase === 'wait' ? rollback?.module.wantsRollback(error) : applied && !(error instanceof CancelledError)
+    if (rollback && restore && releaseFailed && !ctx.signal.aborted) {
       const failed = error instanceof DeployFailedError && error.resource !== undefined ? (error.resource as R) : latest
       await rollback.module.rollBack(provider, ctx, unit, restore, failed ?? before!, outcome, at)
     }

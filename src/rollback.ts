@@ -1,7 +1,8 @@
 /**
  * `on-failure: rollback`: the known-good payload and the checks before sending, the plan made from
  * the read before the update, and the rollback itself when the wait after the update ends in the
- * provider's failure state or at a deadline: the provider's `restore` write (never twice blindly),
+ * provider's failure state or at a deadline (or a step of the update after its write, Aieev's
+ * start, fails): the provider's `restore` write (never twice blindly),
  * then its `poll` until the resource serves again, under a deadline of its own (`rollback-timeout`)
  * and the runner's cancellation. A cancelled run is never rolled back.
  */
@@ -121,7 +122,10 @@ export function planRollback<R>(
   return plan
 }
 
-/** Whether a target's failure is one a rollback answers: the wait after the update ended in failure or at a deadline. */
+/**
+ * Whether a failure in the wait is one a rollback answers: it ended in failure or at a deadline. (A
+ * failure in the update after its write was applied is answered whatever it is, but a cancellation.)
+ */
 export function wantsRollback(error: unknown): boolean {
   return error instanceof TimeoutError || error instanceof DeployFailedError
 }

@@ -171,6 +171,45 @@ describe('on-failure: rollback, aieev', () => {
     expect(result.summary).toContain('#### Rollback failed')
   })
 
+  // The PATCH stopped the endpoint with the new settings; a start refused from there leaves it down.
+  const startRefusals = [
+    {
+      what: 'HTTP 400',
+      times: 1,
+      status: 400,
+      message: /start the endpoint.*HTTP 400.*The image registry\.example\/app:9 could not be pulled/s,
+    },
+    { what: 'HTTP 409 twice while STOPPED', times: 2, status: 409, message: /answered HTTP 409 twice/ },
+  ]
+  for (const refusal of startRefusals) {
+    it(`a start refused after the settings were saved (${refusal.what}) is rolled back: the old settings serve again`, async () => {
+      const { emu, id } = await aieev()
+      emu.inject({
+        method: 'POST',
+        path: /\/start$/,
+        times: refusal.times,
+        fault: {
+          kind: 'status',
+          status: refusal.status,
+          body: JSON.stringify({ detail: 'The image registry.example/app:9 could not be pulled.' }),
+        },
+      })
+      const result = await runAieev(emu, id)
+      expect(result.code).toBe(1)
+      expect(patchBodies(emu)).toEqual([PAYLOAD, KNOWN_GOOD])
+      expect(emu.appliedPatches(id)).toBe(2)
+      expect(emu.stored(id)).toMatchObject({ ...KNOWN_GOOD, is_active: true, status: 'RUNNING' })
+      const o = result.outputs
+      expect(o.status).toBe('failed')
+      expect(o['error-type']).toBe(`http-${refusal.status}`)
+      expect(o['rolled-back']).toBe('true')
+      expect(o['provider-status']).toBe('RUNNING')
+      expect(o['error-message']).toMatch(refusal.message)
+      expect(o['error-message']).toMatch(/Rolled back: .*container_port were put back .* is RUNNING again/s)
+      expect(result.summary).toContain('#### Rolled back')
+    })
+  }
+
   it("at the step's deadline the rollback runs on its own budget (rollback-timeout) and the old settings serve again", async () => {
     const { emu, id } = await aieev()
     // The new settings never come up: the step's 3 s timeout is what ends the wait.

@@ -147,6 +147,8 @@ export const aieev: Provider<Endpoint> = {
         ],
       }
     }
+    // Saved, and stopped by the save: a start refused from here on leaves the new settings down.
+    ctx.applied?.(saved)
     await startEndpoint(ctx, target)
     return { ...result, resource: saved, providerStatus: 'STARTING', pending: true, maxWaitMs: waitBound(saved) }
   },

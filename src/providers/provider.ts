@@ -25,6 +25,12 @@ export interface ProviderContext {
   redact: (text: string) => string
   /** The same context with a client bound by another deadline (the rollback's own); unset: only `deadline` changes. */
   withDeadline?(deadline: Deadline): ProviderContext
+  /**
+   * Set for `update` only. An update with a step after its write (Aieev: the start after the PATCH)
+   * calls it once the write is applied, with the resource as the write left it: a failure after
+   * that is the release failing, which `on-failure: rollback` answers as it answers a failed wait.
+   */
+  applied?(resource: unknown): void
 }
 
 /** What `connect` has before any client of the API exists. */
