@@ -183,9 +183,11 @@ function parsePrComment(value: string): PrCommentMode {
 function parseRollback(
   read: InputReader,
 ): Pick<Settings, 'onFailure' | 'rollbackPayloadFile' | 'rollbackPayload' | 'rollbackTimeoutMs'> {
-  const value = read('on-failure') || 'report'
+  // Case aside, as 'pr-comment', 'provider' and 'region' are read: 'Rollback' means one thing.
+  const onFailure = read('on-failure') || 'report'
+  const value = onFailure.toLowerCase()
   if (value !== 'report' && value !== 'rollback')
-    throw new InputError('on-failure', `Invalid input 'on-failure': '${value}'. Expected report or rollback.`)
+    throw new InputError('on-failure', `Invalid input 'on-failure': '${onFailure}'. Expected report or rollback.`)
   const rollbackPayloadFile = optional(read('rollback-payload-file'))
   const rollbackPayload = optional(read('rollback-payload'))
   const given = rollbackPayloadFile ? 'rollback-payload-file' : rollbackPayload ? 'rollback-payload' : undefined

@@ -42,7 +42,15 @@ describe('on-failure and the rollback inputs', () => {
     ).toMatchObject({ onFailure: 'rollback', rollbackPayloadFile: 'deploy/previous.yaml', rollbackTimeoutMs: 90_000 })
   })
 
-  it.each(['Rollback', 'revert', 'true'])("refuses on-failure '%s', naming the two values", (value) => {
+  it.each(['Rollback', 'ROLLBACK'])("reads on-failure '%s' whatever its case, as 'pr-comment' is read", (value) => {
+    expect(parse({ 'on-failure': value, 'rollback-payload-file': 'deploy/previous.json' }).onFailure).toBe('rollback')
+  })
+
+  it("reads on-failure 'Report' as report", () => {
+    expect(parse({ 'on-failure': 'Report' }).onFailure).toBe('report')
+  })
+
+  it.each(['roll back', 'revert', 'true'])("refuses on-failure '%s', naming the two values", (value) => {
     const error = inputError({ 'on-failure': value })
     expect(error.input).toBe('on-failure')
     expect(error.message).toBe(`Invalid input 'on-failure': '${value}'. Expected report or rollback.`)
