@@ -384,3 +384,34 @@ describe('a run loads only the chunks it needs', () => {
     }
   })
 })
+
+describe('builtins a plain run never loads', () => {
+  /**
+   * A preload (NODE_OPTIONS) writes `process.moduleLoadList`, Node's own record of every builtin
+   * it loaded, when the run exits. A builtin that only some runs need costs every start when it is
+   * imported at the top of the entry: node:zlib, for example, is needed only to decode an answer
+   * with a Content-Encoding, which no emulator sends unasked.
+   */
+  it('a Qoder update with an inline JSON payload over http:// never loads node:zlib', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'deploy-patch-builtins-'))
+    temps.push(dir)
+    const probe = path.join(dir, 'probe.cjs')
+    const list = path.join(dir, 'modules.txt')
+    await writeFile(
+      probe,
+      `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')))\n`,
+    )
+    const started = await qoder({ inline: '{"name": "nightly-report-v2"}' })
+    try {
+      const result = await runAction({ ...started.options, env: { NODE_OPTIONS: `--require ${probe}` } })
+      expect(result.code, `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0)
+      started.verify(result)
+      const loaded = (await readFile(list, 'utf8')).split('\n')
+      // The probe sees what the run loads: the two requests went over node:http.
+      expect(loaded).toContain('NativeModule http')
+      expect(loaded).not.toContain('NativeModule zlib')
+    } finally {
+      await started.close()
+    }
+  })
+})
