@@ -54,16 +54,16 @@ export function offlineOutcome(unit: Unit, skipped: string, log: ProviderContext
   return { target: unit.id, status: 'dry-run', changed: false, changes: [], notes: [], liveDiffSkipped, durationMs: 0 }
 }
 
-/**
- * Run one unit through the provider; never throws, every failure becomes the Outcome's error.
- * `rollback` is there with `on-failure: rollback`: its module and the known-good payload, if given.
- */
 /** `on-failure: rollback`: rollback.ts, loaded by deploy.ts only then (a lazy chunk), and the known-good payload. */
 export interface RollbackSupport {
   module: typeof import('./rollback.js')
   known?: PayloadObject
 }
 
+/**
+ * Run one unit through the provider; never throws, every failure becomes the Outcome's error.
+ * `rollback` is there with `on-failure: rollback`: its module and the known-good payload, if given.
+ */
 export async function runTarget<R>(
   provider: Provider<R>,
   ctx: ProviderContext,

@@ -20,6 +20,7 @@ import { formatMs } from './format.js'
 import { loadPayload, locateProblem, type ParseControl, type Payload, type PayloadObject } from './payload.js'
 import type { Outcome } from './outcome.js'
 import type { Provider, ProviderContext, RestorePlan, Unit, ViewContext } from './providers/provider.js'
+import { refuseRollback } from './providers/shared.js'
 import type { Settings } from './settings.js'
 import { waitFor } from './wait.js'
 
@@ -81,13 +82,7 @@ export function rollbackProblems(
   if (!provider.restore)
     return problems.some((p) => p.input === 'on-failure')
       ? []
-      : [
-          {
-            path: [],
-            input: 'on-failure',
-            message: `Input 'on-failure' cannot be 'rollback' for ${provider.name}: it cannot put a resource back. Use 'on-failure: report'.`,
-          },
-        ]
+      : refuseRollback(provider.name, settings, 'it cannot put a resource back.')
   if (!known) return []
   return provider
     .check(settings, known.value)
