@@ -3,7 +3,8 @@
  * over real HTTP, so an oracle test can read the requests a server recorded. Small clocks: a 50 ms
  * poll interval and no retry jitter; the log is kept for the failure message.
  */
-import { deploy, type RunLog } from '../../src/deploy.js'
+import { deploy } from '../../src/deploy.js'
+import { recordingLog } from '../helpers/recording-log.ts'
 import type { Outcome } from '../../src/outcome.js'
 import { Secrets } from '../../src/secrets.js'
 
@@ -17,15 +18,7 @@ export interface InProcessRun {
 /** Runs deploy() once with `inputs` (action input names) and `env`; waits for the GitHub record too. */
 export async function runInProcess(inputs: Record<string, string>, env: NodeJS.ProcessEnv = {}): Promise<InProcessRun> {
   const lines: string[] = []
-  const log: RunLog = {
-    info: (message) => void lines.push(`info: ${message}`),
-    warning: (message) => void lines.push(`warning: ${message}`),
-    debug: (message) => void lines.push(`debug: ${message}`),
-    group: (title, work) => {
-      lines.push(`group: ${title}`)
-      return work()
-    },
-  }
+  const log = recordingLog(lines)
   const run = await deploy({
     readInput: (name) => inputs[name] ?? '',
     env: { GITHUB_WORKSPACE: process.cwd(), RUNNER_TEMP: process.cwd(), ...env },

@@ -22,6 +22,7 @@ import type { ProviderName } from '../../src/settings.js'
 import { startCatcher } from '../emulators/base.ts'
 import { cleanupRuns, findLeaks, runAction } from '../helpers/run-action.ts'
 import {
+  ANSWER_FAULTS,
   CREDENTIALS,
   FAULT_IDS,
   HANG_ALWAYS_TIMEOUT_MS,
@@ -188,42 +189,11 @@ const READ_FIRST = (read: string) => ({
 
 /** Qoder: the write carries one Idempotency-Key, so an answer that is not the deployment is retried and replayed. */
 const QODER_AFTER_APPLIED = Object.fromEntries(
-  (
-    [
-      '503 after applied, Retry-After 0',
-      '429 after applied, Retry-After 0',
-      '408 after applied',
-      '500 after applied',
-      '204 after applied',
-      'empty 200 after applied',
-      'null 200 after applied',
-      'error envelope 200 after applied',
-      'another resource 200 after applied',
-      '204 not applied',
-      'empty 200 not applied',
-      'error envelope 200 not applied',
-      'another resource 200 not applied',
-    ] as const
-  ).map((fault) => [
+  ANSWER_FAULTS.map((fault) => [
     fault,
     once('never read as success: retried with the same Idempotency-Key, Qoder replays the first answer'),
   ]),
-) as Record<
-  | '204 not applied'
-  | 'empty 200 not applied'
-  | 'error envelope 200 not applied'
-  | 'another resource 200 not applied'
-  | '503 after applied, Retry-After 0'
-  | '429 after applied, Retry-After 0'
-  | '408 after applied'
-  | '500 after applied'
-  | '204 after applied'
-  | 'empty 200 after applied'
-  | 'null 200 after applied'
-  | 'error envelope 200 after applied'
-  | 'another resource 200 after applied',
-  AppliedOnce
->
+) as Record<(typeof ANSWER_FAULTS)[number], AppliedOnce>
 
 const EXPECTED: Record<ProviderName, Record<FaultId, Expected>> = {
   qoder: {
@@ -421,19 +391,7 @@ const ROLLBACK_FAULTS = [
   'truncated body',
   'malformed JSON 200',
   'oversize body',
-  '503 after applied, Retry-After 0',
-  '429 after applied, Retry-After 0',
-  '408 after applied',
-  '500 after applied',
-  '204 after applied',
-  'empty 200 after applied',
-  'null 200 after applied',
-  'error envelope 200 after applied',
-  'another resource 200 after applied',
-  '204 not applied',
-  'empty 200 not applied',
-  'error envelope 200 not applied',
-  'another resource 200 not applied',
+  ...ANSWER_FAULTS,
 ] as const satisfies readonly FaultId[]
 const ROLLBACK_PROVIDERS = ['huaweicloud-rts', 'aieev'] as const satisfies readonly ProviderName[]
 const rollbackResults = new Map<string, CaseResult>()

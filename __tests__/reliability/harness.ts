@@ -11,7 +11,8 @@
  */
 import { createServer } from 'node:net'
 import { randomUUID } from 'node:crypto'
-import { deploy, type RunLog } from '../../src/deploy.js'
+import { deploy } from '../../src/deploy.js'
+import { recordingLog } from '../helpers/recording-log.ts'
 import type { Outcome } from '../../src/outcome.js'
 import { Secrets } from '../../src/secrets.js'
 import type { ProviderName } from '../../src/settings.js'
@@ -176,6 +177,27 @@ export async function setupProvider(name: ProviderName): Promise<ProviderSetup> 
 // ---------------------------------------------------------------------------------------------
 // Faults
 
+/**
+ * The faults on a write's answer: applied, then answered as if not (a gateway after an upstream
+ * reset), or with a 2xx that is not the resource; and a 2xx that is not the resource with the
+ * write NOT applied, which must never read as success.
+ */
+export const ANSWER_FAULTS = [
+  '503 after applied, Retry-After 0',
+  '429 after applied, Retry-After 0',
+  '408 after applied',
+  '500 after applied',
+  '204 after applied',
+  'empty 200 after applied',
+  'null 200 after applied',
+  'error envelope 200 after applied',
+  'another resource 200 after applied',
+  '204 not applied',
+  'empty 200 not applied',
+  'error envelope 200 not applied',
+  'another resource 200 not applied',
+] as const
+
 export const FAULT_IDS = [
   '429 Retry-After seconds',
   '429 Retry-After date',
@@ -197,21 +219,7 @@ export const FAULT_IDS = [
   '401',
   '403',
   '404',
-  // Applied, then answered as if not (a gateway after an upstream reset), or with a 2xx that is not the resource.
-  '503 after applied, Retry-After 0',
-  '429 after applied, Retry-After 0',
-  '408 after applied',
-  '500 after applied',
-  '204 after applied',
-  'empty 200 after applied',
-  'null 200 after applied',
-  'error envelope 200 after applied',
-  'another resource 200 after applied',
-  // A 2xx that is not the resource, and the write NOT applied: must never read as success.
-  '204 not applied',
-  'empty 200 not applied',
-  'error envelope 200 not applied',
-  'another resource 200 not applied',
+  ...ANSWER_FAULTS,
 ] as const
 export type FaultId = (typeof FAULT_IDS)[number]
 
@@ -464,15 +472,7 @@ export async function runCase(
         : {}),
     }
     const lines = result.logLines
-    const log: RunLog = {
-      info: (message) => void lines.push(`info: ${message}`),
-      warning: (message) => void lines.push(`warning: ${message}`),
-      debug: (message) => void lines.push(`debug: ${message}`),
-      group: (title, work) => {
-        lines.push(`group: ${title}`)
-        return work()
-      },
-    }
+    const log = recordingLog(lines)
     // The run src/main.ts runs (src/deploy.ts), with the case's inputs, a log kept unredacted (so a
     // credential that reaches it counts as a leak) and the small clocks above.
     const running = deploy({
